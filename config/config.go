@@ -1,0 +1,260 @@
+// Package config loads the deployment contract: LIAISON_* environment variables, optionally on
+// top of a YAML file, validated at start with messages that name the bad key.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"liaison/fieldcrypt"
+)
+
+// Config is every setting. The env tag is the variable name; the yaml key is the same name,
+// lower-cased, without the LIAISON_ prefix.
+type Config struct {
+	Env          string        `env:"LIAISON_ENV"`
+	HTTPAddr     string        `env:"LIAISON_HTTP_ADDR"`
+	DataDir      string        `env:"LIAISON_DATA_DIR"`
+	DBDriver     string        `env:"LIAISON_DB_DRIVER"`
+	DBDSN        string        `env:"LIAISON_DB_DSN"`
+	RedisAddr    string        `env:"LIAISON_REDIS_ADDR"`
+	RedisPass    string        `env:"LIAISON_REDIS_PASSWORD"`
+	RedisPrefix  string        `env:"LIAISON_REDIS_PREFIX"`
+	WeChatAppID  string        `env:"LIAISON_WECHAT_APPID"`
+	WeChatSecret string        `env:"LIAISON_WECHAT_SECRET"`
+	TokenSecret  string        `env:"LIAISON_TOKEN_SECRET"`
+	TokenTTL     time.Duration `env:"LIAISON_TOKEN_TTL"`
+	DataKeys     string        `env:"LIAISON_DATA_KEYS"` // "id:base64,id2:base64"; the last is active
+	IndexKey     string        `env:"LIAISON_INDEX_KEY"` // base64, 32 bytes; never rotate while data exists
+	MaxBodyBytes int64         `env:"LIAISON_MAX_BODY_BYTES"`
+	ShutdownWait time.Duration `env:"LIAISON_SHUTDOWN_TIMEOUT"`
+	LogLevel     string        `env:"LIAISON_LOG_LEVEL"`
+	// The fake WeChat's marker words for msgSecCheck (development only).
+	FakeRiskyWord  string `env:"LIAISON_FAKE_WECHAT_RISKY_WORD"`
+	FakeReviewWord string `env:"LIAISON_FAKE_WECHAT_REVIEW_WORD"`
+	// TrustedProxies lists the load balancers whose X-Forwarded-For is believed (comma-separated CIDRs).
+	TrustedProxies string `env:"LIAISON_TRUSTED_PROXIES"`
+}
+
+// DefaultTokenSecret is what a development install falls back to if it cannot write its
+// generated secrets; production refuses it.
+const DefaultTokenSecret = "dev-insecure-token-secret-change-me"
+
+// Defaults returns the development defaults.
+func Defaults() Config {
+	return Config{
+		Env:            "development",
+		HTTPAddr:       ":8080",
+		DataDir:        "./data",
+		DBDriver:       "sqlite",
+		RedisPrefix:    "liaison:",
+		TokenTTL:       7 * 24 * time.Hour,
+		MaxBodyBytes:   1 << 20,
+		ShutdownWait:   20 * time.Second,
+		LogLevel:       "info",
+		FakeRiskyWord:  "违禁词测试",
+		FakeReviewWord: "待审核测试",
+	}
+}
+
+// Production reports whether the strict checks apply.
+func (c Config) Production() bool { return c.Env == "production" }
+
+// FakeWeChat reports whether the built-in fake WeChat server is used.
+func (c Config) FakeWeChat() bool { return c.WeChatAppID == "" }
+
+// Load reads the optional YAML file, then the environment (which wins), then fills
+// development secrets, then validates.
+func Load(file string, getenv func(string) string) (Config, error) {
+	c := Defaults()
+	if file != "" {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			return c, fmt.Errorf("config file: %w", err)
+		}
+		var m map[string]any
+		if err := yaml.Unmarshal(raw, &m); err != nil {
+			return c, fmt.Errorf("config file %s: %w", file, err)
+		}
+		for k, v := range m {
+			name := "LIAISON_" + strings.ToUpper(k)
+			if err := c.set(name, fmt.Sprint(v)); err != nil {
+				return c, err
+			}
+		}
+	}
+	for _, name := range Keys() {
+		if v := getenv(name); v != "" {
+			if err := c.set(name, v); err != nil {
+				return c, err
+			}
+		}
+	}
+	if c.DBDriver == "sqlite" && c.DBDSN == "" {
+		c.DBDSN = filepath.Join(c.DataDir, "liaison.db")
+	}
+	if !c.Production() {
+		if err := c.fillDevSecrets(); err != nil {
+			return c, err
+		}
+	}
+	return c, c.Validate()
+}
+
+// Keys lists every environment variable the server reads.
+func Keys() []string {
+	t := reflect.TypeOf(Config{})
+	out := make([]string, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		out = append(out, t.Field(i).Tag.Get("env"))
+	}
+	return out
+}
+
+func (c *Config) set(name, val string) error {
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Tag.Get("env") != name {
+			continue
+		}
+		f := v.Field(i)
+		switch f.Interface().(type) {
+		case string:
+			f.SetString(val)
+		case time.Duration:
+			d, err := time.ParseDuration(val)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%s: want a positive duration like 30s or 168h, got %q", name, val)
+			}
+			f.SetInt(int64(d))
+		case int64:
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("%s: want a positive integer, got %q", name, val)
+			}
+			f.SetInt(n)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown config key %s", name)
+}
+
+// Validate checks every key and names the bad one.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
+	}
+	switch c.Env {
+	case "development", "test", "production":
+	default:
+		bad("LIAISON_ENV", "must be development, test or production, got %q", c.Env)
+	}
+	switch c.DBDriver {
+	case "sqlite", "mysql":
+	default:
+		bad("LIAISON_DB_DRIVER", "must be sqlite or mysql, got %q", c.DBDriver)
+	}
+	if c.DBDriver == "mysql" && c.DBDSN == "" {
+		bad("LIAISON_DB_DSN", "is required with LIAISON_DB_DRIVER=mysql")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LIAISON_LOG_LEVEL", "must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if (c.WeChatAppID == "") != (c.WeChatSecret == "") {
+		bad("LIAISON_WECHAT_SECRET", "LIAISON_WECHAT_APPID and LIAISON_WECHAT_SECRET go together")
+	}
+	if len(c.TokenSecret) < 32 {
+		bad("LIAISON_TOKEN_SECRET", "must be at least 32 characters")
+	}
+	if c.DataKeys == "" {
+		bad("LIAISON_DATA_KEYS", "is required (id:base64 of 32 random bytes)")
+	} else if _, _, err := fieldcrypt.ParseKeys(c.DataKeys); err != nil {
+		bad("LIAISON_DATA_KEYS", "%v", err)
+	}
+	if c.IndexKey == "" {
+		bad("LIAISON_INDEX_KEY", "is required (base64 of 32 random bytes)")
+	} else if _, _, err := fieldcrypt.ParseKeys("i:" + c.IndexKey); err != nil {
+		bad("LIAISON_INDEX_KEY", "%v", err)
+	}
+	if c.Production() {
+		if c.FakeWeChat() {
+			bad("LIAISON_WECHAT_APPID", "production refuses the built-in fake WeChat server; set real mini-program credentials")
+		}
+		if c.TokenSecret == DefaultTokenSecret {
+			bad("LIAISON_TOKEN_SECRET", "production refuses the development default")
+		}
+		if c.DBDriver == "sqlite" {
+			bad("LIAISON_DB_DRIVER", "production runs on mysql; sqlite is the single-instance embedded default")
+		}
+		if c.RedisAddr == "" {
+			bad("LIAISON_REDIS_ADDR", "production needs a shared Redis so several instances agree")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// devSecrets is what a development install generates once and keeps in its data directory, so
+// tokens and encrypted fields survive restarts without anyone handling keys.
+type devSecrets struct {
+	TokenSecret string `json:"token_secret"`
+	DataKeys    string `json:"data_keys"`
+	IndexKey    string `json:"index_key"`
+}
+
+func (c *Config) fillDevSecrets() error {
+	if c.TokenSecret != "" && c.DataKeys != "" && c.IndexKey != "" {
+		return nil
+	}
+	path := filepath.Join(c.DataDir, "dev-secrets.json")
+	var s devSecrets
+	if raw, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	} else {
+		s = devSecrets{TokenSecret: fieldcrypt.NewKey(), DataKeys: "dev1:" + fieldcrypt.NewKey(), IndexKey: fieldcrypt.NewKey()}
+		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+			return fmt.Errorf("LIAISON_DATA_DIR: %w", err)
+		}
+		raw, _ := json.MarshalIndent(s, "", "  ")
+		if err := os.WriteFile(path, raw, 0o600); err != nil {
+			return fmt.Errorf("LIAISON_DATA_DIR: %w", err)
+		}
+	}
+	if c.TokenSecret == "" {
+		c.TokenSecret = s.TokenSecret
+	}
+	if c.DataKeys == "" {
+		c.DataKeys = s.DataKeys
+	}
+	if c.IndexKey == "" {
+		c.IndexKey = s.IndexKey
+	}
+	return nil
+}
+
+// Sealer builds the field keyring from the configured keys.
+func (c Config) Sealer() (*fieldcrypt.Keyring, error) {
+	keys, active, err := fieldcrypt.ParseKeys(c.DataKeys)
+	if err != nil {
+		return nil, fmt.Errorf("LIAISON_DATA_KEYS: %w", err)
+	}
+	idx, _, err := fieldcrypt.ParseKeys("i:" + c.IndexKey)
+	if err != nil {
+		return nil, fmt.Errorf("LIAISON_INDEX_KEY: %w", err)
+	}
+	return fieldcrypt.New(keys, active, idx["i"])
+}

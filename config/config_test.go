@@ -1,0 +1,119 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"liaison/fieldcrypt"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDevelopmentDefaultsGenerateAndKeepSecrets(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DBDriver != "sqlite" || c.DBDSN != filepath.Join(dir, "liaison.db") || !c.FakeWeChat() {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	again, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.TokenSecret != c.TokenSecret || again.DataKeys != c.DataKeys || again.IndexKey != c.IndexKey {
+		t.Fatal("development secrets must persist across restarts")
+	}
+	if _, err := c.Sealer(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestProductionRefusesDevDefaults(t *testing.T) {
+	t.Parallel()
+	good := map[string]string{
+		"LIAISON_ENV":           "production",
+		"LIAISON_DATA_DIR":      t.TempDir(),
+		"LIAISON_DB_DRIVER":     "mysql",
+		"LIAISON_DB_DSN":        "root@tcp(127.0.0.1:3306)/liaison",
+		"LIAISON_REDIS_ADDR":    "127.0.0.1:6379",
+		"LIAISON_WECHAT_APPID":  "wx123",
+		"LIAISON_WECHAT_SECRET": "s",
+		"LIAISON_TOKEN_SECRET":  strings.Repeat("x", 40),
+		"LIAISON_DATA_KEYS":     "k1:" + fieldcrypt.NewKey(),
+		"LIAISON_INDEX_KEY":     fieldcrypt.NewKey(),
+	}
+	if _, err := Load("", env(good)); err != nil {
+		t.Fatalf("a complete production config must load: %v", err)
+	}
+	cases := []struct {
+		name, key, val, want string
+	}{
+		{"fake wechat", "LIAISON_WECHAT_APPID", "", "LIAISON_WECHAT_APPID"},
+		{"default token secret", "LIAISON_TOKEN_SECRET", DefaultTokenSecret, "LIAISON_TOKEN_SECRET"},
+		{"missing token secret", "LIAISON_TOKEN_SECRET", "", "LIAISON_TOKEN_SECRET"},
+		{"missing data key", "LIAISON_DATA_KEYS", "", "LIAISON_DATA_KEYS"},
+		{"missing index key", "LIAISON_INDEX_KEY", "", "LIAISON_INDEX_KEY"},
+		{"sqlite", "LIAISON_DB_DRIVER", "sqlite", "LIAISON_DB_DRIVER"},
+		{"no redis", "LIAISON_REDIS_ADDR", "", "LIAISON_REDIS_ADDR"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := map[string]string{}
+			for k, v := range good {
+				m[k] = v
+			}
+			m[tc.key] = tc.val
+			if tc.key == "LIAISON_WECHAT_APPID" {
+				m["LIAISON_WECHAT_SECRET"] = ""
+			}
+			_, err := Load("", env(m))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want an error naming %s, got %v", tc.want, err)
+			}
+		})
+	}
+	// Production never writes generated secrets to disk.
+	if _, err := os.Stat(filepath.Join(good["LIAISON_DATA_DIR"], "dev-secrets.json")); !os.IsNotExist(err) {
+		t.Fatal("production must not generate secrets")
+	}
+}
+
+func TestBadValuesNameTheKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for key, val := range map[string]string{
+		"LIAISON_DB_DRIVER":      "postgres",
+		"LIAISON_TOKEN_TTL":      "forever",
+		"LIAISON_MAX_BODY_BYTES": "-1",
+		"LIAISON_ENV":            "staging",
+		"LIAISON_DATA_KEYS":      "k1:notbase64!",
+	} {
+		_, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, key: val}))
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s=%s: want an error naming the key, got %v", key, val, err)
+		}
+	}
+}
+
+func TestYAMLFileUnderEnv(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "liaison.yaml")
+	os.WriteFile(file, []byte("http_addr: \":9000\"\nlog_level: debug\n"), 0o600)
+	c, err := Load(file, env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_LOG_LEVEL": "warn"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":9000" || c.LogLevel != "warn" {
+		t.Fatalf("file then env: got %q %q", c.HTTPAddr, c.LogLevel)
+	}
+	os.WriteFile(file, []byte("no_such_key: 1\n"), 0o600)
+	if _, err := Load(file, env(map[string]string{"LIAISON_DATA_DIR": dir})); err == nil || !strings.Contains(err.Error(), "LIAISON_NO_SUCH_KEY") {
+		t.Fatalf("unknown file key must be named, got %v", err)
+	}
+}

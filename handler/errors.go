@@ -1,0 +1,136 @@
+// Package handler is the HTTP layer: bind and check the request's shape, call one service
+// method, map the result or the error to JSON. Rules live in service/.
+package handler
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"liaison/service"
+)
+
+// errorBody is the one JSON error shape: stable English code, Chinese message, optional fields.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string               `json:"code"`
+	Message string               `json:"message"`
+	Fields  []service.FieldError `json:"fields,omitempty"`
+}
+
+var kindStatus = []struct {
+	kind    error
+	status  int
+	code    string
+	message string
+}{
+	{service.ErrInvalid, http.StatusBadRequest, "invalid_input", "输入有误"},
+	{service.ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "请先登录"},
+	{service.ErrForbidden, http.StatusForbidden, "forbidden", "没有权限"},
+	{service.ErrNotFound, http.StatusNotFound, "not_found", "对象不存在"},
+	{service.ErrConflict, http.StatusConflict, "conflict", "操作冲突，请刷新后重试"},
+	{service.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", "内容过大"},
+	{service.ErrUnsupportedMedia, http.StatusUnsupportedMediaType, "unsupported_media_type", "不支持的内容类型"},
+	{service.ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable", "请求无法处理"},
+	{service.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "操作过于频繁，请稍后再试"},
+	{service.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "服务暂时不可用，请稍后重试"},
+}
+
+// errors maps the first error a handler recorded with c.Error to the JSON error shape. Only
+// unexpected errors are logged, and only here.
+func errorMiddleware(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		if len(c.Errors) == 0 || c.Writer.Written() {
+			return
+		}
+		writeError(c, log, c.Errors[0].Err)
+	}
+}
+
+func writeError(c *gin.Context, log *slog.Logger, err error) {
+	var se *service.Error
+	errors.As(err, &se)
+	for _, k := range kindStatus {
+		if !errors.Is(err, k.kind) {
+			continue
+		}
+		d := errorDetail{Code: k.code, Message: k.message}
+		if se != nil {
+			if se.Code != "" {
+				d.Code = se.Code
+			}
+			if se.Message != "" {
+				d.Message = se.Message
+			}
+			d.Fields = se.Fields
+			if se.RetryAfter > 0 {
+				c.Header("Retry-After", strconv.Itoa(int(se.RetryAfter.Seconds()+0.999)))
+			}
+		}
+		c.AbortWithStatusJSON(k.status, errorBody{d})
+		return
+	}
+	log.ErrorContext(c.Request.Context(), "internal error", "err", err.Error(), "route", c.FullPath(), "request_id", requestID(c))
+	c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody{errorDetail{Code: "internal", Message: "服务器内部错误"}})
+}
+
+// bindJSON decodes a JSON body into dst, answering a wrong content type, an oversized body and
+// malformed JSON with the right 4xx. It never uses c.BindJSON, which writes text/plain.
+func bindJSON(c *gin.Context, dst any) bool {
+	ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if ct != "application/json" {
+		_ = c.Error(service.NewError(service.ErrUnsupportedMedia, "unsupported_media_type", "请求内容须为 application/json"))
+		return false
+	}
+	dec := json.NewDecoder(c.Request.Body)
+	if err := dec.Decode(dst); err != nil {
+		_ = c.Error(decodeError(err))
+		return false
+	}
+	if dec.More() {
+		_ = c.Error(service.NewError(service.ErrInvalid, "malformed_json", "请求体不是合法的 JSON"))
+		return false
+	}
+	return true
+}
+
+func decodeError(err error) error {
+	var tooBig *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooBig):
+		return service.NewError(service.ErrTooLarge, "body_too_large", "请求体过大")
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return service.Invalid(service.FieldError{Field: field, Code: "wrong_type", Message: "字段类型不正确"})
+	case errors.Is(err, io.EOF):
+		return service.NewError(service.ErrInvalid, "empty_body", "请求体不能为空")
+	case strings.Contains(err.Error(), "unknown field"):
+		return service.NewError(service.ErrInvalid, "unknown_field", "请求包含未知字段")
+	default:
+		return service.NewError(service.ErrInvalid, "malformed_json", "请求体不是合法的 JSON")
+	}
+}
+
+// notFound answers routes that do not exist in the JSON shape.
+func notFound(c *gin.Context) {
+	c.JSON(http.StatusNotFound, errorBody{errorDetail{Code: "not_found", Message: "接口不存在"}})
+}
+
+func methodNotAllowed(c *gin.Context) {
+	c.JSON(http.StatusMethodNotAllowed, errorBody{errorDetail{Code: "method_not_allowed", Message: "不支持该请求方法"}})
+}

@@ -1,0 +1,85 @@
+package handler
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"liaison/service"
+)
+
+// Deps is what the HTTP layer needs; main wires it.
+type Deps struct {
+	Log            *slog.Logger
+	Auth           *service.Auth
+	Limiter        service.Limiter
+	Metrics        *prometheus.Registry
+	MaxBodyBytes   int64
+	TrustedProxies []string
+	// Ready checks each dependency (database, Redis) for /readyz.
+	Ready map[string]func(context.Context) error
+	// DevWeChatMessages lists what the fake WeChat recorded; nil outside development.
+	DevWeChatMessages func() any
+}
+
+// New builds the router.
+func New(d Deps) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	_ = r.SetTrustedProxies(d.TrustedProxies)
+	r.NoRoute(notFound)
+	r.NoMethod(methodNotAllowed)
+
+	m := newHTTPMetrics(d.Metrics)
+	r.Use(requestIDMiddleware, recovery(d.Log), accessLog(d.Log), m.middleware, errorMiddleware(d.Log), bodyLimit(d.MaxBodyBytes))
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", readyz(d.Ready))
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})))
+	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml; charset=utf-8", OpenAPI) })
+
+	api := r.Group("/api/v1", authenticate(d.Auth), rateLimit(d.Limiter, "api", 600, time.Minute, byUserOrIP))
+	auth := &authHandlers{svc: d.Auth}
+	login := api.Group("", rateLimit(d.Limiter, "login", 30, time.Minute, byIP))
+	login.POST("/auth/wechat/login", auth.wechatLogin)
+	login.POST("/auth/password", auth.passwordLogin)
+
+	me := api.Group("", requireLogin)
+	me.POST("/auth/logout", auth.logout)
+	me.GET("/me", auth.me)
+	me.POST("/me/phone", auth.bindPhone)
+
+	if d.DevWeChatMessages != nil {
+		api.GET("/dev/wechat/messages", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"items": d.DevWeChatMessages()}) })
+	}
+	return r
+}
+
+// OpenAPI is the API description served at /openapi.yaml.
+//
+//go:embed openapi.yaml
+var OpenAPI []byte
+
+func readyz(checks map[string]func(context.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		status, out := http.StatusOK, gin.H{}
+		for name, check := range checks {
+			if err := check(ctx); err != nil {
+				status, out[name] = http.StatusServiceUnavailable, "down"
+				continue
+			}
+			out[name] = "ok"
+		}
+		c.JSON(status, gin.H{"status": map[bool]string{true: "ok", false: "unavailable"}[status == http.StatusOK], "checks": out})
+	}
+}

@@ -1,0 +1,141 @@
+package repo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"liaison/service"
+)
+
+// Users implements service.UserStore.
+type Users struct{ DB *DB }
+
+type userRow struct {
+	ID            int64          `db:"id"`
+	Username      sql.NullString `db:"username"`
+	PasswordHash  string         `db:"password_hash"`
+	OpenID        sql.NullString `db:"openid"`
+	UnionID       string         `db:"unionid"`
+	SessionKeyEnc string         `db:"session_key_enc"`
+	PhoneEnc      string         `db:"phone_enc"`
+	PhoneIdx      string         `db:"phone_idx"`
+	Disabled      bool           `db:"disabled"`
+	CreatedAt     time.Time      `db:"created_at"`
+	UpdatedAt     time.Time      `db:"updated_at"`
+}
+
+func (r userRow) toService(grants []service.Grant) *service.User {
+	return &service.User{
+		ID: r.ID, Username: r.Username.String, PasswordHash: r.PasswordHash, OpenID: r.OpenID.String,
+		UnionID: r.UnionID, SessionKeySealed: r.SessionKeyEnc, PhoneSealed: r.PhoneEnc, PhoneIndex: r.PhoneIdx,
+		Disabled: r.Disabled, Grants: grants, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+}
+
+func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+const userCols = `id, username, password_hash, openid, unionid, session_key_enc, phone_enc, phone_idx, disabled, created_at, updated_at`
+
+// CreateUser inserts u with its grants.
+func (s Users) CreateUser(ctx context.Context, u *service.User) error {
+	return s.DB.WithinTx(ctx, func(ctx context.Context) error {
+		id, err := s.DB.insert(ctx, `INSERT INTO users (username, password_hash, openid, unionid, session_key_enc, phone_enc, phone_idx, disabled, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			nullStr(u.Username), u.PasswordHash, nullStr(u.OpenID), u.UnionID, u.SessionKeySealed, u.PhoneSealed, u.PhoneIndex, u.Disabled, utc(u.CreatedAt), utc(u.UpdatedAt))
+		if err != nil {
+			return err
+		}
+		u.ID = id
+		for _, g := range u.Grants {
+			if err := s.AddGrant(ctx, id, g); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AddGrant gives a user a role in a scope; granting twice is harmless.
+func (s Users) AddGrant(ctx context.Context, userID int64, g service.Grant) error {
+	_, err := s.DB.exec(ctx, s.DB.insertIgnore()+` INTO user_grants (user_id, role, scope_kind, scope_id) VALUES (?, ?, ?, ?)`,
+		userID, string(g.Role), g.ScopeKind, g.ScopeID)
+	return err
+}
+
+func (s Users) one(ctx context.Context, where string, arg any) (*service.User, error) {
+	var r userRow
+	if err := s.DB.get(ctx, &r, `SELECT `+userCols+` FROM users WHERE `+where, arg); err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		Role      string `db:"role"`
+		ScopeKind string `db:"scope_kind"`
+		ScopeID   string `db:"scope_id"`
+	}
+	if err := s.DB.sel(ctx, &rows, `SELECT role, scope_kind, scope_id FROM user_grants WHERE user_id = ? ORDER BY role, scope_kind, scope_id`, r.ID); err != nil {
+		return nil, err
+	}
+	grants := make([]service.Grant, 0, len(rows))
+	for _, g := range rows {
+		grants = append(grants, service.Grant{Role: service.Role(g.Role), ScopeKind: g.ScopeKind, ScopeID: g.ScopeID})
+	}
+	return r.toService(grants), nil
+}
+
+// UserByID loads a user with grants.
+func (s Users) UserByID(ctx context.Context, id int64) (*service.User, error) {
+	return s.one(ctx, "id = ?", id)
+}
+
+// UserByUsername loads a console user.
+func (s Users) UserByUsername(ctx context.Context, username string) (*service.User, error) {
+	return s.one(ctx, "username = ?", username)
+}
+
+// UpsertWeChatUser finds or creates the resident with this openid and stores the session key.
+func (s Users) UpsertWeChatUser(ctx context.Context, openID, unionID, sessionKeySealed string, now time.Time) (*service.User, error) {
+	var out *service.User
+	err := s.DB.WithinTx(ctx, func(ctx context.Context) error {
+		res, err := s.DB.exec(ctx, `UPDATE users SET session_key_enc = ?, unionid = ?, updated_at = ? WHERE openid = ?`,
+			sessionKeySealed, unionID, utc(now), openID)
+		if err := mustAffect(res, err); err == nil {
+			out, err = s.one(ctx, "openid = ?", openID)
+			return err
+		} else if !errors.Is(err, service.ErrNotFound) {
+			return err
+		}
+		u := &service.User{OpenID: openID, UnionID: unionID, SessionKeySealed: sessionKeySealed, CreatedAt: now, UpdatedAt: now,
+			Grants: []service.Grant{{Role: service.RoleResident}}}
+		if err := s.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		out = u
+		return nil
+	})
+	if errors.Is(err, service.ErrConflict) {
+		// Two first logins raced; the other one created the row.
+		return s.one(ctx, "openid = ?", openID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("upsert wechat user: %w", err)
+	}
+	return out, nil
+}
+
+// SetPhone stores the sealed phone and its blind index.
+func (s Users) SetPhone(ctx context.Context, userID int64, sealed, index string, now time.Time) error {
+	return mustAffect(s.DB.exec(ctx, `UPDATE users SET phone_enc = ?, phone_idx = ?, updated_at = ? WHERE id = ?`, sealed, index, utc(now), userID))
+}
+
+// Audit implements service.AuditStore.
+type Audit struct{ DB *DB }
+
+// AppendAudit appends one entry.
+func (s Audit) AppendAudit(ctx context.Context, e service.AuditEntry) error {
+	_, err := s.DB.exec(ctx, `INSERT INTO audit_log (at, actor_id, action, object_type, object_id, ip, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		utc(e.At), e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.IP, e.RequestID, e.Detail)
+	return err
+}

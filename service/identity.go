@@ -1,0 +1,109 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Role is what a user may do.
+type Role string
+
+const (
+	RoleResident       Role = "resident"
+	RoleDeputy         Role = "deputy"
+	RoleStationManager Role = "station_manager"
+	RoleUnitStaff      Role = "unit_staff"
+	RoleAdmin          Role = "admin"
+)
+
+// Roles lists every role, for validation.
+var Roles = []Role{RoleResident, RoleDeputy, RoleStationManager, RoleUnitStaff, RoleAdmin}
+
+// Scope kinds for staff grants.
+const (
+	ScopeStation = "station"
+	ScopeUnit    = "unit"
+	ScopeRegion  = "region"
+)
+
+// Grant gives a role within a scope. Residents and deputies have an empty scope.
+type Grant struct {
+	Role      Role   `json:"role"`
+	ScopeKind string `json:"scope_kind,omitempty"`
+	ScopeID   string `json:"scope_id,omitempty"`
+}
+
+// User is an account: a WeChat user (openid), a console user (username), or both.
+type User struct {
+	ID               int64
+	Username         string
+	PasswordHash     string
+	OpenID           string
+	UnionID          string
+	SessionKeySealed string
+	PhoneSealed      string
+	PhoneIndex       string
+	Disabled         bool
+	Grants           []Grant
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Actor is who is calling, passed explicitly to every service method.
+type Actor struct {
+	UserID    int64
+	Grants    []Grant
+	TokenID   string
+	TokenExp  time.Time
+	IP        string
+	RequestID string
+	System    bool // background workers
+}
+
+// SystemActor is the actor for background workers.
+var SystemActor = Actor{System: true}
+
+// Has reports whether the actor holds role in any scope.
+func (a Actor) Has(role Role) bool {
+	return slices.ContainsFunc(a.Grants, func(g Grant) bool { return g.Role == role })
+}
+
+// ScopeIDs returns the scope IDs of kind the actor holds role in.
+func (a Actor) ScopeIDs(role Role, kind string) []string {
+	var out []string
+	for _, g := range a.Grants {
+		if g.Role == role && g.ScopeKind == kind {
+			out = append(out, g.ScopeID)
+		}
+	}
+	return out
+}
+
+// RoleNames returns the distinct roles, in a stable order.
+func (a Actor) RoleNames() []Role {
+	var out []Role
+	for _, r := range Roles {
+		if a.Has(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// UserStore persists accounts.
+type UserStore interface {
+	CreateUser(ctx context.Context, u *User) error // sets u.ID; ErrConflict on a taken username
+	UserByID(ctx context.Context, id int64) (*User, error)
+	UserByUsername(ctx context.Context, username string) (*User, error)
+	// UpsertWeChatUser finds the user by openid or creates a resident, and stores the sealed
+	// session key.
+	UpsertWeChatUser(ctx context.Context, openID, unionID, sessionKeySealed string, now time.Time) (*User, error)
+	SetPhone(ctx context.Context, userID int64, sealed, index string, now time.Time) error
+	AddGrant(ctx context.Context, userID int64, g Grant) error
+}
+
+// TxRunner runs fn in one transaction carried by ctx; nested calls join it.
+type TxRunner interface {
+	WithinTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
