@@ -132,9 +132,9 @@ func (s *Auth) lockedUntil(ctx context.Context, key string) (time.Duration, bool
 	return left, true, nil
 }
 
-// fail counts one failure and locks key when the count passes max.
-func (s *Auth) fail(ctx context.Context, key string, max int) error {
-	ok, retry, err := s.Limiter.Allow(ctx, "fail:"+key, max, s.FailWindow)
+// fail counts one failure; the limit-th failure in the window locks key until the window ends.
+func (s *Auth) fail(ctx context.Context, key string, limit int) error {
+	ok, retry, err := s.Limiter.Allow(ctx, "fail:"+key, max(limit-1, 1), s.FailWindow)
 	if err != nil || ok {
 		return err
 	}

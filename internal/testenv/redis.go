@@ -14,8 +14,8 @@ import (
 )
 
 // RedisAddrEnv names the environment variable that points tests at a Redis, as a
-// comma-separated host:port list (more than one address: a Cluster). Unset, Redis-only tests
-// skip and KVBackends returns the in-memory store alone. Set, an unreachable Redis fails the
+// comma-separated host:port list (more than one address: a Cluster). Unset, KVBackends
+// returns the in-memory store alone. Set, an unreachable Redis fails the
 // test; it never skips.
 const RedisAddrEnv = "LIAISON_TEST_REDIS_ADDR"
 

@@ -26,6 +26,9 @@ func NewRedis(c redis.UniversalClient, prefix string) *Redis {
 	return &Redis{c: c, prefix: prefix}
 }
 
+// Prefix is what every key and channel name starts with.
+func (r *Redis) Prefix() string { return r.prefix }
+
 // OpenRedis connects to Redis at addrs, a comma-separated list of host:port: one address is
 // a single node, more than one a Cluster (where db must be 0). It pings before returning and
 // closes the client again if the ping fails. Sentinel needs a master name, so build that

@@ -1,7 +1,6 @@
 package kv_test
 
 import (
-	"os"
 	"testing"
 	"time"
 
@@ -28,45 +27,55 @@ func TestOpenRedisRejectsBadAddrs(t *testing.T) {
 	}
 }
 
-// The prefix and the per-port namespaces are what let deployments and tests share a Redis.
-func TestRedisKeyLayout(t *testing.T) {
+// The per-port namespaces keep a cache key, a rate counter and a lock of the same name apart on
+// every backend; on Redis the prefix also keeps deployments and tests that share one server apart.
+func TestKeyNamespaces(t *testing.T) {
 	t.Parallel()
-	if os.Getenv(testenv.RedisAddrEnv) == "" {
-		t.Skip(testenv.RedisAddrEnv + " not set")
-	}
-	ctx := t.Context()
-	c := testenv.RedisClient(t)
-	prefix := testenv.RedisPrefix(t, c)
-	r := kv.NewRedis(c, prefix)
-
-	if err := r.Set(ctx, "same", []byte("v"), 0); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := r.Allow(ctx, "same", 5, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Acquire(ctx, "same", "a", time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	for key, want := range map[string]string{
-		prefix + "kv:same":   "v",
-		prefix + "rate:same": "1",
-		prefix + "lock:same": "a",
-	} {
-		if got, err := c.Get(ctx, key).Result(); err != nil || got != want {
-			t.Errorf("GET %s = %q, %v; want %q", key, got, err, want)
-		}
-	}
-	if ttl, err := c.PTTL(ctx, prefix+"rate:same").Result(); err != nil || ttl <= 0 {
-		t.Errorf("PTTL of the rate key = %v, %v; want a positive ttl", ttl, err)
-	}
-
-	// Another prefix on the same Redis sees none of it.
-	other := kv.NewRedis(c, testenv.RedisPrefix(t, c))
-	if _, ok, err := other.Get(ctx, "same"); err != nil || ok {
-		t.Errorf("Get under another prefix = %v, %v; want absent", ok, err)
-	}
-	if ok, err := other.Acquire(ctx, "same", "b", time.Minute); err != nil || !ok {
-		t.Errorf("Acquire under another prefix = %v, %v; want true", ok, err)
+	for _, b := range testenv.KVBackends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := t.Context()
+			s := b.Store
+			if err := s.Set(ctx, "same", []byte("v"), 0); err != nil {
+				t.Fatal(err)
+			}
+			if ok, _, err := s.Allow(ctx, "same", 1, time.Minute); err != nil || !ok {
+				t.Fatalf("Allow = %v, %v", ok, err)
+			}
+			if ok, err := s.Acquire(ctx, "same", "a", time.Minute); err != nil || !ok {
+				t.Fatalf("Acquire = %v, %v", ok, err)
+			}
+			if v, ok, err := s.Get(ctx, "same"); err != nil || !ok || string(v) != "v" {
+				t.Errorf("Get after Allow and Acquire of the same name = %q, %v, %v; want v", v, ok, err)
+			}
+			if ok, err := s.Acquire(ctx, "same", "b", time.Minute); err != nil || ok {
+				t.Errorf("a second owner took the lock: %v, %v", ok, err)
+			}
+			r, isRedis := s.(*kv.Redis)
+			if !isRedis {
+				return
+			}
+			c := testenv.RedisClient(t)
+			prefix := r.Prefix()
+			for key, want := range map[string]string{
+				prefix + "kv:same":   "v",
+				prefix + "rate:same": "1",
+				prefix + "lock:same": "a",
+			} {
+				if got, err := c.Get(ctx, key).Result(); err != nil || got != want {
+					t.Errorf("GET %s = %q, %v; want %q", key, got, err, want)
+				}
+			}
+			if ttl, err := c.PTTL(ctx, prefix+"rate:same").Result(); err != nil || ttl <= 0 {
+				t.Errorf("PTTL of the rate key = %v, %v; want a positive ttl", ttl, err)
+			}
+			// Another prefix on the same Redis sees none of it.
+			other := kv.NewRedis(c, testenv.RedisPrefix(t, c))
+			if _, ok, err := other.Get(ctx, "same"); err != nil || ok {
+				t.Errorf("Get under another prefix = %v, %v; want absent", ok, err)
+			}
+			if ok, err := other.Acquire(ctx, "same", "b", time.Minute); err != nil || !ok {
+				t.Errorf("Acquire under another prefix = %v, %v; want true", ok, err)
+			}
+		})
 	}
 }

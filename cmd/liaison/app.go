@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"liaison/config"
+	"liaison/handler"
+	"liaison/repo"
+	"liaison/repo/kv"
+	"liaison/service"
+	"liaison/wechat"
+	"liaison/wechat/wechatfake"
+)
+
+// shared is the KV-backed state every instance shares: Redis in production, memory embedded.
+type shared interface {
+	service.KV
+	service.Limiter
+	service.Locker
+	service.PubSub
+	Ping(ctx context.Context) error
+}
+
+// App is one wired server instance.
+type App struct {
+	Cfg     config.Config
+	Log     *slog.Logger
+	DB      *repo.DB
+	Shared  shared
+	Auth    *service.Auth
+	Fake    *wechatfake.Server // nil with real WeChat credentials
+	Handler http.Handler
+
+	closers []func() error
+}
+
+// Options are the pieces tests may supply instead of the defaults.
+type Options struct {
+	LogOutput io.Writer
+	Clock     service.Clock
+	// Fake is the fake WeChat to use in fake mode; one is started when nil. The SDK's transport
+	// is process-wide, so tests in one process share one fake.
+	Fake *wechatfake.Server
+	// Shared replaces the in-memory KV of the embedded default, so tests can run two instances
+	// on one store without Redis.
+	Shared shared
+}
+
+// NewApp connects the stores, migrates, and wires services and handlers.
+func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
+	if opt.LogOutput == nil {
+		opt.LogOutput = io.Discard
+	}
+	if opt.Clock == nil {
+		opt.Clock = service.SystemClock{}
+	}
+	a := &App{Cfg: cfg, Log: newLogger(opt.LogOutput, cfg.LogLevel)}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close()
+		}
+	}()
+
+	db, err := repo.Open(ctx, cfg.DBDriver, cfg.DBDSN)
+	if err != nil {
+		return nil, err
+	}
+	a.DB = db
+	a.closers = append(a.closers, db.Close)
+	if err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+
+	switch {
+	case opt.Shared != nil:
+		a.Shared = opt.Shared
+	case cfg.RedisAddr != "":
+		client, err := kv.OpenRedis(cfg.RedisAddr, cfg.RedisPass, 0)
+		if err != nil {
+			return nil, fmt.Errorf("LIAISON_REDIS_ADDR: %w", err)
+		}
+		a.closers = append(a.closers, client.Close)
+		a.Shared = kv.NewRedis(client, cfg.RedisPrefix)
+	default:
+		m := kv.NewMemory()
+		a.closers = append(a.closers, m.Close)
+		a.Shared = m
+	}
+
+	sealer, err := cfg.Sealer()
+	if err != nil {
+		return nil, err
+	}
+
+	wcfg := wechat.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, KV: a.Shared, Locker: a.Shared, KeyPrefix: "wechat:"}
+	if cfg.FakeWeChat() {
+		a.Fake = opt.Fake
+		if a.Fake == nil {
+			a.Fake = wechatfake.New(wechatfake.Options{RiskyWord: cfg.FakeRiskyWord, ReviewWord: cfg.FakeReviewWord})
+			a.Fake.Start()
+			a.closers = append(a.closers, func() error { a.Fake.Close(); return nil })
+		}
+		if err := wechat.InstallTransport(a.Fake.URL()); err != nil {
+			return nil, err
+		}
+		wcfg.AppID, wcfg.Secret = "wx-liaison-dev", "fake-secret"
+	} else {
+		wechat.InstallProductionClient()
+	}
+	wc, err := wechat.New(wcfg)
+	if err != nil {
+		return nil, err
+	}
+
+	a.Auth = &service.Auth{
+		Users: repo.Users{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, KV: a.Shared, Limiter: a.Shared,
+		WeChat: wc, Sealer: sealer, Clock: opt.Clock, Secret: []byte(cfg.TokenSecret), TTL: cfg.TokenTTL,
+		MaxFailures: 5, IPMaxFailures: 50, FailWindow: 15 * time.Minute,
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.X.DB, string(db.Dialect)))
+	deps := handler.Deps{
+		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
+		TrustedProxies: splitList(cfg.TrustedProxies),
+		Ready:          map[string]func(context.Context) error{"database": db.Ping, "shared_state": a.Shared.Ping},
+	}
+	if !cfg.Production() && a.Fake != nil {
+		fake := a.Fake
+		deps.DevWeChatMessages = func() any { return fake.Messages() }
+	}
+	a.Handler = handler.New(deps)
+	ok = true
+	return a, nil
+}
+
+// Serve listens on ln until ctx ends, then shuts down gracefully: stop accepting, let in-flight
+// requests finish (up to the configured wait), then stop workers.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("listening", "addr", ln.Addr().String(), "db", string(a.DB.Dialect), "redis", a.Cfg.RedisAddr != "", "fake_wechat", a.Fake != nil)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), a.Cfg.ShutdownWait)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases everything NewApp opened, in reverse order.
+func (a *App) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		_ = a.closers[i]()
+	}
+	a.closers = nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
