@@ -134,3 +134,14 @@ func notFound(c *gin.Context) {
 func methodNotAllowed(c *gin.Context) {
 	c.JSON(http.StatusMethodNotAllowed, errorBody{errorDetail{Code: "method_not_allowed", Message: "不支持该请求方法"}})
 }
+
+// pathID reads a positive integer path parameter; anything else is reported as not found, the
+// same as an ID that does not exist.
+func pathID(c *gin.Context, name string) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		_ = c.Error(service.NotFound("对象不存在"))
+		return 0, false
+	}
+	return id, true
+}

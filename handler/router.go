@@ -2,7 +2,6 @@ package handler
 
 import (
 	"context"
-	_ "embed"
 	"log/slog"
 	"net/http"
 	"time"
@@ -26,7 +25,20 @@ type Deps struct {
 	Ready map[string]func(context.Context) error
 	// DevWeChatMessages lists what the fake WeChat recorded; nil outside development.
 	DevWeChatMessages func() any
+	// Modules register the routes of each area (network, opinions, notifications, ...).
+	Modules []Module
 }
+
+// Routes are the groups an area registers its routes on.
+type Routes struct {
+	Public  *gin.RouterGroup // /api/v1: no login needed (a token, if sent, is still checked)
+	Authed  *gin.RouterGroup // /api/v1: login required
+	Admin   *gin.RouterGroup // /api/v1/admin: login required; the service checks the role and region
+	Limiter service.Limiter
+}
+
+// Module registers one area's routes. Each area keeps its handlers in its own file.
+type Module func(r Routes)
 
 // New builds the router.
 func New(d Deps) *gin.Engine {
@@ -57,16 +69,16 @@ func New(d Deps) *gin.Engine {
 	me.GET("/me", auth.me)
 	me.POST("/me/phone", auth.bindPhone)
 
+	routes := Routes{Public: api, Authed: me, Admin: api.Group("/admin", requireLogin), Limiter: d.Limiter}
+	for _, m := range d.Modules {
+		m(routes)
+	}
+
 	if d.DevWeChatMessages != nil {
 		api.GET("/dev/wechat/messages", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"items": d.DevWeChatMessages()}) })
 	}
 	return r
 }
-
-// OpenAPI is the API description served at /openapi.yaml.
-//
-//go:embed openapi.yaml
-var OpenAPI []byte
 
 func readyz(checks map[string]func(context.Context) error) gin.HandlerFunc {
 	return func(c *gin.Context) {

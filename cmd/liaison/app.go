@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,8 @@ type App struct {
 	Auth    *service.Auth
 	Fake    *wechatfake.Server // nil with real WeChat credentials
 	Handler http.Handler
+	// Workers run in the background while the server serves, each until its context ends.
+	Workers []func(ctx context.Context)
 
 	closers []func() error
 }
@@ -137,6 +140,9 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
 		TrustedProxies: splitList(cfg.TrustedProxies),
 		Ready:          map[string]func(context.Context) error{"database": db.Ping, "shared_state": a.Shared.Ping},
+		Modules:        []handler.Module{
+			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
+		},
 	}
 	if !cfg.Production() && a.Fake != nil {
 		fake := a.Fake
@@ -155,6 +161,16 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	wctx, stopWorkers := context.WithCancel(context.Background())
+	defer stopWorkers()
+	var workers sync.WaitGroup
+	for _, w := range a.Workers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			w(wctx)
+		}()
+	}
 	a.Log.Info("listening", "addr", ln.Addr().String(), "db", string(a.DB.Dialect), "redis", a.Cfg.RedisAddr != "", "fake_wechat", a.Fake != nil)
 	select {
 	case err := <-errc:
@@ -164,7 +180,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.Log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), a.Cfg.ShutdownWait)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	err := srv.Shutdown(sctx)
+	// Workers stop after the last request, so work a request queued is not orphaned mid-way.
+	stopWorkers()
+	workers.Wait()
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
