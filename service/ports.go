@@ -96,3 +96,41 @@ type WeChatError struct {
 }
 
 func (e *WeChatError) Error() string { return "wechat: errcode " + strconv.Itoa(e.Code) + ": " + e.Msg }
+
+// NotificationKind says what a notification is about; WeChat template IDs are configured per kind.
+type NotificationKind string
+
+const (
+	NotifyAccepted   NotificationKind = "opinion_accepted" // to the resident: accepted
+	NotifyRejected   NotificationKind = "opinion_rejected" // to the resident: not accepted, with the reason
+	NotifyAssigned   NotificationKind = "opinion_assigned" // to a deputy, unit or manager: new work
+	NotifyReplyReady NotificationKind = "reply_ready"      // to the resident: a reply to rate
+	NotifyDueSoon    NotificationKind = "due_soon"         // to the assignee: deadline tomorrow (催办)
+	NotifyOverdue    NotificationKind = "overdue"          // to the assignee or supervisor (督办)
+	NotifyStudy      NotificationKind = "study_new"        // to a deputy: new study material
+)
+
+// Notification is one message to one user. It always lands in the in-app inbox; it is also
+// sent as a WeChat subscribe message when a template is configured for Kind and the user has
+// an unused consent for it.
+type Notification struct {
+	UserID     int64
+	Kind       NotificationKind
+	Title      string // Chinese, shown in the inbox
+	Body       string // Chinese, shown in the inbox; no more personal data than the recipient may see
+	Page       string // mini-program page the message opens, e.g. "pages/opinion/detail?id=12"
+	ObjectType string // e.g. "opinion"
+	ObjectID   string
+	// Data carries the values for the subscribe message template (semantic keys such as
+	// "title", "status", "time", "note"); the notifications module maps them to template fields.
+	Data map[string]string
+	// DedupKey, when set, makes a second notification with the same key a no-op, so a worker
+	// that runs twice does not notify twice.
+	DedupKey string
+}
+
+// Notifier records notifications in the transaction carried by ctx (a transactional outbox):
+// they are delivered only if the business change commits, and never lost if it does.
+type Notifier interface {
+	Notify(ctx context.Context, ns ...Notification) error
+}
