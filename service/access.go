@@ -1,0 +1,72 @@
+package service
+
+import "strconv"
+
+// Reach: what part of the network a staff actor covers. One place for these rules, used by the
+// network, opinion, statistics and export code alike.
+
+// AdminCovers reports whether the actor is an admin whose region subtree contains code. An admin
+// grant without a region (bootstrap from the shell) covers everything.
+func (a Actor) AdminCovers(code string) bool {
+	for _, g := range a.Grants {
+		if g.Role != RoleAdmin {
+			continue
+		}
+		if g.ScopeKind == "" || (g.ScopeKind == ScopeRegion && InRegion(code, g.ScopeID)) {
+			return true
+		}
+	}
+	return false
+}
+
+// AdminRegions returns the region codes the actor administers; all is true for an unscoped admin.
+func (a Actor) AdminRegions() (codes []string, all bool) {
+	for _, g := range a.Grants {
+		if g.Role != RoleAdmin {
+			continue
+		}
+		if g.ScopeKind == "" {
+			return nil, true
+		}
+		if g.ScopeKind == ScopeRegion {
+			codes = append(codes, g.ScopeID)
+		}
+	}
+	return codes, false
+}
+
+// ManagedStations returns the station IDs the actor manages.
+func (a Actor) ManagedStations() []int64 { return a.ids(RoleStationManager, ScopeStation) }
+
+// ManagesStation reports whether the actor manages station id.
+func (a Actor) ManagesStation(id int64) bool { return containsID(a.ManagedStations(), id) }
+
+// Units returns the handling units the actor is staff of.
+func (a Actor) Units() []int64 { return a.ids(RoleUnitStaff, ScopeUnit) }
+
+// DeputyID returns the deputy the actor is, or 0.
+func (a Actor) DeputyID() int64 {
+	if ids := a.ids(RoleDeputy, ScopeDeputy); len(ids) > 0 {
+		return ids[0]
+	}
+	return 0
+}
+
+func (a Actor) ids(role Role, kind string) []int64 {
+	var out []int64
+	for _, s := range a.ScopeIDs(role, kind) {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
