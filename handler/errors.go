@@ -145,3 +145,5 @@ func pathID(c *gin.Context, name string) (int64, bool) {
 	}
 	return id, true
 }
+
+func asErr[T error](err error, target *T) bool { return errors.As(err, target) }

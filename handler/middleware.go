@@ -98,15 +98,20 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// bodyLimit caps every request body; uploads get their own, larger cap.
-func bodyLimit(n int64) gin.HandlerFunc {
+// bodyLimit caps every request body at n, or at the larger limit a route registered in
+// larger (uploads); the route pattern is known here because gin matches before middleware runs.
+func bodyLimit(n int64, larger map[string]int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.ContentLength > n {
+		limit := n
+		if l, ok := larger[c.FullPath()]; ok {
+			limit = l
+		}
+		if c.Request.ContentLength > limit {
 			_ = c.Error(service.NewError(service.ErrTooLarge, "body_too_large", "请求体过大"))
 			c.Abort()
 			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		c.Next()
 	}
 }

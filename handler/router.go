@@ -35,7 +35,13 @@ type Routes struct {
 	Authed  *gin.RouterGroup // /api/v1: login required
 	Admin   *gin.RouterGroup // /api/v1/admin: login required; the service checks the role and region
 	Limiter service.Limiter
+
+	largeBodies map[string]int64
 }
+
+// AllowBody lets the route with this full path (e.g. "/api/v1/uploads") take bodies up to n
+// bytes instead of the default limit.
+func (r Routes) AllowBody(fullPath string, n int64) { r.largeBodies[fullPath] = n }
 
 // Module registers one area's routes. Each area keeps its handlers in its own file.
 type Module func(r Routes)
@@ -51,7 +57,8 @@ func New(d Deps) *gin.Engine {
 	r.NoMethod(methodNotAllowed)
 
 	m := newHTTPMetrics(d.Metrics)
-	r.Use(requestIDMiddleware, recovery(d.Log), accessLog(d.Log), m.middleware, errorMiddleware(d.Log), bodyLimit(d.MaxBodyBytes))
+	largeBodies := map[string]int64{}
+	r.Use(requestIDMiddleware, recovery(d.Log), accessLog(d.Log), m.middleware, errorMiddleware(d.Log), bodyLimit(d.MaxBodyBytes, largeBodies))
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", readyz(d.Ready))
@@ -69,7 +76,7 @@ func New(d Deps) *gin.Engine {
 	me.GET("/me", auth.me)
 	me.POST("/me/phone", auth.bindPhone)
 
-	routes := Routes{Public: api, Authed: me, Admin: api.Group("/admin", requireLogin), Limiter: d.Limiter}
+	routes := Routes{Public: api, Authed: me, Admin: api.Group("/admin", requireLogin), Limiter: d.Limiter, largeBodies: largeBodies}
 	for _, m := range d.Modules {
 		m(routes)
 	}

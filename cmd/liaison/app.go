@@ -40,6 +40,7 @@ type App struct {
 	DB      *repo.DB
 	Shared  shared
 	Auth    *service.Auth
+	Uploads *service.Uploads
 	Fake    *wechatfake.Server // nil with real WeChat credentials
 	Handler http.Handler
 	// Workers run in the background while the server serves, each until its context ends.
@@ -133,6 +134,9 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		MaxFailures: 5, IPMaxFailures: 50, FailWindow: 15 * time.Minute,
 	}
 
+	uploads := &service.Uploads{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock, NewKey: repo.NewBlobKey}
+	a.Uploads = uploads
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.X.DB, string(db.Dialect)))
@@ -140,7 +144,8 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
 		TrustedProxies: splitList(cfg.TrustedProxies),
 		Ready:          map[string]func(context.Context) error{"database": db.Ping, "shared_state": a.Shared.Ping},
-		Modules:        []handler.Module{
+		Modules: []handler.Module{
+			handler.Uploads(uploads),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
 		},
 	}

@@ -1,0 +1,125 @@
+package service
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"image"
+	_ "image/jpeg" // registers the JPEG decoder for DecodeConfig
+	_ "image/png"  // registers the PNG decoder for DecodeConfig
+	"io"
+	"net/http"
+)
+
+// MaxUploadBytes is the largest image accepted.
+const MaxUploadBytes = 10 << 20
+
+// maxImagePixels refuses images whose header claims absurd dimensions (decompression bombs).
+const maxImagePixels = 50_000_000
+
+// Uploads accepts images, checked by content rather than by name.
+type Uploads struct {
+	Store   UploadStore
+	Blobs   BlobStorage
+	Clock   Clock
+	NewKey  func(ext string) string
+	CanView func(ctx context.Context, a Actor, uploadID int64) (bool, error) // beyond the owner: who may see an attached image
+}
+
+var errNotImage = NewError(ErrUnsupportedMedia, "unsupported_image", "仅支持 JPEG、PNG 或 WebP 格式的图片")
+
+// Upload stores one image from r. The type is sniffed from the bytes and the header is decoded,
+// so a renamed script or a truncated file is refused.
+func (s *Uploads) Upload(ctx context.Context, a Actor, r io.Reader) (*Upload, error) {
+	if a.UserID == 0 {
+		return nil, ErrUnauthorized
+	}
+	br := bufio.NewReaderSize(r, 512)
+	head, _ := br.Peek(512)
+	ct := http.DetectContentType(head)
+	var ext string
+	switch ct {
+	case "image/jpeg":
+		ext = "jpg"
+	case "image/png":
+		ext = "png"
+	case "image/webp":
+		ext = "webp"
+	default:
+		return nil, errNotImage
+	}
+	// Read the whole file (bounded) so its header can be checked before anything is stored.
+	data, err := io.ReadAll(io.LimitReader(br, MaxUploadBytes+1))
+	if err != nil {
+		return nil, NewError(ErrInvalid, "upload_failed", "上传失败，请重试")
+	}
+	if len(data) > MaxUploadBytes {
+		return nil, NewError(ErrTooLarge, "image_too_large", "图片不能超过 10MB")
+	}
+	if err := checkImage(ct, data); err != nil {
+		return nil, err
+	}
+	key := s.NewKey(ext)
+	if err := s.Blobs.Put(ctx, key, bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	u := &Upload{OwnerID: a.UserID, ContentType: ct, Size: int64(len(data)), StorageKey: key, CreatedAt: s.Clock.Now()}
+	if err := s.Store.CreateUpload(ctx, u); err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	return u, nil
+}
+
+func checkImage(ct string, data []byte) error {
+	if ct == "image/webp" {
+		// RIFF <size> WEBP then a VP8 / VP8L / VP8X chunk.
+		if len(data) < 20 || string(data[12:15]) != "VP8" || int(binary.LittleEndian.Uint32(data[4:8])) > len(data) {
+			return errNotImage
+		}
+		return nil
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return errNotImage
+	}
+	if cfg.Width*cfg.Height > maxImagePixels {
+		return NewError(ErrUnprocessable, "image_too_big", "图片尺寸过大")
+	}
+	return nil
+}
+
+// Open returns an upload's bytes to someone allowed to see it: the owner, or whoever may see
+// what it is attached to. Anyone else gets not found.
+func (s *Uploads) Open(ctx context.Context, a Actor, id int64) (*Upload, io.ReadCloser, error) {
+	u, err := s.Store.UploadByID(ctx, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open upload: %w", notFoundAs(err, "图片不存在"))
+	}
+	if u.OwnerID != a.UserID {
+		ok := false
+		if s.CanView != nil {
+			if ok, err = s.CanView(ctx, a, id); err != nil {
+				return nil, nil, err
+			}
+		}
+		if !ok {
+			return nil, nil, NotFound("图片不存在")
+		}
+	}
+	rc, err := s.Blobs.Open(ctx, u.StorageKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open upload: %w", notFoundAs(err, "图片不存在"))
+	}
+	return u, rc, nil
+}
+
+// notFoundAs gives a bare ErrNotFound a Chinese message.
+func notFoundAs(err error, msg string) error {
+	if err == ErrNotFound {
+		return NotFound(msg)
+	}
+	return err
+}
+
