@@ -70,3 +70,23 @@ func containsID(ids []int64, id int64) bool {
 	}
 	return false
 }
+
+// IsStaff reports whether the actor works on opinions (deputy, manager, unit staff or admin).
+func (a Actor) IsStaff() bool {
+	return a.Has(RoleDeputy) || a.Has(RoleStationManager) || a.Has(RoleUnitStaff) || a.Has(RoleAdmin)
+}
+
+// SeesWork reports whether a staff actor may see a work item with these routing fields: the
+// assigned deputy, the station's managers, the unit it was transferred to, and admins of the
+// region subtree. (Residents see their own items; that is checked by owner, not here.)
+func (a Actor) SeesWork(stationID int64, regionCode string, deputyID, unitID int64) bool {
+	switch {
+	case deputyID != 0 && a.DeputyID() == deputyID:
+		return true
+	case a.ManagesStation(stationID):
+		return true
+	case unitID != 0 && containsID(a.Units(), unitID):
+		return true
+	}
+	return a.AdminCovers(regionCode)
+}

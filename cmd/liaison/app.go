@@ -41,12 +41,15 @@ type App struct {
 	Shared  shared
 	Auth    *service.Auth
 	Uploads *service.Uploads
+	Live    *service.Live
 	Fake    *wechatfake.Server // nil with real WeChat credentials
 	Handler http.Handler
 	// Workers run in the background while the server serves, each until its context ends.
 	Workers []func(ctx context.Context)
 
-	closers []func() error
+	closers  []func() error
+	stopping context.Context // ends when shutdown begins: long-lived streams close
+	stop     context.CancelFunc
 }
 
 // Options are the pieces tests may supply instead of the defaults.
@@ -136,6 +139,9 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 
 	uploads := &service.Uploads{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock, NewKey: repo.NewBlobKey}
 	a.Uploads = uploads
+	a.Live = &service.Live{PubSub: a.Shared}
+	a.stopping, a.stop = context.WithCancel(context.Background())
+	a.closers = append(a.closers, func() error { a.stop(); return nil })
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -146,6 +152,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Ready:          map[string]func(context.Context) error{"database": db.Ping, "shared_state": a.Shared.Ping},
 		Modules: []handler.Module{
 			handler.Uploads(uploads),
+			handler.WorkEvents(a.Live, a.stopping),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
 		},
 	}
@@ -183,6 +190,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	a.Log.Info("shutting down")
+	a.stop()
 	sctx, cancel := context.WithTimeout(context.Background(), a.Cfg.ShutdownWait)
 	defer cancel()
 	err := srv.Shutdown(sctx)

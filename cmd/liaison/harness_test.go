@@ -77,8 +77,15 @@ func testConfig(t *testing.T) config.Config {
 
 func startServer(t *testing.T, cfg config.Config) *testServer {
 	t.Helper()
+	return startServerWith(t, cfg, Options{})
+}
+
+// startServerWith starts a server with extra options (the fake and the log are always the harness's).
+func startServerWith(t *testing.T, cfg config.Config, opt Options) *testServer {
+	t.Helper()
 	ts := &testServer{t: t, Logs: &syncBuffer{}, Bodies: &syncBuffer{}}
-	app, err := NewApp(context.Background(), cfg, Options{LogOutput: ts.Logs, Fake: fake})
+	opt.LogOutput, opt.Fake = ts.Logs, fake
+	app, err := NewApp(context.Background(), cfg, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
