@@ -1,71 +1,21 @@
 package handler
 
 import (
-	"io"
-	"log/slog"
-	"sort"
-	"strings"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"gopkg.in/yaml.v3"
-
-	"liaison/service"
+	"testing/fstest"
 )
 
-// TestOpenAPICoversEveryRoute fails when a registered route is missing from openapi.yaml or
-// the document names a route that does not exist.
-func TestOpenAPICoversEveryRoute(t *testing.T) {
+func TestMergeOpenAPIRefusesConflictingFragments(t *testing.T) {
 	t.Parallel()
-	r := New(Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: &service.Auth{}, Metrics: prometheus.NewRegistry(),
-		MaxBodyBytes: 1 << 20, DevWeChatMessages: func() any { return nil }})
-	registered := map[string]bool{}
-	for _, rt := range r.Routes() {
-		registered[rt.Method+" "+ginToOpenAPI(rt.Path)] = true
+	fsys := fstest.MapFS{
+		"openapi/00-base.yaml": {Data: []byte("openapi: 3.0.3\npaths:\n  /a:\n    get: {summary: a}\n")},
+		"openapi/10-b.yaml":    {Data: []byte("paths:\n  /b:\n    get: {summary: b}\n")},
 	}
-	var doc struct {
-		Paths map[string]map[string]any `yaml:"paths"`
+	if _, err := mergeOpenAPI(fsys); err != nil {
+		t.Fatalf("disjoint fragments must merge: %v", err)
 	}
-	if err := yaml.Unmarshal(OpenAPI, &doc); err != nil {
-		t.Fatal(err)
+	fsys["openapi/20-c.yaml"] = &fstest.MapFile{Data: []byte("paths:\n  /a:\n    get: {summary: other}\n")}
+	if _, err := mergeOpenAPI(fsys); err == nil {
+		t.Fatal("two fragments defining the same operation must be refused")
 	}
-	documented := map[string]bool{}
-	for path, ops := range doc.Paths {
-		for method := range ops {
-			switch method {
-			case "get", "post", "put", "patch", "delete":
-				documented[strings.ToUpper(method)+" "+path] = true
-			}
-		}
-	}
-	var missing, extra []string
-	for k := range registered {
-		if !documented[k] {
-			missing = append(missing, k)
-		}
-	}
-	for k := range documented {
-		if !registered[k] {
-			extra = append(extra, k)
-		}
-	}
-	sort.Strings(missing)
-	sort.Strings(extra)
-	if len(missing) > 0 {
-		t.Errorf("routes missing from openapi.yaml:\n%s", strings.Join(missing, "\n"))
-	}
-	if len(extra) > 0 {
-		t.Errorf("openapi.yaml names routes that do not exist:\n%s", strings.Join(extra, "\n"))
-	}
-}
-
-// ginToOpenAPI turns /a/:id/*rest into /a/{id}/{rest}.
-func ginToOpenAPI(p string) string {
-	parts := strings.Split(p, "/")
-	for i, s := range parts {
-		if strings.HasPrefix(s, ":") || strings.HasPrefix(s, "*") {
-			parts[i] = "{" + s[1:] + "}"
-		}
-	}
-	return strings.Join(parts, "/")
 }
