@@ -1,5 +1,10 @@
 package repo
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Dialect-specific SQL fragments, in one place.
 
 // insertIgnore is INSERT that skips rows violating a unique key.
@@ -8,4 +13,29 @@ func (db *DB) insertIgnore() string {
 		return "INSERT IGNORE"
 	}
 	return "INSERT OR IGNORE"
+}
+
+// upsertAdd is the tail of an INSERT that, on a clash of the key columns, adds the inserted
+// values to the existing counters. MariaDB lacks "AS new", so MySQL uses VALUES(col), which both
+// MariaDB and MySQL accept.
+func (db *DB) upsertAdd(key, counters []string) string {
+	var b strings.Builder
+	if db.Dialect == MySQL {
+		b.WriteString("ON DUPLICATE KEY UPDATE ")
+		for i, c := range counters {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s = %s + VALUES(%s)", c, c, c)
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, "ON CONFLICT (%s) DO UPDATE SET ", strings.Join(key, ", "))
+	for i, c := range counters {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s = %s + excluded.%s", c, c, c)
+	}
+	return b.String()
 }

@@ -42,6 +42,7 @@ type App struct {
 	Auth    *service.Auth
 	Uploads *service.Uploads
 	Live    *service.Live
+	Stats   *service.Stats
 	Fake    *wechatfake.Server // nil with real WeChat credentials
 	Handler http.Handler
 	// Workers run in the background while the server serves, each until its context ends.
@@ -140,6 +141,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	uploads := &service.Uploads{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock, NewKey: repo.NewBlobKey}
 	a.Uploads = uploads
 	a.Live = &service.Live{PubSub: a.Shared}
+	a.Stats = &service.Stats{Store: repo.Stats{DB: db}, Lookup: repo.ScopeLookup{DB: db}, Clock: opt.Clock}
 	a.stopping, a.stop = context.WithCancel(context.Background())
 	a.closers = append(a.closers, func() error { a.stop(); return nil })
 
@@ -153,6 +155,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Modules: []handler.Module{
 			handler.Uploads(uploads),
 			handler.WorkEvents(a.Live, a.stopping),
+			handler.Stats(a.Stats),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
 		},
 	}

@@ -1,0 +1,99 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"liaison/service"
+)
+
+// Stats implements service.StatsStore over the opinion_stats summary table.
+type Stats struct{ DB *DB }
+
+var statsCounters = []string{"received", "accepted", "rejected", "responded_in_time", "closed", "closed_in_time",
+	"resolved", "rated", "satisfied", "overdue", "close_workdays"}
+
+// AddStats adds d's counters to its row, creating the row on first use. Concurrent adds to one
+// row serialize on its key; the increment is done by the database, never read-modify-write.
+func (s Stats) AddStats(ctx context.Context, d service.StatsDelta) error {
+	c := d.Counts
+	vals := []any{d.Day, d.StationID, d.RegionCode, d.DeputyID, d.UnitID, d.Category,
+		c.Received, c.Accepted, c.Rejected, c.RespondedInTime, c.Closed, c.ClosedInTime, c.Resolved, c.Rated, c.Satisfied, c.Overdue, c.CloseWorkdays}
+	q := `INSERT INTO opinion_stats (day, station_id, region_code, deputy_id, unit_id, category, ` + strings.Join(statsCounters, ", ") + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ` + s.DB.upsertAdd([]string{"day", "station_id", "deputy_id", "unit_id", "category"}, statsCounters)
+	_, err := s.DB.exec(ctx, q, vals...)
+	return err
+}
+
+// StatsGroups sums the rows of one dimension and day range, grouped by month and category.
+func (s Stats) StatsGroups(ctx context.Context, f service.StatsFilter) ([]service.StatsGroup, error) {
+	var where string
+	var arg any
+	switch f.Scope {
+	case "station":
+		where, arg = "station_id = ?", f.ID
+	case "deputy":
+		where, arg = "deputy_id = ?", f.ID
+	case "unit":
+		where, arg = "unit_id = ?", f.ID
+	case "region":
+		where, arg = "region_code LIKE ?", f.RegionPrefix+"%"
+	default:
+		return nil, fmt.Errorf("stats: unknown scope %q", f.Scope)
+	}
+	sums := ""
+	for _, c := range statsCounters {
+		sums += ", SUM(" + c + ") AS " + c
+	}
+	q := `SELECT SUBSTR(day, 1, 7) AS month, category` + sums + ` FROM opinion_stats
+		WHERE ` + where + ` AND day >= ? AND day <= ? GROUP BY SUBSTR(day, 1, 7), category ORDER BY month, category`
+	var rows []struct {
+		Month    string `db:"month"`
+		Category string `db:"category"`
+		Received int    `db:"received"`
+		Accepted int    `db:"accepted"`
+		Rejected int    `db:"rejected"`
+		InTime   int    `db:"responded_in_time"`
+		Closed   int    `db:"closed"`
+		ClosedOT int    `db:"closed_in_time"`
+		Resolved int    `db:"resolved"`
+		Rated    int    `db:"rated"`
+		Satisf   int    `db:"satisfied"`
+		Overdue  int    `db:"overdue"`
+		Workdays int    `db:"close_workdays"`
+	}
+	if err := s.DB.sel(ctx, &rows, q, arg, f.From, f.To); err != nil {
+		return nil, err
+	}
+	out := make([]service.StatsGroup, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, service.StatsGroup{Month: r.Month, Category: r.Category, Counts: service.Counts{
+			Received: r.Received, Accepted: r.Accepted, Rejected: r.Rejected, RespondedInTime: r.InTime, Closed: r.Closed,
+			ClosedInTime: r.ClosedOT, Resolved: r.Resolved, Rated: r.Rated, Satisfied: r.Satisf, Overdue: r.Overdue, CloseWorkdays: r.Workdays}})
+	}
+	return out, nil
+}
+
+// ScopeLookup implements service.ScopeLookup: the region a station, deputy or unit belongs to.
+// A deputy without a region of their own belongs to the region of their first station.
+type ScopeLookup struct{ DB *DB }
+
+// ScopeRegion returns the 12-digit region code of the object.
+func (s ScopeLookup) ScopeRegion(ctx context.Context, scope string, id int64) (string, error) {
+	var q string
+	switch scope {
+	case "station":
+		q = `SELECT region_code FROM stations WHERE id = ?`
+	case "unit":
+		q = `SELECT region_code FROM units WHERE id = ?`
+	case "deputy":
+		q = `SELECT COALESCE(NULLIF(d.region_code, ''), (SELECT MIN(s.region_code) FROM station_deputies sd JOIN stations s ON s.id = sd.station_id WHERE sd.deputy_id = d.id), '')
+			FROM deputies d WHERE d.id = ?`
+	default:
+		return "", service.ErrNotFound
+	}
+	var code string
+	err := s.DB.get(ctx, &code, q, id)
+	return code, err
+}
