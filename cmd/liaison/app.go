@@ -148,6 +148,8 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.X.DB, string(db.Dialect)))
+	calendarSvc := &service.CalendarService{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
+	deadlinePolicy := &service.DeadlinePolicy{Store: repo.DeadlineRules{DB: db}, Calendar: calendarSvc, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	deps := handler.Deps{
 		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
 		TrustedProxies: splitList(cfg.TrustedProxies),
@@ -156,6 +158,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Uploads(uploads),
 			handler.WorkEvents(a.Live, a.stopping),
 			handler.Stats(a.Stats),
+			handler.Calendar(calendarSvc, deadlinePolicy),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
 		},
 	}
