@@ -3,6 +3,7 @@
 package handler
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,7 +11,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -81,6 +81,15 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 		c.AbortWithStatusJSON(k.status, errorBody{d})
 		return
 	}
+	if errors.Is(err, context.Canceled) {
+		// The client went away; nobody reads this answer and it is not a server fault.
+		c.AbortWithStatus(499)
+		return
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, errorBody{errorDetail{Code: "timeout", Message: "服务繁忙，请稍后重试"}})
+		return
+	}
 	log.ErrorContext(c.Request.Context(), "internal error", "err", err.Error(), "route", c.FullPath(), "request_id", requestID(c))
 	c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody{errorDetail{Code: "internal", Message: "服务器内部错误"}})
 }
@@ -119,8 +128,6 @@ func decodeError(err error) error {
 		return service.Invalid(service.FieldError{Field: field, Code: "wrong_type", Message: "字段类型不正确"})
 	case errors.Is(err, io.EOF):
 		return service.NewError(service.ErrInvalid, "empty_body", "请求体不能为空")
-	case strings.Contains(err.Error(), "unknown field"):
-		return service.NewError(service.ErrInvalid, "unknown_field", "请求包含未知字段")
 	default:
 		return service.NewError(service.ErrInvalid, "malformed_json", "请求体不是合法的 JSON")
 	}

@@ -58,7 +58,7 @@ func New(d Deps) *gin.Engine {
 
 	m := newHTTPMetrics(d.Metrics)
 	largeBodies := map[string]int64{}
-	r.Use(requestIDMiddleware, recovery(d.Log), accessLog(d.Log), m.middleware, errorMiddleware(d.Log), bodyLimit(d.MaxBodyBytes, largeBodies))
+	r.Use(requestIDMiddleware, accessLog(d.Log), m.middleware, errorMiddleware(d.Log), recovery(d.Log), bodyLimit(d.MaxBodyBytes, largeBodies))
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", readyz(d.Ready))

@@ -138,7 +138,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 		defer conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK('liaison_migrate')")
 	}
-	p, err := goose.NewProvider(dialect, db.X.DB, sub)
+	// Areas number their migrations in their own ranges, so a database may already hold a
+	// higher version than one that lands later; each migration stands alone, so apply the
+	// missing ones rather than refuse to start.
+	p, err := goose.NewProvider(dialect, db.X.DB, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

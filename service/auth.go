@@ -79,7 +79,10 @@ func (s *Auth) LoginWeChat(ctx context.Context, code, ip, requestID string) (Ses
 
 var errBadCredentials = NewError(ErrUnauthorized, "bad_credentials", "用户名或密码错误")
 
-// LoginPassword checks a console user's password, with lockout per account and per IP.
+// LoginPassword checks a console user's password. Every attempt is counted before the password
+// is checked, per account and per IP, so parallel guesses cannot slip past the limit; past
+// MaxFailures attempts on an account (IPMaxFailures from an IP) in FailWindow, further attempts
+// are refused until the window ends.
 func (s *Auth) LoginPassword(ctx context.Context, username, password, ip, requestID string) (Session, error) {
 	var v Validator
 	v.Check(username != "" && utf8.RuneCountInString(username) <= 64, "username", "invalid", "请输入用户名")
@@ -87,29 +90,36 @@ func (s *Auth) LoginPassword(ctx context.Context, username, password, ip, reques
 	if err := v.Err(); err != nil {
 		return Session{}, err
 	}
-	acctKey, ipKey := "login:acct:"+strings.ToLower(username), "login:ip:"+ip
-	for _, k := range []string{acctKey, ipKey} {
-		if until, locked, err := s.lockedUntil(ctx, k); err != nil {
-			return Session{}, err
-		} else if locked {
-			return Session{}, &Error{Kind: ErrRateLimited, Code: "locked", Message: "登录失败次数过多，请稍后再试", RetryAfter: until}
+	// The lockout key must name the account the database would find: usernames are a strict
+	// ASCII set, so lower-casing is canonical, and anything else cannot be an account at all.
+	canonical := strings.ToLower(username)
+	if !usernameRe.MatchString(username) {
+		canonical = "invalid"
+	}
+	for _, k := range []struct {
+		key   string
+		limit int
+	}{{"login:acct:" + canonical, s.MaxFailures}, {"login:ip:" + ip, s.IPMaxFailures}} {
+		ok, retry, err := s.Limiter.Allow(ctx, k.key, k.limit, s.FailWindow)
+		if err != nil {
+			return Session{}, fmt.Errorf("password login: %w", err)
+		}
+		if !ok {
+			return Session{}, &Error{Kind: ErrRateLimited, Code: "locked", Message: "登录尝试次数过多，请稍后再试", RetryAfter: retry}
 		}
 	}
-	u, err := s.Users.UserByUsername(ctx, username)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return Session{}, fmt.Errorf("password login: %w", err)
+	var u *User
+	if canonical != "invalid" {
+		var err error
+		if u, err = s.Users.UserByUsername(ctx, username); err != nil && !errors.Is(err, ErrNotFound) {
+			return Session{}, fmt.Errorf("password login: %w", err)
+		}
 	}
 	hash := dummyHash
 	if u != nil {
 		hash = u.PasswordHash
 	}
 	if !CheckPassword(hash, password) || u == nil || u.Disabled {
-		if err := s.fail(ctx, acctKey, s.MaxFailures); err != nil {
-			return Session{}, err
-		}
-		if err := s.fail(ctx, ipKey, s.IPMaxFailures); err != nil {
-			return Session{}, err
-		}
 		_ = s.Audit.AppendAudit(ctx, audit(Actor{IP: ip, RequestID: requestID}, s.now(), "login.password.failed", "", "", ""))
 		return Session{}, errBadCredentials
 	}
@@ -117,29 +127,6 @@ func (s *Auth) LoginPassword(ctx context.Context, username, password, ip, reques
 		return Session{}, err
 	}
 	return s.issue(u)
-}
-
-func (s *Auth) lockedUntil(ctx context.Context, key string) (time.Duration, bool, error) {
-	raw, ok, err := s.KV.Get(ctx, "lock:"+key)
-	if err != nil || !ok {
-		return 0, false, err
-	}
-	until, _ := strconv.ParseInt(string(raw), 10, 64)
-	left := time.Unix(until, 0).Sub(s.now())
-	if left <= 0 {
-		left = time.Second
-	}
-	return left, true, nil
-}
-
-// fail counts one failure; the limit-th failure in the window locks key until the window ends.
-func (s *Auth) fail(ctx context.Context, key string, limit int) error {
-	ok, retry, err := s.Limiter.Allow(ctx, "fail:"+key, max(limit-1, 1), s.FailWindow)
-	if err != nil || ok {
-		return err
-	}
-	until := s.now().Add(retry).Unix()
-	return s.KV.Set(ctx, "lock:"+key, []byte(strconv.FormatInt(until, 10)), retry)
 }
 
 func (s *Auth) issue(u *User) (Session, error) {
@@ -257,8 +244,11 @@ func (s *Auth) CreateUser(ctx context.Context, a Actor, in NewUser) (*User, erro
 	v.Check(usernameRe.MatchString(in.Username), "username", "invalid", "用户名须为 3-64 位字母、数字、下划线、点或横线")
 	v.Check(utf8.RuneCountInString(in.Password) >= 10 && len(in.Password) <= 128, "password", "too_short", "密码至少 10 位")
 	v.Check(len(in.Grants) > 0, "role", "required", "请指定角色")
-	for _, g := range in.Grants {
+	for i, g := range in.Grants {
 		v.Check(validRole(g.Role), "role", "invalid", "角色无效")
+		g, ok := normalizeGrant(g)
+		v.Check(ok, "scope", "invalid", "角色与范围不匹配：站长须指定联络站，承办单位须指定单位，管理员须指定有效的区划代码")
+		in.Grants[i] = g
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -299,4 +289,29 @@ func grantRoles(gs []Grant) string {
 		parts = append(parts, string(g.Role))
 	}
 	return strings.Join(parts, ",")
+}
+
+// normalizeGrant checks that a console grant's scope fits its role and pads region codes to 12
+// digits, so every reach check compares like with like. An admin without a region covers
+// everything (the bootstrap account).
+func normalizeGrant(g Grant) (Grant, bool) {
+	positiveID := func(s string) bool { n, err := strconv.ParseInt(s, 10, 64); return err == nil && n > 0 }
+	switch g.Role {
+	case RoleAdmin:
+		if g.ScopeKind == "" && g.ScopeID == "" {
+			return g, true
+		}
+		code := NormalizeRegionCode(g.ScopeID)
+		g.ScopeID = code
+		return g, g.ScopeKind == ScopeRegion && code != ""
+	case RoleStationManager:
+		return g, g.ScopeKind == ScopeStation && positiveID(g.ScopeID)
+	case RoleUnitStaff:
+		return g, g.ScopeKind == ScopeUnit && positiveID(g.ScopeID)
+	case RoleDeputy:
+		return g, g.ScopeKind == ScopeDeputy && positiveID(g.ScopeID)
+	case RoleResident:
+		return g, g.ScopeKind == "" && g.ScopeID == ""
+	}
+	return g, false
 }

@@ -10,7 +10,6 @@ import (
 	_ "image/jpeg" // registers the JPEG decoder for DecodeConfig
 	_ "image/png"  // registers the PNG decoder for DecodeConfig
 	"io"
-	"net/http"
 )
 
 // MaxUploadBytes is the largest image accepted.
@@ -37,8 +36,8 @@ func (s *Uploads) Upload(ctx context.Context, a Actor, r io.Reader) (*Upload, er
 		return nil, ErrUnauthorized
 	}
 	br := bufio.NewReaderSize(r, 512)
-	head, _ := br.Peek(512)
-	ct := http.DetectContentType(head)
+	head, _ := br.Peek(16)
+	ct := sniffImage(head)
 	var ext string
 	switch ct {
 	case "image/jpeg":
@@ -123,3 +122,16 @@ func notFoundAs(err error, msg string) error {
 	return err
 }
 
+// sniffImage names the image type from its magic bytes: JPEG FF D8 FF, PNG's 8-byte
+// signature, WebP "RIFF....WEBP". Anything else is "".
+func sniffImage(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}):
+		return "image/jpeg"
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "image/png"
+	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
+		return "image/webp"
+	}
+	return ""
+}

@@ -135,7 +135,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Auth = &service.Auth{
 		Users: repo.Users{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, KV: a.Shared, Limiter: a.Shared,
 		WeChat: wc, Sealer: sealer, Clock: opt.Clock, Secret: []byte(cfg.TokenSecret), TTL: cfg.TokenTTL,
-		MaxFailures: 5, IPMaxFailures: 50, FailWindow: 15 * time.Minute,
+		MaxFailures: 10, IPMaxFailures: 100, FailWindow: 15 * time.Minute,
 	}
 
 	uploads := &service.Uploads{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock, NewKey: repo.NewBlobKey}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"liaison/service"
@@ -128,11 +129,27 @@ func TestPasswordLoginAndLockout(t *testing.T) {
 	if fmt.Sprint(me["roles"]) != "[station_manager]" || fmt.Sprint(me["scopes"]) != "[map[role:station_manager scope_id:12 scope_kind:station]]" {
 		t.Fatalf("me: %v", me)
 	}
-	for i := 0; i < 5; i++ {
-		status, body := ts.call("POST", "/api/v1/auth/password", "", map[string]string{"username": "manager1", "password": "wrong-password"})
-		if status != 401 || errCode(body) != "bad_credentials" {
-			t.Fatalf("attempt %d: %d %v", i, status, body)
-		}
+	// Guesses in parallel, with spelling variants, hit one per-account limit: every attempt is
+	// counted before the password is checked.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for i := 0; i < 14; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := []string{"manager1", "MANAGER1", "manager1   "}[i%3]
+			status, _ := ts.call("POST", "/api/v1/auth/password", "", map[string]string{"username": name, "password": "wrong-password"})
+			mu.Lock()
+			statuses[status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	// 1 success + 10 guesses at manager1/MANAGER1 pass the limit of 10 attempts; "manager1   " is
+	// not a valid username and never reaches an account.
+	if statuses[401]+statuses[429] != 14 || statuses[429] != 1 {
+		t.Fatalf("parallel guesses: %v", statuses)
 	}
 	// Locked now, even with the right password, with a Retry-After.
 	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/auth/password", strings.NewReader(`{"username":"manager1","password":"correct-horse-1"}`))

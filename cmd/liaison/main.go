@@ -73,6 +73,9 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer app.Close()
+	if *demo && cfg.Production() {
+		return fmt.Errorf("--demo creates accounts with published passwords and is refused with LIAISON_ENV=production")
+	}
 	if *demo {
 		if err := seedDemo(ctx, app, os.Stdout); err != nil {
 			return fmt.Errorf("demo: %w", err)
