@@ -40,6 +40,7 @@ type App struct {
 	DB      *repo.DB
 	Shared  shared
 	Auth    *service.Auth
+	Network *service.Network // the station network: regions, stations, deputies, units, categories
 	Uploads *service.Uploads
 	Live    *service.Live
 	Stats   *service.Stats
@@ -150,6 +151,11 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		collectors.NewDBStatsCollector(db.X.DB, string(db.Dialect)))
 	calendarSvc := &service.CalendarService{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	deadlinePolicy := &service.DeadlinePolicy{Store: repo.DeadlineRules{DB: db}, Calendar: calendarSvc, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
+	a.Network = &service.Network{Store: repo.Network{DB: db}, Users: repo.Users{DB: db}, Auth: a.Auth, Audit: repo.Audit{DB: db},
+		Tx: db, Sealer: sealer, Clock: opt.Clock}
+	if err := a.Network.SeedCategories(ctx); err != nil {
+		return nil, err
+	}
 	deps := handler.Deps{
 		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
 		TrustedProxies: splitList(cfg.TrustedProxies),
@@ -159,6 +165,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.WorkEvents(a.Live, a.stopping),
 			handler.Stats(a.Stats),
 			handler.Calendar(calendarSvc, deadlinePolicy),
+			handler.Network(a.Network),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
 		},
 	}
