@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -13,8 +14,10 @@ import (
 )
 
 // WorkEvents streams live dashboard updates as Server-Sent Events. stopping ends every stream
-// when the server shuts down, so graceful shutdown is not held up by open dashboards.
-func WorkEvents(live *service.Live, stopping context.Context) Module {
+// when the server shuts down, so graceful shutdown is not held up by open dashboards. The
+// caller is checked again at every heartbeat, so a logout, a disabled account or a removed
+// grant ends the stream within one heartbeat, and the stream never outlives its token.
+func WorkEvents(live *service.Live, auth *service.Auth, stopping context.Context) Module {
 	return func(r Routes) {
 		r.Authed.GET("/work/events", func(c *gin.Context) {
 			ctx := c.Request.Context()
@@ -34,13 +37,23 @@ func WorkEvents(live *service.Live, stopping context.Context) Module {
 			c.Writer.Flush()
 			heartbeat := time.NewTicker(20 * time.Second)
 			defer heartbeat.Stop()
+			a := actor(c)
+			expired := time.NewTimer(time.Until(a.TokenExp))
+			defer expired.Stop()
+			token := strings.TrimSpace(strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer "))
 			for {
 				select {
 				case <-ctx.Done():
 					return
 				case <-stopping.Done():
 					return
+				case <-expired.C:
+					return
 				case <-heartbeat.C:
+					again, err := auth.Authenticate(ctx, token, a.IP, a.RequestID)
+					if err != nil || !again.IsStaff() {
+						return
+					}
 					fmt.Fprint(c.Writer, ": ping\n\n")
 				case e, ok := <-events:
 					if !ok {

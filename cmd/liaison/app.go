@@ -162,7 +162,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Ready:          map[string]func(context.Context) error{"database": db.Ping, "shared_state": a.Shared.Ping},
 		Modules: []handler.Module{
 			handler.Uploads(uploads),
-			handler.WorkEvents(a.Live, a.stopping),
+			handler.WorkEvents(a.Live, a.Auth, a.stopping),
 			handler.Stats(a.Stats),
 			handler.Calendar(calendarSvc, deadlinePolicy),
 			handler.Network(a.Network),
