@@ -12,7 +12,8 @@ func (a Actor) AdminCovers(code string) bool {
 		if g.Role != RoleAdmin {
 			continue
 		}
-		if g.ScopeKind == "" || (g.ScopeKind == ScopeRegion && InRegion(code, g.ScopeID)) {
+		// Grants are stored padded, but older or hand-made ones may carry a 6-digit code.
+		if g.ScopeKind == "" || (g.ScopeKind == ScopeRegion && InRegion(code, NormalizeRegionCode(g.ScopeID))) {
 			return true
 		}
 	}

@@ -196,18 +196,19 @@ func (s *Stats) Query(ctx context.Context, a Actor, q StatsQuery) (StatsReport, 
 	return r, nil
 }
 
-// StationMeasures returns a station's figures for a period, for its public page.
-func (s *Stats) StationMeasures(ctx context.Context, stationID int64, from, to time.Time) (Counts, Measures, error) {
-	groups, err := s.Store.StatsGroups(ctx, StatsFilter{Scope: "station", ID: stationID,
-		From: from.In(chinaTime).Format(time.DateOnly), To: to.In(chinaTime).Format(time.DateOnly)})
+// StationRates returns a station's figures for a period, for its public page.
+func (s *Stats) StationRates(ctx context.Context, stationID int64, from, to time.Time) (Rates, error) {
+	groups, err := s.Store.StatsGroups(ctx, StatsFilter{Scope: "station", ID: stationID, From: StatsDay(from), To: StatsDay(to)})
 	if err != nil {
-		return Counts{}, Measures{}, err
+		return Rates{}, err
 	}
 	var c Counts
 	for _, g := range groups {
 		c = c.Add(g.Counts)
 	}
-	return c, c.Measures(), nil
+	m := c.Measures()
+	return Rates{Received: c.Received, Responded: c.RespondedInTime, Closed: c.Closed, Resolved: c.Resolved, Rated: c.Rated,
+		Satisfied: c.Satisfied, ResponseRate: m.ResponseRate, ResolutionRate: m.ResolutionRate, SatisfactionRate: m.SatisfactionRate}, nil
 }
 
 // StatsDay is the Beijing date of t, the day a counted event belongs to.

@@ -152,7 +152,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	calendarSvc := &service.CalendarService{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	deadlinePolicy := &service.DeadlinePolicy{Store: repo.DeadlineRules{DB: db}, Calendar: calendarSvc, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	a.Network = &service.Network{Store: repo.Network{DB: db}, Users: repo.Users{DB: db}, Auth: a.Auth, Audit: repo.Audit{DB: db},
-		Tx: db, Sealer: sealer, Clock: opt.Clock}
+		Tx: db, Sealer: sealer, Clock: opt.Clock, Rates: a.Stats}
 	if err := a.Network.SeedCategories(ctx); err != nil {
 		return nil, err
 	}
