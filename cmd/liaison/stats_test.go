@@ -48,4 +48,3 @@ func TestStationPageShowsRatesFromStats(t *testing.T) {
 		}
 	}
 }
-
