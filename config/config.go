@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"liaison/fieldcrypt"
+	"liaison/service"
 )
 
 // Config is every setting. The env tag is the variable name; the yaml key is the same name,
@@ -43,6 +44,12 @@ type Config struct {
 	FakeReviewWord string `env:"LIAISON_FAKE_WECHAT_REVIEW_WORD"`
 	// TrustedProxies lists the load balancers whose X-Forwarded-For is believed (comma-separated CIDRs).
 	TrustedProxies string `env:"LIAISON_TRUSTED_PROXIES"`
+	// WeChatTemplates maps notification kinds to subscribe-message template IDs:
+	// "opinion_accepted=TPL1,reply_ready=TPL2,..."; a kind left out is inbox-only. Empty with
+	// the fake WeChat: a fake template for every kind (see Templates).
+	WeChatTemplates string `env:"LIAISON_WECHAT_TEMPLATES"`
+	// NotifyInterval is how often each instance polls the notification outbox.
+	NotifyInterval time.Duration `env:"LIAISON_NOTIFY_INTERVAL"`
 }
 
 // DefaultTokenSecret is what a development install falls back to if it cannot write its
@@ -63,6 +70,7 @@ func Defaults() Config {
 		LogLevel:       "info",
 		FakeRiskyWord:  "违禁词测试",
 		FakeReviewWord: "待审核测试",
+		NotifyInterval: time.Second,
 	}
 }
 
@@ -189,6 +197,9 @@ func (c Config) Validate() error {
 	} else if _, _, err := fieldcrypt.ParseKeys("i:" + c.IndexKey); err != nil {
 		bad("LIAISON_INDEX_KEY", "%v", err)
 	}
+	if _, err := service.ParseTemplates(c.WeChatTemplates); err != nil {
+		bad("LIAISON_WECHAT_TEMPLATES", "%v", err)
+	}
 	if c.Production() {
 		if c.FakeWeChat() {
 			bad("LIAISON_WECHAT_APPID", "production refuses the built-in fake WeChat server; set real mini-program credentials")
@@ -244,6 +255,20 @@ func (c *Config) fillDevSecrets() error {
 		c.IndexKey = s.IndexKey
 	}
 	return nil
+}
+
+// Templates returns the subscribe-message template ID of each notification kind. With the
+// fake WeChat and none configured, every kind gets a fake one ("tpl-<kind>") so the whole flow
+// works out of the box.
+func (c Config) Templates() (map[service.NotificationKind]string, error) {
+	if c.WeChatTemplates == "" && c.FakeWeChat() {
+		return service.FakeTemplates(), nil
+	}
+	t, err := service.ParseTemplates(c.WeChatTemplates)
+	if err != nil {
+		return nil, fmt.Errorf("LIAISON_WECHAT_TEMPLATES: %w", err)
+	}
+	return t, nil
 }
 
 // Sealer builds the field keyring from the configured keys.

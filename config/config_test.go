@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"liaison/fieldcrypt"
+	"liaison/service"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -115,5 +117,40 @@ func TestYAMLFileUnderEnv(t *testing.T) {
 	os.WriteFile(file, []byte("no_such_key: 1\n"), 0o600)
 	if _, err := Load(file, env(map[string]string{"LIAISON_DATA_DIR": dir})); err == nil || !strings.Contains(err.Error(), "LIAISON_NO_SUCH_KEY") {
 		t.Fatalf("unknown file key must be named, got %v", err)
+	}
+}
+
+func TestNotificationTemplatesAndInterval(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// Development on the fake WeChat: a fake template for every kind, polling every second.
+	c, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := c.Templates()
+	if err != nil || len(tpl) != len(service.NotificationKinds) || tpl[service.NotifyAccepted] != "tpl-opinion_accepted" {
+		t.Fatalf("fake defaults: %v %v", tpl, err)
+	}
+	if c.NotifyInterval != time.Second {
+		t.Fatalf("default interval: %v", c.NotifyInterval)
+	}
+	c, err = Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_WECHAT_TEMPLATES": " opinion_accepted = TPL-a1, reply_ready=TPL_b2 ",
+		"LIAISON_NOTIFY_INTERVAL": "20ms"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, _ = c.Templates()
+	if len(tpl) != 2 || tpl[service.NotifyAccepted] != "TPL-a1" || tpl[service.NotifyReplyReady] != "TPL_b2" || c.NotifyInterval != 20*time.Millisecond {
+		t.Fatalf("configured: %v %v", tpl, c.NotifyInterval)
+	}
+	for _, bad := range []string{"no_such_kind=TPL1", "opinion_accepted", "opinion_accepted=", "opinion_accepted=a b", "overdue=T1,overdue=T2"} {
+		_, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_WECHAT_TEMPLATES": bad}))
+		if err == nil || !strings.Contains(err.Error(), "LIAISON_WECHAT_TEMPLATES") {
+			t.Errorf("%q: want an error naming LIAISON_WECHAT_TEMPLATES, got %v", bad, err)
+		}
+	}
+	if _, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_NOTIFY_INTERVAL": "0s"})); err == nil || !strings.Contains(err.Error(), "LIAISON_NOTIFY_INTERVAL") {
+		t.Errorf("zero interval: want an error naming LIAISON_NOTIFY_INTERVAL, got %v", err)
 	}
 }

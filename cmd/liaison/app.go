@@ -156,6 +156,16 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if err := a.Network.SeedCategories(ctx); err != nil {
 		return nil, err
 	}
+	// Notifications: the outbox Notifier other services record notifications with, in their
+	// own transaction, and the worker that delivers them (on every instance).
+	templates, err := cfg.Templates()
+	if err != nil {
+		return nil, err
+	}
+	notifications := &service.Notifications{Store: repo.Notifications{DB: db}, Tx: db, Clock: opt.Clock, Templates: templates}
+	notifyWorker := &service.NotifyWorker{Store: repo.Notifications{DB: db}, Tx: db, WeChat: wc, Clock: opt.Clock, Log: a.Log,
+		ID: service.NewInstanceID(), Interval: cfg.NotifyInterval}
+	a.Workers = append(a.Workers, notifyWorker.Run)
 	deps := handler.Deps{
 		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
 		TrustedProxies: splitList(cfg.TrustedProxies),
@@ -166,6 +176,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Stats(a.Stats),
 			handler.Calendar(calendarSvc, deadlinePolicy),
 			handler.Network(a.Network),
+			handler.Notifications(notifications),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
 		},
 	}

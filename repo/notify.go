@@ -1,0 +1,290 @@
+package repo
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"liaison/service"
+)
+
+// Notifications implements service.NotifyStore: the inbox, the outbox and consents.
+type Notifications struct{ DB *DB }
+
+var _ service.NotifyStore = Notifications{}
+
+// onClash is the tail of an INSERT ... VALUES that, when the row clashes on the unique key
+// (columns key), applies sets to the existing row instead; inserted(col) names the value the
+// INSERT carried. (Dialect fragments; they sit beside insertIgnore in spirit.)
+func (db *DB) onClash(key string, sets string) string {
+	if db.Dialect == MySQL {
+		return " ON DUPLICATE KEY UPDATE " + sets
+	}
+	return " ON CONFLICT (" + key + ") DO UPDATE SET " + sets
+}
+
+func (db *DB) inserted(col string) string {
+	if db.Dialect == MySQL {
+		return "VALUES(" + col + ")"
+	}
+	return "excluded." + col
+}
+
+// AddNotification stores the inbox row and, with out, the outbox row. INSERT-ignore on
+// (user_id, dedup_key) makes a repeat a no-op; the outbox row follows only a new inbox row.
+func (s Notifications) AddNotification(ctx context.Context, n service.Notification, out *service.OutboxMessage, now time.Time) (bool, error) {
+	var stored bool
+	err := s.DB.WithinTx(ctx, func(ctx context.Context) error {
+		res, err := s.DB.exec(ctx, s.DB.insertIgnore()+` INTO notify_inbox (user_id, kind, title, body, page, object_type, object_id, dedup_key, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			n.UserID, string(n.Kind), n.Title, n.Body, n.Page, n.ObjectType, n.ObjectID, nullStr(n.DedupKey), utc(now))
+		if err != nil {
+			return err
+		}
+		if affected, err := res.RowsAffected(); err != nil {
+			return err
+		} else if affected == 0 {
+			// Ignored. Make sure it was the dedup key and not something MySQL's IGNORE turns
+			// into a warning (an unknown user, for one).
+			var one int
+			if n.DedupKey != "" {
+				err = s.DB.get(ctx, &one, `SELECT 1 FROM notify_inbox WHERE user_id = ? AND dedup_key = ?`, n.UserID, n.DedupKey)
+			}
+			if n.DedupKey == "" || errors.Is(err, service.ErrNotFound) {
+				return fmt.Errorf("inbox row for user %d not stored (no such user?)", n.UserID)
+			}
+			return err
+		}
+		inboxID, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		stored = true
+		if out == nil {
+			return nil
+		}
+		data, err := json.Marshal(out.Data)
+		if err != nil {
+			return err
+		}
+		_, err = s.DB.exec(ctx, `INSERT INTO notify_outbox (inbox_id, user_id, kind, template_id, page, data, status, next_attempt_at, last_error, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
+			inboxID, n.UserID, string(n.Kind), out.TemplateID, out.Page, string(data), string(service.DeliveryPending), utc(now), utc(now), utc(now))
+		return err
+	})
+	return stored, err
+}
+
+type inboxRow struct {
+	ID         int64        `db:"id"`
+	Kind       string       `db:"kind"`
+	Title      string       `db:"title"`
+	Body       string       `db:"body"`
+	Page       string       `db:"page"`
+	ObjectType string       `db:"object_type"`
+	ObjectID   string       `db:"object_id"`
+	ReadAt     sql.NullTime `db:"read_at"`
+	CreatedAt  time.Time    `db:"created_at"`
+}
+
+func (r inboxRow) toService() service.InboxItem {
+	return service.InboxItem{ID: r.ID, Kind: service.NotificationKind(r.Kind), Title: r.Title, Body: r.Body, Page: r.Page,
+		ObjectType: r.ObjectType, ObjectID: r.ObjectID, Read: r.ReadAt.Valid, CreatedAt: r.CreatedAt}
+}
+
+// Inbox returns the user's items below before (0: from the newest), newest first.
+func (s Notifications) Inbox(ctx context.Context, userID, before int64, limit int) ([]service.InboxItem, error) {
+	q := `SELECT id, kind, title, body, page, object_type, object_id, read_at, created_at FROM notify_inbox WHERE user_id = ?`
+	args := []any{userID}
+	if before > 0 {
+		q += ` AND id < ?`
+		args = append(args, before)
+	}
+	var rows []inboxRow
+	if err := s.DB.sel(ctx, &rows, q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...); err != nil {
+		return nil, err
+	}
+	out := make([]service.InboxItem, len(rows))
+	for i, r := range rows {
+		out[i] = r.toService()
+	}
+	return out, nil
+}
+
+// UnreadCount counts the user's unread items.
+func (s Notifications) UnreadCount(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.DB.get(ctx, &n, `SELECT COUNT(*) FROM notify_inbox WHERE user_id = ? AND read_at IS NULL`, userID)
+	return n, err
+}
+
+// MarkRead marks the user's item read, keeping the first read time.
+func (s Notifications) MarkRead(ctx context.Context, userID, id int64, now time.Time) error {
+	// Both dialects count the matched row here (MySQL through clientFoundRows), so an
+	// already-read item is found, another user's is not.
+	return mustAffect(s.DB.exec(ctx, `UPDATE notify_inbox SET read_at = COALESCE(read_at, ?) WHERE id = ? AND user_id = ?`, utc(now), id, userID))
+}
+
+// AddConsent adds one unused consent of the user for the template.
+func (s Notifications) AddConsent(ctx context.Context, userID int64, templateID string, now time.Time) error {
+	_, err := s.DB.exec(ctx, `INSERT INTO notify_consents (user_id, template_id, remaining, updated_at) VALUES (?, ?, 1, ?)`+
+		s.DB.onClash("user_id, template_id", "remaining = remaining + 1, updated_at = "+s.DB.inserted("updated_at")),
+		userID, templateID, utc(now))
+	return err
+}
+
+// Consents returns the user's unused consents by template.
+func (s Notifications) Consents(ctx context.Context, userID int64) (map[string]int, error) {
+	var rows []struct {
+		TemplateID string `db:"template_id"`
+		Remaining  int    `db:"remaining"`
+	}
+	if err := s.DB.sel(ctx, &rows, `SELECT template_id, remaining FROM notify_consents WHERE user_id = ? AND remaining > 0`, userID); err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.TemplateID] = r.Remaining
+	}
+	return out, nil
+}
+
+// ConsumeConsent takes one unused consent, if there is one.
+func (s Notifications) ConsumeConsent(ctx context.Context, userID int64, templateID string, now time.Time) (bool, error) {
+	return matched(s.DB.exec(ctx, `UPDATE notify_consents SET remaining = remaining - 1, updated_at = ? WHERE user_id = ? AND template_id = ? AND remaining > 0`,
+		utc(now), userID, templateID))
+}
+
+// DueOutbox lists pending, unclaimed messages due at now, oldest due first.
+func (s Notifications) DueOutbox(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.DB.sel(ctx, &ids, `SELECT id FROM notify_outbox
+		WHERE status = ? AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+		ORDER BY next_attempt_at, id LIMIT ?`, string(service.DeliveryPending), utc(now), utc(now), limit)
+	return ids, err
+}
+
+// ClaimOutbox leases a due pending message to owner. The WHERE repeats every condition, so of
+// several workers racing for one row exactly one matches it.
+func (s Notifications) ClaimOutbox(ctx context.Context, id int64, owner string, now, until time.Time) (bool, error) {
+	return matched(s.DB.exec(ctx, `UPDATE notify_outbox SET claimed_by = ?, claimed_until = ?, updated_at = ?
+		WHERE id = ? AND status = ? AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)`,
+		owner, utc(until), utc(now), id, string(service.DeliveryPending), utc(now), utc(now)))
+}
+
+type outboxRow struct {
+	ID          int64          `db:"id"`
+	InboxID     int64          `db:"inbox_id"`
+	UserID      int64          `db:"user_id"`
+	OpenID      sql.NullString `db:"openid"`
+	Kind        string         `db:"kind"`
+	TemplateID  string         `db:"template_id"`
+	Page        string         `db:"page"`
+	Data        string         `db:"data"`
+	Status      string         `db:"status"`
+	Attempts    int            `db:"attempts"`
+	ConsentUsed bool           `db:"consent_used"`
+	LastError   string         `db:"last_error"`
+}
+
+// OutboxMessage loads a message with the recipient's openid.
+func (s Notifications) OutboxMessage(ctx context.Context, id int64) (service.OutboxMessage, error) {
+	var r outboxRow
+	err := s.DB.get(ctx, &r, `SELECT o.id, o.inbox_id, o.user_id, u.openid, o.kind, o.template_id, o.page, o.data, o.status, o.attempts, o.consent_used, o.last_error
+		FROM notify_outbox o LEFT JOIN users u ON u.id = o.user_id WHERE o.id = ?`, id)
+	if err != nil {
+		return service.OutboxMessage{}, err
+	}
+	m := service.OutboxMessage{ID: r.ID, InboxID: r.InboxID, UserID: r.UserID, OpenID: r.OpenID.String, Kind: service.NotificationKind(r.Kind),
+		TemplateID: r.TemplateID, Page: r.Page, Status: service.DeliveryStatus(r.Status), Attempts: r.Attempts, ConsentUsed: r.ConsentUsed, LastError: r.LastError}
+	if r.Data != "" {
+		if err := json.Unmarshal([]byte(r.Data), &m.Data); err != nil {
+			return service.OutboxMessage{}, fmt.Errorf("outbox %d: data: %w", id, err)
+		}
+	}
+	return m, nil
+}
+
+// StartSend moves the message owner holds from pending to sending.
+func (s Notifications) StartSend(ctx context.Context, id int64, owner string, until, now time.Time) (bool, error) {
+	return matched(s.DB.exec(ctx, `UPDATE notify_outbox SET status = ?, consent_used = 1, claimed_until = ?, updated_at = ?
+		WHERE id = ? AND claimed_by = ? AND status = ?`,
+		string(service.DeliverySending), utc(until), utc(now), id, owner, string(service.DeliveryPending)))
+}
+
+// FinishOutbox records a final status and empties the message's content.
+func (s Notifications) FinishOutbox(ctx context.Context, id int64, owner string, status service.DeliveryStatus, attempts int, lastError string, now time.Time) (bool, error) {
+	var sentAt any
+	if status == service.DeliverySent {
+		sentAt = utc(now)
+	}
+	return matched(s.DB.exec(ctx, `UPDATE notify_outbox SET status = ?, attempts = ?, last_error = ?, data = '', claimed_until = NULL, sent_at = ?, updated_at = ?
+		WHERE id = ? AND claimed_by = ?`,
+		string(status), attempts, lastError, sentAt, utc(now), id, owner))
+}
+
+// RetryOutbox puts the message back to pending, due at next.
+func (s Notifications) RetryOutbox(ctx context.Context, id int64, owner string, attempts int, next time.Time, lastError string, now time.Time) (bool, error) {
+	return matched(s.DB.exec(ctx, `UPDATE notify_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, claimed_until = NULL, updated_at = ?
+		WHERE id = ? AND claimed_by = ?`,
+		string(service.DeliveryPending), attempts, utc(next), lastError, utc(now), id, owner))
+}
+
+// FailStaleSending fails the messages whose sender's lease ran out mid-send.
+func (s Notifications) FailStaleSending(ctx context.Context, now time.Time, lastError string) (int64, error) {
+	res, err := s.DB.exec(ctx, `UPDATE notify_outbox SET status = ?, attempts = attempts + 1, last_error = ?, data = '', updated_at = ?
+		WHERE status = ? AND claimed_until < ?`,
+		string(service.DeliveryFailed), lastError, utc(now), string(service.DeliverySending), utc(now))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+type deliveryRow struct {
+	ID         int64     `db:"id"`
+	UserID     int64     `db:"user_id"`
+	Kind       string    `db:"kind"`
+	TemplateID string    `db:"template_id"`
+	ObjectType string    `db:"object_type"`
+	ObjectID   string    `db:"object_id"`
+	Status     string    `db:"status"`
+	Attempts   int       `db:"attempts"`
+	LastError  string    `db:"last_error"`
+	CreatedAt  time.Time `db:"created_at"`
+	UpdatedAt  time.Time `db:"updated_at"`
+}
+
+// Deliveries lists messages in status, newest first, without their content.
+func (s Notifications) Deliveries(ctx context.Context, status service.DeliveryStatus, before int64, limit int) ([]service.Delivery, error) {
+	q := `SELECT o.id, o.user_id, o.kind, o.template_id, i.object_type, i.object_id, o.status, o.attempts, o.last_error, o.created_at, o.updated_at
+		FROM notify_outbox o JOIN notify_inbox i ON i.id = o.inbox_id WHERE o.status = ?`
+	args := []any{string(status)}
+	if before > 0 {
+		q += ` AND o.id < ?`
+		args = append(args, before)
+	}
+	var rows []deliveryRow
+	if err := s.DB.sel(ctx, &rows, q+` ORDER BY o.id DESC LIMIT ?`, append(args, limit)...); err != nil {
+		return nil, err
+	}
+	out := make([]service.Delivery, len(rows))
+	for i, r := range rows {
+		out[i] = service.Delivery{ID: r.ID, UserID: r.UserID, Kind: service.NotificationKind(r.Kind), TemplateID: r.TemplateID,
+			ObjectType: r.ObjectType, ObjectID: r.ObjectID, Status: service.DeliveryStatus(r.Status), Attempts: r.Attempts,
+			LastError: r.LastError, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	}
+	return out, nil
+}
+
+// matched reports whether a statement matched a row.
+func matched(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
