@@ -1,0 +1,61 @@
+-- +goose Up
+-- 群众意见. Contact name, phone and address are sealed (fieldcrypt) with a blind index for the
+-- phone. title and content are stored as plain text ON PURPOSE: the worklist's keyword search
+-- (LIKE) needs them, and they are what the resident chose to make known to the station.
+-- region_code is the station's, copied so a region subtree is one index range.
+CREATE TABLE opinions (
+    id                        BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    public_no                 VARCHAR(32) NOT NULL,
+    channel                   VARCHAR(16) NOT NULL,
+    station_id                BIGINT NOT NULL,
+    region_code               VARCHAR(12) NOT NULL,
+    deputy_id                 BIGINT NULL,
+    unit_id                   BIGINT NULL,
+    category                  VARCHAR(32) NOT NULL,
+    priority                  VARCHAR(16) NOT NULL DEFAULT 'normal',
+    complex                   TINYINT NOT NULL DEFAULT 0,
+    title                     VARCHAR(50) NOT NULL,
+    content                   TEXT NOT NULL,
+    contact_name_enc          VARCHAR(255) NOT NULL DEFAULT '',
+    contact_phone_enc         VARCHAR(255) NOT NULL DEFAULT '',
+    contact_phone_idx         VARCHAR(64) NOT NULL DEFAULT '',
+    address_enc               TEXT NOT NULL,
+    lat                       DOUBLE NULL,
+    lng                       DOUBLE NULL,
+    anonymous                 TINYINT NOT NULL DEFAULT 0,
+    contact_visible_to_deputy TINYINT NOT NULL DEFAULT 0,
+    resident_user_id          BIGINT NULL,
+    offline_registered_by     BIGINT NULL,
+    moderation                VARCHAR(16) NOT NULL,
+    status                    VARCHAR(16) NOT NULL,
+    version                   INT NOT NULL DEFAULT 1,
+    reopen_count              INT NOT NULL DEFAULT 0,
+    rating                    VARCHAR(32) NOT NULL DEFAULT '',
+    rating_comment            VARCHAR(500) NOT NULL DEFAULT '',
+    merged_into               BIGINT NULL,
+    due_at                    DATETIME(6) NULL,
+    overdue                   TINYINT NOT NULL DEFAULT 0,
+    created_at                DATETIME(6) NOT NULL,
+    updated_at                DATETIME(6) NOT NULL,
+    closed_at                 DATETIME(6) NULL,
+    UNIQUE KEY opinions_public_no (public_no),
+    KEY opinions_status (status, id),
+    KEY opinions_station (station_id, status, id),
+    KEY opinions_deputy (deputy_id, status, id),
+    KEY opinions_unit (unit_id, status, id),
+    KEY opinions_region (region_code, id),
+    KEY opinions_resident (resident_user_id, id),
+    KEY opinions_created (created_at, id),
+    KEY opinions_due (status, due_at),
+    KEY opinions_moderation (moderation, id),
+    KEY opinions_phone_idx (contact_phone_idx),
+    KEY opinions_registered_by (offline_registered_by),
+    CONSTRAINT opinions_station_fk FOREIGN KEY (station_id) REFERENCES stations (id),
+    CONSTRAINT opinions_deputy_fk FOREIGN KEY (deputy_id) REFERENCES deputies (id),
+    CONSTRAINT opinions_unit_fk FOREIGN KEY (unit_id) REFERENCES units (id),
+    CONSTRAINT opinions_resident_fk FOREIGN KEY (resident_user_id) REFERENCES users (id),
+    CONSTRAINT opinions_registered_by_fk FOREIGN KEY (offline_registered_by) REFERENCES users (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- +goose Down
+DROP TABLE opinions;

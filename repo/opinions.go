@@ -1,0 +1,464 @@
+package repo
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"liaison/service"
+)
+
+// Opinions implements service.OpinionStore.
+type Opinions struct{ DB *DB }
+
+var _ service.OpinionStore = Opinions{}
+
+type opinionRow struct {
+	ID                  int64           `db:"id"`
+	PublicNo            string          `db:"public_no"`
+	Channel             string          `db:"channel"`
+	StationID           int64           `db:"station_id"`
+	RegionCode          string          `db:"region_code"`
+	DeputyID            sql.NullInt64   `db:"deputy_id"`
+	UnitID              sql.NullInt64   `db:"unit_id"`
+	Category            string          `db:"category"`
+	Priority            string          `db:"priority"`
+	Complex             bool            `db:"complex"`
+	Title               string          `db:"title"`
+	Content             string          `db:"content"`
+	ContactNameEnc      string          `db:"contact_name_enc"`
+	ContactPhoneEnc     string          `db:"contact_phone_enc"`
+	ContactPhoneIdx     string          `db:"contact_phone_idx"`
+	AddressEnc          string          `db:"address_enc"`
+	Lat                 sql.NullFloat64 `db:"lat"`
+	Lng                 sql.NullFloat64 `db:"lng"`
+	Anonymous           bool            `db:"anonymous"`
+	ContactVisible      bool            `db:"contact_visible_to_deputy"`
+	ResidentUserID      sql.NullInt64   `db:"resident_user_id"`
+	OfflineRegisteredBy sql.NullInt64   `db:"offline_registered_by"`
+	Moderation          string          `db:"moderation"`
+	Status              string          `db:"status"`
+	Version             int             `db:"version"`
+	ReopenCount         int             `db:"reopen_count"`
+	Rating              string          `db:"rating"`
+	RatingComment       string          `db:"rating_comment"`
+	MergedInto          sql.NullInt64   `db:"merged_into"`
+	DueAt               sql.NullTime    `db:"due_at"`
+	Overdue             bool            `db:"overdue"`
+	CreatedAt           time.Time       `db:"created_at"`
+	UpdatedAt           time.Time       `db:"updated_at"`
+	ClosedAt            sql.NullTime    `db:"closed_at"`
+	StationName         string          `db:"station_name"`
+	DeputyName          string          `db:"deputy_name"`
+	UnitName            string          `db:"unit_name"`
+}
+
+func (r opinionRow) toService() service.Opinion {
+	op := service.Opinion{
+		ID: r.ID, PublicNo: r.PublicNo, Channel: r.Channel, StationID: r.StationID, RegionCode: r.RegionCode,
+		DeputyID: r.DeputyID.Int64, UnitID: r.UnitID.Int64, Category: r.Category, Priority: r.Priority, Complex: r.Complex,
+		Title: r.Title, Content: r.Content, ContactNameSealed: r.ContactNameEnc, ContactPhoneSealed: r.ContactPhoneEnc,
+		ContactPhoneIndex: r.ContactPhoneIdx, AddressSealed: r.AddressEnc, Anonymous: r.Anonymous,
+		ContactVisibleToDeputy: r.ContactVisible, ResidentUserID: r.ResidentUserID.Int64,
+		OfflineRegisteredBy: r.OfflineRegisteredBy.Int64, Moderation: r.Moderation, Status: service.OpinionStatus(r.Status),
+		Version: r.Version, ReopenCount: r.ReopenCount, Rating: r.Rating, RatingComment: r.RatingComment,
+		MergedInto: r.MergedInto.Int64, Overdue: r.Overdue, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		StationName: r.StationName, DeputyName: r.DeputyName, UnitName: r.UnitName,
+	}
+	if r.Lat.Valid {
+		v := r.Lat.Float64
+		op.Lat = &v
+	}
+	if r.Lng.Valid {
+		v := r.Lng.Float64
+		op.Lng = &v
+	}
+	if r.DueAt.Valid {
+		op.DueAt = r.DueAt.Time.UTC()
+	}
+	if r.ClosedAt.Valid {
+		op.ClosedAt = r.ClosedAt.Time.UTC()
+	}
+	return op
+}
+
+func opNullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+func opNullTime(t time.Time) sql.NullTime {
+	if t.IsZero() {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: utc(t), Valid: true}
+}
+
+func opNullFloat(f *float64) sql.NullFloat64 {
+	if f == nil {
+		return sql.NullFloat64{}
+	}
+	return sql.NullFloat64{Float64: *f, Valid: true}
+}
+
+// opinionSelect reads opinions with the names of their station, deputy and unit.
+const opinionSelect = `SELECT o.id, o.public_no, o.channel, o.station_id, o.region_code, o.deputy_id, o.unit_id, o.category,
+	o.priority, o.complex, o.title, o.content, o.contact_name_enc, o.contact_phone_enc, o.contact_phone_idx, o.address_enc,
+	o.lat, o.lng, o.anonymous, o.contact_visible_to_deputy, o.resident_user_id, o.offline_registered_by, o.moderation,
+	o.status, o.version, o.reopen_count, o.rating, o.rating_comment, o.merged_into, o.due_at, o.overdue, o.created_at,
+	o.updated_at, o.closed_at, COALESCE(s.name, '') AS station_name, COALESCE(d.name, '') AS deputy_name,
+	COALESCE(u.name, '') AS unit_name
+	FROM opinions o
+	LEFT JOIN stations s ON s.id = o.station_id
+	LEFT JOIN deputies d ON d.id = o.deputy_id
+	LEFT JOIN units u ON u.id = o.unit_id`
+
+// CreateOpinion inserts op and sets its ID.
+func (s Opinions) CreateOpinion(ctx context.Context, op *service.Opinion) error {
+	id, err := s.DB.insert(ctx, `INSERT INTO opinions (public_no, channel, station_id, region_code, deputy_id, unit_id, category,
+		priority, complex, title, content, contact_name_enc, contact_phone_enc, contact_phone_idx, address_enc, lat, lng, anonymous,
+		contact_visible_to_deputy, resident_user_id, offline_registered_by, moderation, status, version, reopen_count, rating,
+		rating_comment, merged_into, due_at, overdue, created_at, updated_at, closed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		op.PublicNo, op.Channel, op.StationID, op.RegionCode, opNullID(op.DeputyID), opNullID(op.UnitID), op.Category,
+		op.Priority, op.Complex, op.Title, op.Content, op.ContactNameSealed, op.ContactPhoneSealed, op.ContactPhoneIndex,
+		op.AddressSealed, opNullFloat(op.Lat), opNullFloat(op.Lng), op.Anonymous, op.ContactVisibleToDeputy,
+		opNullID(op.ResidentUserID), opNullID(op.OfflineRegisteredBy), op.Moderation, string(op.Status), op.Version,
+		op.ReopenCount, op.Rating, op.RatingComment, opNullID(op.MergedInto), opNullTime(op.DueAt), op.Overdue,
+		utc(op.CreatedAt), utc(op.UpdatedAt), opNullTime(op.ClosedAt))
+	if err != nil {
+		return fmt.Errorf("create opinion: %w", err)
+	}
+	op.ID = id
+	return nil
+}
+
+// OpinionByID loads one opinion.
+func (s Opinions) OpinionByID(ctx context.Context, id int64) (*service.Opinion, error) {
+	var r opinionRow
+	if err := s.DB.get(ctx, &r, opinionSelect+` WHERE o.id = ?`, id); err != nil {
+		return nil, err
+	}
+	op := r.toService()
+	return &op, nil
+}
+
+// UpdateOpinion writes the mutable fields where the version is still oldVersion.
+func (s Opinions) UpdateOpinion(ctx context.Context, op *service.Opinion, oldVersion int) error {
+	res, err := s.DB.exec(ctx, `UPDATE opinions SET deputy_id = ?, unit_id = ?, priority = ?, complex = ?, moderation = ?,
+		status = ?, version = ?, reopen_count = ?, rating = ?, rating_comment = ?, merged_into = ?, due_at = ?, overdue = ?,
+		updated_at = ?, closed_at = ?
+		WHERE id = ? AND version = ?`,
+		opNullID(op.DeputyID), opNullID(op.UnitID), op.Priority, op.Complex, op.Moderation, string(op.Status), op.Version,
+		op.ReopenCount, op.Rating, op.RatingComment, opNullID(op.MergedInto), opNullTime(op.DueAt), op.Overdue,
+		utc(op.UpdatedAt), opNullTime(op.ClosedAt), op.ID, oldVersion)
+	if err := mustAffect(res, err); errors.Is(err, service.ErrNotFound) {
+		return fmt.Errorf("update opinion %d: %w", op.ID, service.ErrConflict)
+	} else if err != nil {
+		return fmt.Errorf("update opinion %d: %w", op.ID, err)
+	}
+	return nil
+}
+
+// opinionWhere builds the WHERE clause of a list: the reach, then the filters.
+func opinionWhere(q service.OpinionQuery) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, a ...any) {
+		conds = append(conds, cond)
+		args = append(args, a...)
+	}
+	reach, rargs := opinionReachSQL(q.Reach)
+	add(reach, rargs...)
+	if len(q.Statuses) > 0 {
+		add("o.status IN ("+opPlaceholders(len(q.Statuses))+")", opStatusArgs(q.Statuses)...)
+	}
+	if q.StationID != 0 {
+		add("o.station_id = ?", q.StationID)
+	}
+	if m := q.Mine; m != nil {
+		var mine []string
+		var margs []any
+		if m.DeputyID != 0 {
+			mine, margs = append(mine, "(o.deputy_id = ? AND o.moderation = 'pass')"), append(margs, m.DeputyID)
+		}
+		if len(m.UnitIDs) > 0 {
+			mine = append(mine, "(o.status = 'transferred' AND o.unit_id IN ("+opPlaceholders(len(m.UnitIDs))+"))")
+			margs = append(margs, opIDArgs(m.UnitIDs)...)
+		}
+		if len(m.TriageStationIDs) > 0 {
+			mine = append(mine, "(o.deputy_id IS NULL AND o.status IN ('submitted', 'handling') AND o.station_id IN ("+opPlaceholders(len(m.TriageStationIDs))+"))")
+			margs = append(margs, opIDArgs(m.TriageStationIDs)...)
+		}
+		if len(mine) == 0 {
+			mine = []string{"1 = 0"}
+		}
+		add("("+strings.Join(mine, " OR ")+")", margs...)
+	}
+	if !q.OverdueAt.IsZero() {
+		add("o.status IN ('submitted', 'handling', 'transferred', 'escalated') AND (o.overdue = 1 OR o.due_at < ?)", utc(q.OverdueAt))
+	}
+	if q.Category != "" {
+		add("o.category = ?", q.Category)
+	}
+	if !q.From.IsZero() {
+		add("o.created_at >= ?", utc(q.From))
+	}
+	if !q.To.IsZero() {
+		add("o.created_at < ?", utc(q.To))
+	}
+	if q.Q != "" {
+		// '!' escapes: a backslash means different things in MySQL and SQLite string literals.
+		like := "%" + opLikeEscaper.Replace(q.Q) + "%"
+		add("(o.title LIKE ? ESCAPE '!' OR o.content LIKE ? ESCAPE '!')", like, like)
+	}
+	if q.BeforeID != 0 {
+		add("o.id < ?", q.BeforeID)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+var opLikeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+
+// opinionReachSQL is service.OpinionReach.Covers as SQL.
+func opinionReachSQL(r service.OpinionReach) (string, []any) {
+	if r.All {
+		return "1 = 1", nil
+	}
+	var parts []string
+	var args []any
+	if r.ResidentID != 0 {
+		parts, args = append(parts, "o.resident_user_id = ?"), append(args, r.ResidentID)
+	}
+	if len(r.StationIDs) > 0 {
+		parts = append(parts, "o.station_id IN ("+opPlaceholders(len(r.StationIDs))+")")
+		args = append(args, opIDArgs(r.StationIDs)...)
+	}
+	if r.DeputyID != 0 {
+		parts, args = append(parts, "(o.deputy_id = ? AND o.moderation = 'pass')"), append(args, r.DeputyID)
+	}
+	if len(r.UnitIDs) > 0 {
+		parts = append(parts, "o.unit_id IN ("+opPlaceholders(len(r.UnitIDs))+")")
+		args = append(args, opIDArgs(r.UnitIDs)...)
+	}
+	for _, p := range r.RegionPrefixes {
+		// Region codes are digits (checked when granted), so the prefix needs no escaping.
+		parts, args = append(parts, "o.region_code LIKE ?"), append(args, p+"%")
+	}
+	if len(parts) == 0 {
+		return "1 = 0", nil
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args
+}
+
+func opPlaceholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func opIDArgs(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+func opStatusArgs(ss []service.OpinionStatus) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// ListOpinions returns a page, newest first.
+func (s Opinions) ListOpinions(ctx context.Context, q service.OpinionQuery) ([]service.Opinion, error) {
+	where, args := opinionWhere(q)
+	limit := q.Limit
+	if limit <= 0 {
+		limit = service.OpinionPageDefault
+	}
+	var rows []opinionRow
+	if err := s.DB.sel(ctx, &rows, opinionSelect+` WHERE `+where+` ORDER BY o.id DESC LIMIT ?`, append(args, limit)...); err != nil {
+		return nil, fmt.Errorf("list opinions: %w", err)
+	}
+	out := make([]service.Opinion, len(rows))
+	for i, r := range rows {
+		out[i] = r.toService()
+	}
+	return out, nil
+}
+
+// CountOpinions counts per status under q's filters.
+func (s Opinions) CountOpinions(ctx context.Context, q service.OpinionQuery) (map[service.OpinionStatus]int, error) {
+	where, args := opinionWhere(q)
+	var rows []struct {
+		Status string `db:"status"`
+		N      int    `db:"n"`
+	}
+	if err := s.DB.sel(ctx, &rows, `SELECT o.status AS status, COUNT(*) AS n FROM opinions o WHERE `+where+` GROUP BY o.status`, args...); err != nil {
+		return nil, fmt.Errorf("count opinions: %w", err)
+	}
+	out := map[service.OpinionStatus]int{}
+	for _, r := range rows {
+		out[service.OpinionStatus(r.Status)] = r.N
+	}
+	return out, nil
+}
+
+func (s Opinions) listWhere(ctx context.Context, where string, args ...any) ([]service.Opinion, error) {
+	var rows []opinionRow
+	if err := s.DB.sel(ctx, &rows, opinionSelect+` WHERE `+where, args...); err != nil {
+		return nil, err
+	}
+	out := make([]service.Opinion, len(rows))
+	for i, r := range rows {
+		out[i] = r.toService()
+	}
+	return out, nil
+}
+
+// PendingModeration lists opinions held by the content check, oldest first.
+func (s Opinions) PendingModeration(ctx context.Context, afterID int64, limit int) ([]service.Opinion, error) {
+	return s.listWhere(ctx, `o.moderation = 'pending' AND o.id > ? ORDER BY o.id LIMIT ?`, afterID, limit)
+}
+
+// RatingExpired lists replied opinions whose rating window ended by now.
+func (s Opinions) RatingExpired(ctx context.Context, now time.Time, afterID int64, limit int) ([]service.Opinion, error) {
+	return s.listWhere(ctx, `o.status = 'replied' AND o.due_at <= ? AND o.id > ? ORDER BY o.id LIMIT ?`, utc(now), afterID, limit)
+}
+
+// OpinionIDsWithUpload lists the opinions an upload is attached to.
+func (s Opinions) OpinionIDsWithUpload(ctx context.Context, uploadID int64) ([]int64, error) {
+	var ids []int64
+	err := s.DB.sel(ctx, &ids, `SELECT DISTINCT opinion_id FROM opinion_images WHERE upload_id = ? ORDER BY opinion_id`, uploadID)
+	return ids, err
+}
+
+// AddOpinionImages attaches uploads.
+func (s Opinions) AddOpinionImages(ctx context.Context, imgs []service.OpinionImage) error {
+	for _, im := range imgs {
+		if _, err := s.DB.exec(ctx, s.DB.insertIgnore()+` INTO opinion_images (opinion_id, upload_id, purpose, event_id) VALUES (?, ?, ?, ?)`,
+			im.OpinionID, im.UploadID, im.Purpose, im.EventID); err != nil {
+			return fmt.Errorf("add opinion images: %w", err)
+		}
+	}
+	return nil
+}
+
+// OpinionImages lists an opinion's images in the order they were attached.
+func (s Opinions) OpinionImages(ctx context.Context, opinionID int64) ([]service.OpinionImage, error) {
+	var rows []struct {
+		OpinionID int64  `db:"opinion_id"`
+		UploadID  int64  `db:"upload_id"`
+		Purpose   string `db:"purpose"`
+		EventID   int64  `db:"event_id"`
+	}
+	if err := s.DB.sel(ctx, &rows, `SELECT opinion_id, upload_id, purpose, event_id FROM opinion_images WHERE opinion_id = ? ORDER BY event_id, upload_id`, opinionID); err != nil {
+		return nil, err
+	}
+	out := make([]service.OpinionImage, len(rows))
+	for i, r := range rows {
+		out[i] = service.OpinionImage{OpinionID: r.OpinionID, UploadID: r.UploadID, Purpose: r.Purpose, EventID: r.EventID}
+	}
+	return out, nil
+}
+
+type opinionEventRow struct {
+	ID         int64     `db:"id"`
+	OpinionID  int64     `db:"opinion_id"`
+	At         time.Time `db:"at"`
+	ActorID    int64     `db:"actor_id"`
+	ActorRole  string    `db:"actor_role"`
+	Action     string    `db:"action"`
+	FromStatus string    `db:"from_status"`
+	ToStatus   string    `db:"to_status"`
+	Note       string    `db:"note"`
+	Public     bool      `db:"public"`
+	Data       string    `db:"data"`
+}
+
+// AppendOpinionEvent appends to the timeline; events are never updated.
+func (s Opinions) AppendOpinionEvent(ctx context.Context, e *service.OpinionEvent) error {
+	data := []byte("{}")
+	if len(e.Data) > 0 {
+		var err error
+		if data, err = json.Marshal(e.Data); err != nil {
+			return fmt.Errorf("append opinion event: %w", err)
+		}
+	}
+	id, err := s.DB.insert(ctx, `INSERT INTO opinion_events (opinion_id, at, actor_id, actor_role, action, from_status, to_status, note, public, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.OpinionID, utc(e.At), e.ActorID, e.ActorRole, e.Action, string(e.FromStatus), string(e.ToStatus), e.Note, e.Public, string(data))
+	if err != nil {
+		return fmt.Errorf("append opinion event: %w", err)
+	}
+	e.ID = id
+	return nil
+}
+
+// OpinionEvents returns the timeline, oldest first.
+func (s Opinions) OpinionEvents(ctx context.Context, opinionID int64) ([]service.OpinionEvent, error) {
+	var rows []opinionEventRow
+	if err := s.DB.sel(ctx, &rows, `SELECT id, opinion_id, at, actor_id, actor_role, action, from_status, to_status, note, public, data
+		FROM opinion_events WHERE opinion_id = ? ORDER BY id`, opinionID); err != nil {
+		return nil, err
+	}
+	out := make([]service.OpinionEvent, len(rows))
+	for i, r := range rows {
+		var data map[string]any
+		if r.Data != "" && r.Data != "{}" {
+			if err := json.Unmarshal([]byte(r.Data), &data); err != nil {
+				return nil, fmt.Errorf("opinion event %d: bad data: %w", r.ID, err)
+			}
+		}
+		out[i] = service.OpinionEvent{ID: r.ID, OpinionID: r.OpinionID, At: r.At.UTC(), ActorID: r.ActorID, ActorRole: r.ActorRole,
+			Action: r.Action, FromStatus: service.OpinionStatus(r.FromStatus), ToStatus: service.OpinionStatus(r.ToStatus),
+			Note: r.Note, Public: r.Public, Data: data}
+	}
+	return out, nil
+}
+
+type opinionStageRow struct {
+	ID            int64         `db:"id"`
+	OpinionID     int64         `db:"opinion_id"`
+	Stage         string        `db:"stage"`
+	StartedAt     time.Time     `db:"started_at"`
+	DueAt         time.Time     `db:"due_at"`
+	EndedAt       sql.NullTime  `db:"ended_at"`
+	Overdue       sql.NullInt64 `db:"overdue"`
+	PausedSeconds int64         `db:"paused_seconds"`
+}
+
+// StartOpinionStage records a stage that starts.
+func (s Opinions) StartOpinionStage(ctx context.Context, st *service.OpinionStage) error {
+	id, err := s.DB.insert(ctx, `INSERT INTO opinion_stages (opinion_id, stage, started_at, due_at, paused_seconds) VALUES (?, ?, ?, ?, ?)`,
+		st.OpinionID, string(st.Stage), utc(st.StartedAt), utc(st.DueAt), st.PausedSeconds)
+	if err != nil {
+		return fmt.Errorf("start opinion stage: %w", err)
+	}
+	st.ID = id
+	return nil
+}
+
+// EndOpinionStage ends an open stage, freezing whether it was overdue.
+func (s Opinions) EndOpinionStage(ctx context.Context, id int64, at time.Time, overdue bool) error {
+	return mustAffect(s.DB.exec(ctx, `UPDATE opinion_stages SET ended_at = ?, overdue = ? WHERE id = ? AND ended_at IS NULL`, utc(at), overdue, id))
+}
+
+// OpinionStages lists an opinion's stages in the order they started.
+func (s Opinions) OpinionStages(ctx context.Context, opinionID int64) ([]service.OpinionStage, error) {
+	var rows []opinionStageRow
+	if err := s.DB.sel(ctx, &rows, `SELECT id, opinion_id, stage, started_at, due_at, ended_at, overdue, paused_seconds
+		FROM opinion_stages WHERE opinion_id = ? ORDER BY id`, opinionID); err != nil {
+		return nil, err
+	}
+	out := make([]service.OpinionStage, len(rows))
+	for i, r := range rows {
+		out[i] = service.OpinionStage{ID: r.ID, OpinionID: r.OpinionID, Stage: service.DeadlineStage(r.Stage), StartedAt: r.StartedAt.UTC(),
+			DueAt: r.DueAt.UTC(), Overdue: r.Overdue.Int64 == 1, PausedSeconds: r.PausedSeconds}
+		if r.EndedAt.Valid {
+			out[i].EndedAt = r.EndedAt.Time.UTC()
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,492 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The lifecycle actions. Each runs in one transaction: the state change guarded by the version
+// (UPDATE ... WHERE id = ? AND version = ?), one timeline event, the stage bookkeeping, the
+// notifications (outbox) and the observers. Where an action goes is read from OpinionMachine.
+
+// OpinionActionInput is the body of an action; each action reads the fields it needs.
+type OpinionActionInput struct {
+	Version  int
+	Reason   string  // reject
+	Note     string  // reject, assign, transfer, escalate
+	Content  string  // unit_reply, reply, followup, note
+	Rating   string  // evaluate
+	Comment  string  // evaluate
+	IntoID   int64   // merge
+	DeputyID int64   // assign
+	UnitID   int64   // transfer
+	Images   []int64 // reply, followup
+	Complex  *bool   // accept: the reply gets the complex limit
+	Priority string  // accept: normal or urgent
+}
+
+var (
+	opErrVersion    = Conflict("version_conflict", "意见已被他人更新，请刷新后重试")
+	opErrTransition = Conflict("invalid_transition", "当前状态下不能执行该操作")
+	opErrForbidden  = NewError(ErrForbidden, "forbidden", "您无权对该意见执行此操作")
+)
+
+// Act runs action on opinion id for a and returns the opinion as a now sees it.
+func (s *Opinions) Act(ctx context.Context, a Actor, id int64, action string, in OpinionActionInput) (*OpinionView, error) {
+	act, ok := opValidAction(action)
+	if !ok {
+		return nil, NotFound("操作不存在")
+	}
+	op, p, err := s.load(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := opValidateAction(act, &in); err != nil {
+		return nil, err
+	}
+	t, err := opAuthorize(op, p, act, in.Version)
+	if err != nil {
+		return nil, err
+	}
+	by := t.By & p
+	// Outside the transaction: checks that call out (uploads, WeChat).
+	switch act {
+	case ActReply, ActFollowup:
+		if err := s.checkOwnImages(ctx, "images", in.Images, a.UserID); err != nil {
+			return nil, err
+		}
+	}
+	held := false
+	if by&ByResident != 0 && op.ResidentUserID == a.UserID && (act == ActFollowup || (act == ActEvaluate && in.Comment != "")) {
+		text := in.Content
+		if act == ActEvaluate {
+			text = in.Comment
+		}
+		mod, err := s.checkText(ctx, a.UserID, text)
+		if err != nil {
+			return nil, err
+		}
+		held = mod != OpinionModerationPass
+	}
+
+	var after *Opinion
+	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		cur, err := s.Store.OpinionByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		p := opinionParties(a, cur)
+		if p == 0 {
+			return errOpinionNotFound
+		}
+		if _, err := opAuthorize(cur, p, act, in.Version); err != nil {
+			return err
+		}
+		after, err = s.apply(ctx, a, p, cur, act, in, held)
+		return err
+	})
+	if err != nil {
+		var se *Error
+		if errors.As(err, &se) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s opinion: %w", act, err)
+	}
+	s.publish(ctx, "opinion_updated", after)
+	return s.Get(ctx, a, id)
+}
+
+// opAuthorize checks, in order: the version, the state, the caller's part.
+func opAuthorize(op *Opinion, p OpinionParty, act OpinionAction, version int) (OpinionTransition, error) {
+	if version != op.Version {
+		return OpinionTransition{}, opErrVersion
+	}
+	t, ok := OpinionTransitionFor(op.Status, act)
+	if !ok {
+		return OpinionTransition{}, opErrTransition
+	}
+	if t.By&p == 0 {
+		return OpinionTransition{}, opErrForbidden
+	}
+	return t, nil
+}
+
+func opValidateAction(act OpinionAction, in *OpinionActionInput) error {
+	var v Validator
+	v.Check(in.Version > 0, "version", "required", "请提供当前版本号 version")
+	in.Note, in.Content, in.Comment = strings.TrimSpace(in.Note), strings.TrimSpace(in.Content), strings.TrimSpace(in.Comment)
+	in.Reason, in.Rating, in.Priority = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Rating), strings.TrimSpace(in.Priority)
+	text := func(field, val string) {
+		v.Check(opRunes(val) >= 1 && opRunes(val) <= OpinionMaxContent, field, "length", fmt.Sprintf("内容须为 1-%d 个字", OpinionMaxContent))
+	}
+	v.Check(opRunes(in.Note) <= OpinionMaxNote, "note", "length", fmt.Sprintf("备注最多 %d 个字", OpinionMaxNote))
+	switch act {
+	case ActAccept:
+		v.Check(in.Priority == "" || in.Priority == DeadlinePriorityNormal || in.Priority == DeadlinePriorityUrgent,
+			"priority", "invalid", "优先级须为 normal 或 urgent")
+	case ActReject:
+		_, ok := OpinionRejectReasons[in.Reason]
+		v.Check(ok, "reason", "invalid", "请选择不予受理的理由")
+	case ActMerge:
+		v.Check(in.IntoID > 0, "into_id", "required", "请指定合并到的意见")
+	case ActAssign:
+		v.Check(in.DeputyID > 0, "deputy_id", "required", "请选择代表")
+	case ActTransfer:
+		v.Check(in.UnitID > 0, "unit_id", "required", "请选择承办单位")
+	case ActUnitReply, ActNote:
+		text("content", in.Content)
+	case ActReply, ActFollowup:
+		text("content", in.Content)
+		opCheckImages(&v, "images", in.Images)
+	case ActEvaluate:
+		v.Check(in.Rating == OpinionSatisfied || in.Rating == OpinionBasicallySatisfied || in.Rating == OpinionUnsatisfied,
+			"rating", "invalid", "评价须为 satisfied、basically_satisfied 或 unsatisfied")
+		v.Check(opRunes(in.Comment) <= OpinionMaxNote, "comment", "length", fmt.Sprintf("评价内容最多 %d 个字", OpinionMaxNote))
+	}
+	return v.Err()
+}
+
+// opStep is one change being made.
+type opStep struct {
+	op     *Opinion
+	before Opinion
+	now    time.Time
+	ev     OpinionEvent
+	end    []DeadlineStage // stages to end; opAllStages ends every open one
+	start  []DeadlineStage
+	images []OpinionImage
+	notify []func(ctx context.Context) error
+}
+
+const opAllStages DeadlineStage = "*"
+
+// apply makes the change to cur inside the transaction and writes it.
+func (s *Opinions) apply(ctx context.Context, a Actor, p OpinionParty, cur *Opinion, act OpinionAction, in OpinionActionInput, held bool) (*Opinion, error) {
+	t, _ := OpinionTransitionFor(cur.Status, act)
+	by := t.By & p
+	now := s.now()
+	st := &opStep{op: cur, before: *cur, now: now}
+	next, _ := NextOpinionStatus(cur.Status, act, in.Rating, cur.ReopenCount)
+	role, data := opActorRole(a, cur, by), map[string]any{}
+	if by == ByResident && cur.ResidentUserID != a.UserID {
+		data["on_behalf_of_resident"] = true // offline intake: the manager records it for the resident
+	}
+	st.ev = OpinionEvent{OpinionID: cur.ID, At: now, ActorID: a.UserID, ActorRole: role, Action: string(act),
+		FromStatus: cur.Status, ToStatus: next, Data: data}
+	op := cur
+
+	switch act {
+	case ActAccept:
+		if in.Complex != nil {
+			op.Complex = *in.Complex
+		}
+		if in.Priority != "" {
+			op.Priority = in.Priority
+		}
+		s.managerReviewed(st, by)
+		st.end = []DeadlineStage{StageAccept}
+		st.start = []DeadlineStage{opReplyStage(op)}
+		st.ev.Public, st.ev.Note = true, "意见已受理"
+		st.notify = append(st.notify, func(ctx context.Context) error {
+			return s.notifyResident(ctx, op, NotifyAccepted, "您的意见已受理", "已受理", "")
+		})
+	case ActReject:
+		label := OpinionRejectReasons[in.Reason]
+		st.end = []DeadlineStage{opAllStages}
+		st.ev.Public, st.ev.Note, data["reason"] = true, "不予受理："+label, in.Reason
+		if in.Note != "" {
+			st.ev.Note += "。" + in.Note
+		}
+		st.notify = append(st.notify, func(ctx context.Context) error {
+			return s.notifyResident(ctx, op, NotifyRejected, "您的意见未予受理", "不予受理", label)
+		})
+	case ActMerge:
+		target, err := s.Store.OpinionByID(ctx, in.IntoID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		if err != nil || target.ID == op.ID || target.Status == OpinionMerged || opinionParties(a, target) == 0 {
+			return nil, NewError(ErrUnprocessable, "merge_target_invalid", "要合并到的意见不存在、不可见或已被合并")
+		}
+		op.MergedInto = target.ID
+		st.end = []DeadlineStage{opAllStages}
+		st.ev.Public, st.ev.Note, data["into_id"] = true, "与意见 "+target.PublicNo+" 合并办理", target.ID
+	case ActAssign:
+		d, err := s.Store.OpinionDeputy(ctx, in.DeputyID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		if err != nil || d.Status != DeputyActive || !containsID(d.StationIDs, op.StationID) {
+			return nil, NewError(ErrUnprocessable, "deputy_unavailable", "该代表不存在、已不再履职或不在本联络站")
+		}
+		data["deputy_id"], data["previous_deputy_id"] = d.ID, op.DeputyID
+		op.DeputyID, op.DeputyName = d.ID, d.Name
+		s.managerReviewed(st, by)
+		st.end = []DeadlineStage{StageAssign}
+		st.ev.Note = "交办代表 " + d.Name
+		if in.Note != "" {
+			st.ev.Note += "：" + in.Note
+		}
+		st.notify = append(st.notify, func(ctx context.Context) error {
+			return s.notifyDeputy(ctx, op, d, "新的群众意见待办理", "assign")
+		})
+	case ActTransfer:
+		u, err := s.Store.OpinionUnit(ctx, in.UnitID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		if err != nil || !u.Active {
+			return nil, NewError(ErrUnprocessable, "unit_unavailable", "承办单位不存在或已停用")
+		}
+		op.UnitID, op.UnitName = u.ID, u.Name
+		s.managerReviewed(st, by)
+		st.end = []DeadlineStage{StageAssign}
+		st.start = []DeadlineStage{StageUnitReply}
+		data["unit_id"] = u.ID
+		if in.Note != "" {
+			data["instruction"] = in.Note // for the unit; residents see the event without data
+		}
+		st.ev.Public, st.ev.Note = true, "已转办至承办单位 "+u.Name
+		st.notify = append(st.notify, func(ctx context.Context) error {
+			return s.notifyStaff(ctx, op, RoleUnitStaff, ScopeUnit, u.ID, "新的转办意见待答复", "transfer")
+		})
+	case ActUnitReply:
+		data["unit_id"] = op.UnitID
+		st.end = []DeadlineStage{StageUnitReply}
+		st.ev.Note = in.Content
+		st.notify = append(st.notify, func(ctx context.Context) error {
+			return s.notifyAssignee(ctx, op, "承办单位已答复，请继续办理", "unit_reply")
+		})
+	case ActEscalate:
+		if in.Note != "" {
+			data["instruction"] = in.Note
+		}
+		st.ev.Public, st.ev.Note = true, "已上报上级人大常委会工作机构"
+	case ActReply:
+		st.end = []DeadlineStage{opAllStages}
+		st.start = []DeadlineStage{StageRating}
+		st.ev.Public, st.ev.Note = true, in.Content
+		st.images = opImages(op.ID, in.Images, OpinionImageReply)
+		st.notify = append(st.notify, func(ctx context.Context) error {
+			return s.notifyResident(ctx, op, NotifyReplyReady, "您的意见已答复，请评价", "已答复", "")
+		})
+	case ActEvaluate:
+		st.end = []DeadlineStage{opAllStages}
+		data["rating"] = in.Rating
+		st.ev.Public, st.ev.Note = true, in.Comment
+		if held {
+			data["held"] = true
+		}
+		if next == OpinionHandling {
+			op.ReopenCount++
+			st.start = []DeadlineStage{StageRehandle}
+			data["reopen"] = op.ReopenCount
+			st.notify = append(st.notify, func(ctx context.Context) error {
+				return s.notifyAssignee(ctx, op, "群众对答复不满意，请重新办理", "reopen")
+			})
+		} else {
+			op.Rating, op.RatingComment = in.Rating, in.Comment
+		}
+	case ActFollowup:
+		st.ev.Public, st.ev.Note = true, in.Content
+		if held {
+			data["held"] = true
+		}
+		st.images = opImages(op.ID, in.Images, OpinionImageFollowup)
+	case ActNote:
+		st.ev.Note = in.Content
+	}
+	op.Status = next
+	if next.Terminal() {
+		op.ClosedAt = now
+		st.end = []DeadlineStage{opAllStages}
+	}
+	if err := s.commitStep(ctx, st); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+// managerReviewed: a manager who accepts, assigns or transfers an opinion held by the content
+// check has read it; it may now reach deputies and units.
+func (s *Opinions) managerReviewed(st *opStep, by OpinionParty) {
+	if by&ByManager != 0 && st.op.Moderation != OpinionModerationPass {
+		st.op.Moderation = OpinionModerationPass
+		st.ev.Data["moderation"] = "reviewed_by_manager"
+	}
+}
+
+func opReplyStage(op *Opinion) DeadlineStage {
+	if op.Complex {
+		return StageReplyComplex
+	}
+	return StageReply
+}
+
+func opImages(opinionID int64, ids []int64, purpose string) []OpinionImage {
+	out := make([]OpinionImage, len(ids))
+	for i, id := range ids {
+		out[i] = OpinionImage{OpinionID: opinionID, UploadID: id, Purpose: purpose}
+	}
+	return out
+}
+
+// opActorRole is the role a acts in, from the parties the action allows.
+func opActorRole(a Actor, op *Opinion, by OpinionParty) string {
+	if a.System {
+		return "system"
+	}
+	switch {
+	case by&ByResident != 0 && op.ResidentUserID == a.UserID:
+		return string(RoleResident)
+	case by&ByManager != 0, by&ByResident != 0:
+		return string(RoleStationManager)
+	case by&ByDeputy != 0:
+		return string(RoleDeputy)
+	case by&ByUnit != 0:
+		return string(RoleUnitStaff)
+	}
+	return string(RoleAdmin)
+}
+
+// commitStep writes a step: stages, the opinion (version-checked), the event, images,
+// notifications, observers.
+func (s *Opinions) commitStep(ctx context.Context, st *opStep) error {
+	op := st.op
+	stages, err := s.Store.OpinionStages(ctx, op.ID)
+	if err != nil {
+		return err
+	}
+	var open, ended []OpinionStage
+	for _, sg := range stages {
+		if !sg.Open() {
+			continue
+		}
+		if opEnds(st.end, sg.Stage) {
+			sg.EndedAt, sg.Overdue = st.now, st.now.After(sg.DueAt)
+			if err := s.Store.EndOpinionStage(ctx, sg.ID, sg.EndedAt, sg.Overdue); err != nil {
+				return err
+			}
+			ended = append(ended, sg)
+			continue
+		}
+		open = append(open, sg)
+	}
+	started, err := s.stagesFor(ctx, op, st.start, st.now)
+	if err != nil {
+		return err
+	}
+	for i := range started {
+		if err := s.Store.StartOpinionStage(ctx, &started[i]); err != nil {
+			return err
+		}
+	}
+	due := opEarliestDue(append(open, started...))
+	if !due.Equal(op.DueAt) {
+		op.DueAt, op.Overdue = due, false
+	}
+	old := op.Version
+	op.Version, op.UpdatedAt = old+1, st.now
+	if err := s.Store.UpdateOpinion(ctx, op, old); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return opErrVersion
+		}
+		return err
+	}
+	if err := s.Store.AppendOpinionEvent(ctx, &st.ev); err != nil {
+		return err
+	}
+	if len(st.images) > 0 {
+		for i := range st.images {
+			st.images[i].EventID = st.ev.ID
+		}
+		if err := s.Store.AddOpinionImages(ctx, st.images); err != nil {
+			return err
+		}
+	}
+	for _, n := range st.notify {
+		if err := n(ctx); err != nil {
+			return err
+		}
+	}
+	before := st.before
+	return s.observe(ctx, OpinionChange{Before: &before, After: op, Event: st.ev, Started: started, Ended: ended})
+}
+
+func opEnds(end []DeadlineStage, stage DeadlineStage) bool {
+	for _, e := range end {
+		if e == opAllStages || e == stage {
+			return true
+		}
+	}
+	return false
+}
+
+// Notifications. Bodies carry the public number only: the inbox shows no more than the
+// recipient may see.
+
+func opPage(op *Opinion, staff bool) string {
+	if staff {
+		return "pages/work/opinion?id=" + strconv.FormatInt(op.ID, 10)
+	}
+	return "pages/opinion/detail?id=" + strconv.FormatInt(op.ID, 10)
+}
+
+func (s *Opinions) notification(op *Opinion, userID int64, kind NotificationKind, title, status, note, tag string, staff bool) Notification {
+	return Notification{UserID: userID, Kind: kind, Title: title,
+		Body: fmt.Sprintf("意见 %s：%s。", op.PublicNo, title), Page: opPage(op, staff), ObjectType: "opinion",
+		ObjectID: strconv.FormatInt(op.ID, 10),
+		Data:     map[string]string{"title": "群众意见 " + op.PublicNo, "status": status, "time": NotifyTime(s.now()), "note": note},
+		DedupKey: fmt.Sprintf("opinion:%d:v%d:%s:%s", op.ID, op.Version, kind, tag)}
+}
+
+func (s *Opinions) notifyResident(ctx context.Context, op *Opinion, kind NotificationKind, title, status, note string) error {
+	if op.ResidentUserID == 0 || s.Notifier == nil {
+		return nil
+	}
+	return s.Notifier.Notify(ctx, s.notification(op, op.ResidentUserID, kind, title, status, note, "resident", false))
+}
+
+func (s *Opinions) notifyDeputy(ctx context.Context, op *Opinion, d *Deputy, title, tag string) error {
+	if d.UserID == 0 || s.Notifier == nil {
+		return nil
+	}
+	return s.Notifier.Notify(ctx, s.notification(op, d.UserID, NotifyAssigned, title, "待办理", "", tag, true))
+}
+
+func (s *Opinions) notifyStaff(ctx context.Context, op *Opinion, role Role, kind string, id int64, title, tag string) error {
+	if s.Notifier == nil {
+		return nil
+	}
+	users, err := s.Store.StaffUserIDs(ctx, role, kind, strconv.FormatInt(id, 10))
+	if err != nil || len(users) == 0 {
+		return err
+	}
+	ns := make([]Notification, len(users))
+	for i, u := range users {
+		ns[i] = s.notification(op, u, NotifyAssigned, title, "待办理", "", tag, true)
+	}
+	return s.Notifier.Notify(ctx, ns...)
+}
+
+func (s *Opinions) notifyManagers(ctx context.Context, op *Opinion, title, tag string) error {
+	return s.notifyStaff(ctx, op, RoleStationManager, ScopeStation, op.StationID, title, tag)
+}
+
+// notifyAssignee tells whoever handles op now: its deputy if bound, else the managers.
+func (s *Opinions) notifyAssignee(ctx context.Context, op *Opinion, title, tag string) error {
+	if op.DeputyID != 0 {
+		d, err := s.Store.OpinionDeputy(ctx, op.DeputyID)
+		if err != nil {
+			return err
+		}
+		if d.UserID != 0 {
+			return s.notifyDeputy(ctx, op, d, title, tag)
+		}
+	}
+	return s.notifyManagers(ctx, op, title, tag)
+}
