@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -94,6 +95,9 @@ func Load(file string, getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("config file %s: %w", file, err)
 		}
 		for k, v := range m {
+			if v == nil {
+				continue // "key:" with no value leaves the default
+			}
 			name := "LIAISON_" + strings.ToUpper(k)
 			if err := c.set(name, fmt.Sprint(v)); err != nil {
 				return c, err
@@ -200,7 +204,13 @@ func (c Config) Validate() error {
 	if _, err := service.ParseTemplates(c.WeChatTemplates); err != nil {
 		bad("LIAISON_WECHAT_TEMPLATES", "%v", err)
 	}
+	if _, err := c.Proxies(); err != nil {
+		bad("LIAISON_TRUSTED_PROXIES", "%v", err)
+	}
 	if c.Production() {
+		if c.TrustedProxies == "" {
+			bad("LIAISON_TRUSTED_PROXIES", "production must say who may set X-Forwarded-For: the load balancers' CIDRs, or \"none\" when clients connect directly (otherwise every client shares the balancer's IP in rate limits and lockouts)")
+		}
 		if c.FakeWeChat() {
 			bad("LIAISON_WECHAT_APPID", "production refuses the built-in fake WeChat server; set real mini-program credentials")
 		}
@@ -236,13 +246,8 @@ func (c *Config) fillDevSecrets() error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	} else {
-		s = devSecrets{TokenSecret: fieldcrypt.NewKey(), DataKeys: "dev1:" + fieldcrypt.NewKey(), IndexKey: fieldcrypt.NewKey()}
-		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-			return fmt.Errorf("LIAISON_DATA_DIR: %w", err)
-		}
-		raw, _ := json.MarshalIndent(s, "", "  ")
-		if err := os.WriteFile(path, raw, 0o600); err != nil {
-			return fmt.Errorf("LIAISON_DATA_DIR: %w", err)
+		if s, err = writeDevSecrets(c.DataDir, path); err != nil {
+			return err
 		}
 	}
 	if c.TokenSecret == "" {
@@ -269,6 +274,71 @@ func (c Config) Templates() (map[service.NotificationKind]string, error) {
 		return nil, fmt.Errorf("LIAISON_WECHAT_TEMPLATES: %w", err)
 	}
 	return t, nil
+}
+
+// Proxies parses LIAISON_TRUSTED_PROXIES: CIDRs or addresses of the load balancers whose
+// X-Forwarded-For is believed, or "none". A catch-all range would let any client pick its IP
+// and defeat every per-IP limit, so it is refused.
+func (c Config) Proxies() ([]string, error) {
+	if c.TrustedProxies == "" || c.TrustedProxies == "none" {
+		return nil, nil
+	}
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if strings.Contains(p, "/") {
+			_, n, err := net.ParseCIDR(p)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not a CIDR", p)
+			}
+			if ones, _ := n.Mask.Size(); ones == 0 {
+				return nil, fmt.Errorf("%q trusts every address; name the load balancers", p)
+			}
+		} else if net.ParseIP(p) == nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR", p)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// writeDevSecrets creates the secrets file exclusively, so two processes started together
+// (serve and user create) cannot each keep different keys: the loser reads the winner's file.
+func writeDevSecrets(dir, path string) (devSecrets, error) {
+	s := devSecrets{TokenSecret: fieldcrypt.NewKey(), DataKeys: "dev1:" + fieldcrypt.NewKey(), IndexKey: fieldcrypt.NewKey()}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return s, fmt.Errorf("LIAISON_DATA_DIR: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".dev-secrets-*")
+	if err != nil {
+		return s, fmt.Errorf("LIAISON_DATA_DIR: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	raw, _ := json.MarshalIndent(s, "", "  ")
+	if _, err := tmp.Write(raw); err != nil {
+		tmp.Close()
+		return s, fmt.Errorf("LIAISON_DATA_DIR: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return s, fmt.Errorf("LIAISON_DATA_DIR: %w", err)
+	}
+	// A hard link fails if the file exists: the first writer wins, atomically and complete.
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if !errors.Is(err, os.ErrExist) {
+			return s, fmt.Errorf("LIAISON_DATA_DIR: %w", err)
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return s, fmt.Errorf("%s: %w", path, err)
+		}
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return s, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return s, nil
 }
 
 // Sealer builds the field keyring from the configured keys.

@@ -38,16 +38,17 @@ func TestDevelopmentDefaultsGenerateAndKeepSecrets(t *testing.T) {
 func TestProductionRefusesDevDefaults(t *testing.T) {
 	t.Parallel()
 	good := map[string]string{
-		"LIAISON_ENV":           "production",
-		"LIAISON_DATA_DIR":      t.TempDir(),
-		"LIAISON_DB_DRIVER":     "mysql",
-		"LIAISON_DB_DSN":        "root@tcp(127.0.0.1:3306)/liaison",
-		"LIAISON_REDIS_ADDR":    "127.0.0.1:6379",
-		"LIAISON_WECHAT_APPID":  "wx123",
-		"LIAISON_WECHAT_SECRET": "s",
-		"LIAISON_TOKEN_SECRET":  strings.Repeat("x", 40),
-		"LIAISON_DATA_KEYS":     "k1:" + fieldcrypt.NewKey(),
-		"LIAISON_INDEX_KEY":     fieldcrypt.NewKey(),
+		"LIAISON_ENV":             "production",
+		"LIAISON_DATA_DIR":        t.TempDir(),
+		"LIAISON_DB_DRIVER":       "mysql",
+		"LIAISON_DB_DSN":          "root@tcp(127.0.0.1:3306)/liaison",
+		"LIAISON_REDIS_ADDR":      "127.0.0.1:6379",
+		"LIAISON_WECHAT_APPID":    "wx123",
+		"LIAISON_WECHAT_SECRET":   "s",
+		"LIAISON_TOKEN_SECRET":    strings.Repeat("x", 40),
+		"LIAISON_DATA_KEYS":       "k1:" + fieldcrypt.NewKey(),
+		"LIAISON_INDEX_KEY":       fieldcrypt.NewKey(),
+		"LIAISON_TRUSTED_PROXIES": "10.0.0.0/8",
 	}
 	if _, err := Load("", env(good)); err != nil {
 		t.Fatalf("a complete production config must load: %v", err)
@@ -62,6 +63,7 @@ func TestProductionRefusesDevDefaults(t *testing.T) {
 		{"missing index key", "LIAISON_INDEX_KEY", "", "LIAISON_INDEX_KEY"},
 		{"sqlite", "LIAISON_DB_DRIVER", "sqlite", "LIAISON_DB_DRIVER"},
 		{"no redis", "LIAISON_REDIS_ADDR", "", "LIAISON_REDIS_ADDR"},
+		{"no proxy decision", "LIAISON_TRUSTED_PROXIES", "", "LIAISON_TRUSTED_PROXIES"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,5 +154,48 @@ func TestNotificationTemplatesAndInterval(t *testing.T) {
 	}
 	if _, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_NOTIFY_INTERVAL": "0s"})); err == nil || !strings.Contains(err.Error(), "LIAISON_NOTIFY_INTERVAL") {
 		t.Errorf("zero interval: want an error naming LIAISON_NOTIFY_INTERVAL, got %v", err)
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for val, ok := range map[string]bool{"10.0.0.0/8, 192.168.1.5": true, "none": true, "0.0.0.0/0": false, "::/0": false, "10.0.0.0/33": false, "lb.local": false} {
+		_, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_TRUSTED_PROXIES": val}))
+		if (err == nil) != ok || (err != nil && !strings.Contains(err.Error(), "LIAISON_TRUSTED_PROXIES")) {
+			t.Errorf("%q: ok=%v err=%v", val, ok, err)
+		}
+	}
+}
+
+func TestDevSecretsRaceKeepsOneSet(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	keys := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			c, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir}))
+			if err != nil {
+				t.Error(err)
+			}
+			keys <- c.DataKeys
+		}()
+	}
+	first := <-keys
+	for i := 1; i < 8; i++ {
+		if k := <-keys; k != first {
+			t.Fatal("processes starting together must agree on one set of development keys")
+		}
+	}
+}
+
+func TestEmptyYAMLValueKeepsDefault(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	os.WriteFile(file, []byte("redis_addr:\nhttp_addr: \":7000\"\n"), 0o600)
+	c, err := Load(file, env(map[string]string{"LIAISON_DATA_DIR": dir}))
+	if err != nil || c.RedisAddr != "" || c.HTTPAddr != ":7000" {
+		t.Fatalf("got %q %q %v", c.RedisAddr, c.HTTPAddr, err)
 	}
 }

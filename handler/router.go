@@ -52,7 +52,9 @@ func New(d Deps) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	_ = r.SetTrustedProxies(d.TrustedProxies)
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		panic("handler: trusted proxies passed config validation but gin refused them: " + err.Error())
+	}
 	r.NoRoute(notFound)
 	r.NoMethod(methodNotAllowed)
 

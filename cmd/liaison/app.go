@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -146,6 +145,10 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.stopping, a.stop = context.WithCancel(context.Background())
 	a.closers = append(a.closers, func() error { a.stop(); return nil })
 
+	proxies, err := cfg.Proxies()
+	if err != nil {
+		return nil, fmt.Errorf("LIAISON_TRUSTED_PROXIES: %w", err)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.X.DB, string(db.Dialect)))
@@ -168,7 +171,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Workers = append(a.Workers, notifyWorker.Run)
 	deps := handler.Deps{
 		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
-		TrustedProxies: splitList(cfg.TrustedProxies),
+		TrustedProxies: proxies,
 		Ready:          map[string]func(context.Context) error{"database": db.Ping, "shared_state": a.Shared.Ping},
 		Modules: []handler.Module{
 			handler.Uploads(uploads),
@@ -242,14 +245,4 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
