@@ -48,6 +48,10 @@ type App struct {
 	// Workers run in the background while the server serves, each until its context ends.
 	Workers []func(ctx context.Context)
 
+	// Opinions is the opinion lifecycle; the supervision worker calls its RecheckModeration
+	// and CloseUnrated.
+	Opinions *service.Opinions
+
 	closers  []func() error
 	stopping context.Context // ends when shutdown begins: long-lived streams close
 	stop     context.CancelFunc
@@ -169,6 +173,10 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	notifyWorker := &service.NotifyWorker{Store: repo.Notifications{DB: db}, Tx: db, WeChat: wc, Clock: opt.Clock, Log: a.Log,
 		ID: service.NewInstanceID(), Interval: cfg.NotifyInterval}
 	a.Workers = append(a.Workers, notifyWorker.Run)
+	a.Opinions = &service.Opinions{Store: repo.Opinions{DB: db}, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db},
+		Tx: db, KV: a.Shared, WeChat: wc, Notifier: notifications, Deadlines: deadlinePolicy, Sealer: sealer,
+		Clock: opt.Clock, Live: a.Live}
+	uploads.CanView = a.Opinions.CanViewUpload
 	deps := handler.Deps{
 		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
 		TrustedProxies: proxies,
@@ -180,6 +188,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Calendar(calendarSvc, deadlinePolicy),
 			handler.Network(a.Network),
 			handler.Notifications(notifications),
+			handler.Opinions(a.Opinions),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
 		},
 	}

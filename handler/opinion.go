@@ -1,0 +1,197 @@
+package handler
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"liaison/service"
+)
+
+// Opinions registers the opinion routes: submitting, the detail, the lifecycle actions, the
+// resident's list, the staff worklist and offline intake.
+func Opinions(svc *service.Opinions) Module {
+	return func(r Routes) {
+		h := &opinionHandlers{svc: svc}
+		r.Authed.POST("/opinions",
+			rateLimit(r.Limiter, "opinion-submit-user", opinionSubmitPerUser, time.Hour, byUserOrIP),
+			rateLimit(r.Limiter, "opinion-submit-ip", opinionSubmitPerIP, time.Hour, byIP),
+			h.submit)
+		r.Authed.GET("/opinions/:id", h.detail)
+		r.Authed.POST("/opinions/:id/:action", h.act)
+		r.Authed.GET("/me/opinions", h.mine)
+		r.Authed.GET("/work/opinions", h.worklist)
+		r.Authed.POST("/work/opinions/offline", h.offline)
+	}
+}
+
+// Submission rate limits per hour.
+const (
+	opinionSubmitPerUser = 10
+	opinionSubmitPerIP   = 30
+)
+
+type opinionHandlers struct{ svc *service.Opinions }
+
+type opinionLocationJSON struct {
+	Lat     *float64 `json:"lat"`
+	Lng     *float64 `json:"lng"`
+	Address string   `json:"address"`
+}
+
+type opinionContactJSON struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
+
+type opinionSubmitRequest struct {
+	StationID              int64                `json:"station_id"`
+	DeputyID               int64                `json:"deputy_id"`
+	Category               string               `json:"category"`
+	Title                  string               `json:"title"`
+	Content                string               `json:"content"`
+	Images                 []int64              `json:"images"`
+	Location               *opinionLocationJSON `json:"location"`
+	Contact                *opinionContactJSON  `json:"contact"`
+	Anonymous              bool                 `json:"anonymous"`
+	ContactVisibleToDeputy bool                 `json:"contact_visible_to_deputy"`
+	// Offline intake only: the resident the manager registers it for (contact is accepted too)
+	// and the priority.
+	Resident *opinionContactJSON `json:"resident"`
+	Priority string              `json:"priority"`
+}
+
+func (r opinionSubmitRequest) input() service.OpinionInput {
+	in := service.OpinionInput{StationID: r.StationID, DeputyID: r.DeputyID, Category: r.Category, Title: r.Title,
+		Content: r.Content, Images: r.Images, Anonymous: r.Anonymous, ContactVisibleToDeputy: r.ContactVisibleToDeputy,
+		Priority: r.Priority}
+	if r.Location != nil {
+		in.Lat, in.Lng, in.Address = r.Location.Lat, r.Location.Lng, r.Location.Address
+	}
+	contact := r.Contact
+	if contact == nil {
+		contact = r.Resident
+	}
+	if contact != nil {
+		in.ContactName, in.ContactPhone = contact.Name, contact.Phone
+	}
+	return in
+}
+
+func (h *opinionHandlers) submit(c *gin.Context) {
+	var req opinionSubmitRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	res, err := h.svc.Submit(c.Request.Context(), actor(c), c.GetHeader("Idempotency-Key"), req.input())
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	writeSubmitResult(c, res)
+}
+
+func (h *opinionHandlers) offline(c *gin.Context) {
+	var req opinionSubmitRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	res, err := h.svc.SubmitOffline(c.Request.Context(), actor(c), c.GetHeader("Idempotency-Key"), req.input())
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	writeSubmitResult(c, res)
+}
+
+// writeSubmitResult writes the stored bytes, so a replay is the same response.
+func writeSubmitResult(c *gin.Context, res service.SubmitResult) {
+	if res.Replayed {
+		c.Header("Idempotent-Replayed", "true")
+	}
+	c.Data(res.StatusCode, "application/json; charset=utf-8", res.Body)
+}
+
+func (h *opinionHandlers) detail(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	v, err := h.svc.Get(c.Request.Context(), actor(c), id)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, withImageURLs(v))
+}
+
+type opinionActionRequest struct {
+	Version  int     `json:"version"`
+	Reason   string  `json:"reason"`
+	Note     string  `json:"note"`
+	Content  string  `json:"content"`
+	Rating   string  `json:"rating"`
+	Comment  string  `json:"comment"`
+	IntoID   int64   `json:"into_id"`
+	DeputyID int64   `json:"deputy_id"`
+	UnitID   int64   `json:"unit_id"`
+	Images   []int64 `json:"images"`
+	Complex  *bool   `json:"complex"`
+	Priority string  `json:"priority"`
+}
+
+func (h *opinionHandlers) act(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	var req opinionActionRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	v, err := h.svc.Act(c.Request.Context(), actor(c), id, c.Param("action"), service.OpinionActionInput{
+		Version: req.Version, Reason: req.Reason, Note: req.Note, Content: req.Content, Rating: req.Rating, Comment: req.Comment,
+		IntoID: req.IntoID, DeputyID: req.DeputyID, UnitID: req.UnitID, Images: req.Images, Complex: req.Complex, Priority: req.Priority,
+	})
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, withImageURLs(v))
+}
+
+func withImageURLs(v *service.OpinionView) *service.OpinionView {
+	for i := range v.Images {
+		v.Images[i].URL = uploadURL(v.Images[i].ID)
+	}
+	return v
+}
+
+func (h *opinionHandlers) mine(c *gin.Context) {
+	limit, ok := opinionQueryInt(c, "limit")
+	if !ok {
+		return
+	}
+	page, err := h.svc.Mine(c.Request.Context(), actor(c), c.Query("cursor"), int(limit))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+// opinionQueryInt reads an optional integer query parameter; a malformed one is a 400.
+func opinionQueryInt(c *gin.Context, name string) (int64, bool) {
+	s := c.Query(name)
+	if s == "" {
+		return 0, true
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		_ = c.Error(service.Invalid(service.FieldError{Field: name, Code: "invalid", Message: "参数须为整数"}))
+		return 0, false
+	}
+	return n, true
+}
