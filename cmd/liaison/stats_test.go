@@ -48,3 +48,55 @@ func TestStationPageShowsRatesFromStats(t *testing.T) {
 		}
 	}
 }
+
+// Statistics move with the opinions: after a few opinions go through their lives, the figures
+// are the ones counted by hand.
+func TestStatsFollowTheOpinionLifecycle(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	st := opStation(t, ts, "越秀区某街道联络站", "440104001000")
+	dep := opDeputy(t, ts, "李代表", service.DeputyActive, []int64{st}, "traffic")
+	depTok := opDeputyLogin(t, ts, dep)
+	mgrTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	adminTok, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440104")
+	resTok := ts.login("stats-resident")
+
+	submit := func(key string) any {
+		return opSubmit(t, ts, resTok, key, opBody(st, "统计用意见"+key), 201)["id"]
+	}
+	a, b, c := submit("a"), submit("b"), submit("c")
+	// a: accepted, replied, satisfied.
+	opAct(t, ts, depTok, a, "accept", nil, 200)
+	opAct(t, ts, depTok, a, "reply", map[string]any{"content": "已经处理完毕，谢谢反映。"}, 200)
+	opAct(t, ts, resTok, a, "evaluate", map[string]any{"rating": "satisfied"}, 200)
+	// b: rejected as a personal matter.
+	opAct(t, ts, mgrTok, b, "reject", map[string]any{"reason": "personal_matter", "note": "属个人事项"}, 200)
+	// c: unsatisfied once, then basically satisfied.
+	opAct(t, ts, depTok, c, "accept", nil, 200)
+	opAct(t, ts, depTok, c, "reply", map[string]any{"content": "第一次答复内容。"}, 200)
+	opAct(t, ts, resTok, c, "evaluate", map[string]any{"rating": "unsatisfied"}, 200)
+	opAct(t, ts, depTok, c, "reply", map[string]any{"content": "第二次答复内容。"}, 200)
+	opAct(t, ts, resTok, c, "evaluate", map[string]any{"rating": "basically_satisfied"}, 200)
+
+	want := map[string]float64{"received": 3, "accepted": 2, "rejected": 1, "responded_in_time": 3, "closed": 2, "closed_in_time": 2,
+		"rated": 2, "satisfied": 2, "resolved": 2, "overdue": 0}
+	for _, q := range []string{fmt.Sprintf("scope=station&id=%d", st), fmt.Sprintf("scope=deputy&id=%d", dep), "scope=region&id=440104"} {
+		out := ts.must(200, "GET", "/api/v1/stats/opinions?"+q, adminTok, nil)
+		totals := out["totals"].(map[string]any)
+		for k, v := range want {
+			if totals[k] != v {
+				t.Errorf("%s: %s = %v, want %v", q, k, totals[k], v)
+			}
+		}
+		rates := out["rates"].(map[string]any)
+		if rates["response_rate"] != 1.0 || rates["satisfaction_rate"] != 1.0 || rates["resolution_rate"] != 1.0 || rates["on_time_rate"] != 1.0 {
+			t.Errorf("%s: rates %v", q, rates)
+		}
+	}
+	if status, _ := ts.call("GET", "/api/v1/stats/opinions?scope=region&id=440100", adminTok, nil); status != 404 {
+		t.Errorf("an admin of a district asking for the city: %d", status)
+	}
+	if status, _ := ts.call("GET", fmt.Sprintf("/api/v1/stats/opinions?scope=station&id=%d", st), resTok, nil); status != 404 {
+		t.Errorf("a resident asking for station figures: %d", status)
+	}
+}
