@@ -353,8 +353,9 @@ func opActorRole(a Actor, op *Opinion, by OpinionParty) string {
 	return string(RoleAdmin)
 }
 
-// commitStep writes a step: stages, the opinion (version-checked), the event, images,
-// notifications, observers.
+// commitStep writes a step: the opinion first (version-checked, so a concurrent loser stops
+// here, before touching anything else), then the stages, the event, images, notifications and
+// observers.
 func (s *Opinions) commitStep(ctx context.Context, st *opStep) error {
 	op := st.op
 	stages, err := s.Store.OpinionStages(ctx, op.ID)
@@ -368,9 +369,6 @@ func (s *Opinions) commitStep(ctx context.Context, st *opStep) error {
 		}
 		if opEnds(st.end, sg.Stage) {
 			sg.EndedAt, sg.Overdue = st.now, st.now.After(sg.DueAt)
-			if err := s.Store.EndOpinionStage(ctx, sg.ID, sg.EndedAt, sg.Overdue); err != nil {
-				return err
-			}
 			ended = append(ended, sg)
 			continue
 		}
@@ -379,11 +377,6 @@ func (s *Opinions) commitStep(ctx context.Context, st *opStep) error {
 	started, err := s.stagesFor(ctx, op, st.start, st.now)
 	if err != nil {
 		return err
-	}
-	for i := range started {
-		if err := s.Store.StartOpinionStage(ctx, &started[i]); err != nil {
-			return err
-		}
 	}
 	due := opEarliestDue(append(open, started...))
 	if !due.Equal(op.DueAt) {
@@ -396,6 +389,18 @@ func (s *Opinions) commitStep(ctx context.Context, st *opStep) error {
 			return opErrVersion
 		}
 		return err
+	}
+	for _, sg := range ended {
+		if err := s.Store.EndOpinionStage(ctx, sg.ID, sg.EndedAt, sg.Overdue); errors.Is(err, ErrNotFound) {
+			return opErrVersion // ended by a change this transaction did not see
+		} else if err != nil {
+			return err
+		}
+	}
+	for i := range started {
+		if err := s.Store.StartOpinionStage(ctx, &started[i]); err != nil {
+			return err
+		}
 	}
 	if err := s.Store.AppendOpinionEvent(ctx, &st.ev); err != nil {
 		return err
