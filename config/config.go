@@ -51,6 +51,8 @@ type Config struct {
 	WeChatTemplates string `env:"LIAISON_WECHAT_TEMPLATES"`
 	// NotifyInterval is how often each instance polls the notification outbox.
 	NotifyInterval time.Duration `env:"LIAISON_NOTIFY_INTERVAL"`
+	// SuperviseInterval is how often the supervision worker (on the leader instance) runs.
+	SuperviseInterval time.Duration `env:"LIAISON_SUPERVISE_INTERVAL"`
 }
 
 // DefaultTokenSecret is what a development install falls back to if it cannot write its
@@ -60,18 +62,19 @@ const DefaultTokenSecret = "dev-insecure-token-secret-change-me"
 // Defaults returns the development defaults.
 func Defaults() Config {
 	return Config{
-		Env:            "development",
-		HTTPAddr:       ":8080",
-		DataDir:        "./data",
-		DBDriver:       "sqlite",
-		RedisPrefix:    "liaison:",
-		TokenTTL:       7 * 24 * time.Hour,
-		MaxBodyBytes:   1 << 20,
-		ShutdownWait:   20 * time.Second,
-		LogLevel:       "info",
-		FakeRiskyWord:  "违禁词测试",
-		FakeReviewWord: "待审核测试",
-		NotifyInterval: time.Second,
+		Env:               "development",
+		HTTPAddr:          ":8080",
+		DataDir:           "./data",
+		DBDriver:          "sqlite",
+		RedisPrefix:       "liaison:",
+		TokenTTL:          7 * 24 * time.Hour,
+		MaxBodyBytes:      1 << 20,
+		ShutdownWait:      20 * time.Second,
+		LogLevel:          "info",
+		FakeRiskyWord:     "违禁词测试",
+		FakeReviewWord:    "待审核测试",
+		NotifyInterval:    time.Second,
+		SuperviseInterval: time.Minute,
 	}
 }
 

@@ -23,6 +23,7 @@ func Opinions(svc *service.Opinions) Module {
 		r.Authed.POST("/opinions/:id/:action", h.act)
 		r.Authed.GET("/me/opinions", h.mine)
 		r.Authed.GET("/work/opinions", h.worklist)
+		r.Authed.GET("/work/supervision", h.supervision)
 		r.Authed.POST("/work/opinions/offline", h.offline)
 	}
 }

@@ -9,7 +9,13 @@ import (
 )
 
 // The staff worklist: GET /api/v1/work/opinions.
-func (h *opinionHandlers) worklist(c *gin.Context) {
+func (h *opinionHandlers) worklist(c *gin.Context) { h.list(c, false) }
+
+// The supervision list (督办): GET /api/v1/work/supervision, the worklist of open items the
+// supervision worker escalated because they passed their deadline.
+func (h *opinionHandlers) supervision(c *gin.Context) { h.list(c, true) }
+
+func (h *opinionHandlers) list(c *gin.Context, supervised bool) {
 	limit, ok := opinionQueryInt(c, "limit")
 	if !ok {
 		return
@@ -30,7 +36,7 @@ func (h *opinionHandlers) worklist(c *gin.Context) {
 	page, err := h.svc.Worklist(c.Request.Context(), actor(c), service.WorklistInput{
 		Status: c.Query("status"), StationID: station, Assignee: c.Query("assignee"), Overdue: overdue,
 		Category: c.Query("category"), From: c.Query("from"), To: c.Query("to"), Q: c.Query("q"),
-		Cursor: c.Query("cursor"), Limit: int(limit),
+		Cursor: c.Query("cursor"), Limit: int(limit), Supervised: supervised,
 	})
 	if err != nil {
 		_ = c.Error(err)

@@ -199,6 +199,9 @@ func opinionWhere(q service.OpinionQuery) (string, []any) {
 	if !q.OverdueAt.IsZero() {
 		add("o.status IN ('submitted', 'handling', 'transferred', 'escalated') AND (o.overdue = 1 OR o.due_at < ?)", utc(q.OverdueAt))
 	}
+	if q.Supervised {
+		add("o.status IN ('submitted', 'handling', 'transferred', 'escalated') AND EXISTS (SELECT 1 FROM opinion_supervision v WHERE v.opinion_id = o.id AND v.escalated_at IS NOT NULL)")
+	}
 	if q.Category != "" {
 		add("o.category = ?", q.Category)
 	}

@@ -240,6 +240,7 @@ type OpinionQuery struct {
 	BeforeID   int64     // keyset: ids below this
 	Limit      int
 	NoStatuses bool // with Statuses empty: no status filter (always true for counts)
+	Supervised bool // only open items the supervision worker escalated
 }
 
 // OpinionMine is what waits on the caller: assigned to their deputy, transferred to their units

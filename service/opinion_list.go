@@ -37,6 +37,9 @@ type WorklistInput struct {
 	Q         string
 	Cursor    string
 	Limit     int
+	// Supervised keeps open items escalated by the supervision worker (督办), for the
+	// supervision list.
+	Supervised bool
 }
 
 // EncodeOpinionCursor makes the opaque cursor that follows the opinion with this ID.
@@ -91,7 +94,7 @@ func (s *Opinions) Worklist(ctx context.Context, a Actor, in WorklistInput) (Opi
 		return OpinionPage{}, NotFound("接口不存在")
 	}
 	var v Validator
-	q := OpinionQuery{Reach: opStaffReach(a), StationID: in.StationID, Category: strings.TrimSpace(in.Category)}
+	q := OpinionQuery{Reach: opStaffReach(a), StationID: in.StationID, Category: strings.TrimSpace(in.Category), Supervised: in.Supervised}
 	q.BeforeID, q.Limit = opDecodeCursor(&v, in.Cursor), opLimit(&v, in.Limit)
 	for part := range strings.SplitSeq(in.Status, ",") {
 		if part = strings.TrimSpace(part); part == "" {

@@ -43,8 +43,10 @@ type App struct {
 	Uploads *service.Uploads
 	Live    *service.Live
 	Stats   *service.Stats
-	Fake    *wechatfake.Server // nil with real WeChat credentials
-	Handler http.Handler
+	// Supervisor is the supervision worker; tests drive its Tick with an injected clock.
+	Supervisor *service.Supervisor
+	Fake       *wechatfake.Server // nil with real WeChat credentials
+	Handler    http.Handler
 	// Workers run in the background while the server serves, each until its context ends.
 	Workers []func(ctx context.Context)
 
@@ -178,6 +180,17 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Clock: opt.Clock, Live: a.Live,
 		Observers: []service.OpinionObserver{&service.StatsObserver{Store: repo.Stats{DB: db}, Stages: repo.Opinions{DB: db}, Calendar: calendarSvc}}}
 	uploads.CanView = a.Opinions.CanViewUpload
+
+	// Supervision (督办) runs on one instance at a time: the lease lives in Redis when there is
+	// one, else in the database, so even two processes on one SQLite file agree.
+	var locker service.Locker = repo.Locks{DB: db, Clock: opt.Clock}
+	if cfg.RedisAddr != "" {
+		locker = a.Shared
+	}
+	a.Supervisor = &service.Supervisor{Opinions: a.Opinions, Store: repo.Supervision{DB: db}, Calendar: calendarSvc, Log: a.Log}
+	leader := service.Leader{Locker: locker, Name: "supervision", Owner: service.NewInstanceID(), TTL: 2 * cfg.SuperviseInterval,
+		Every: cfg.SuperviseInterval, Log: a.Log}
+	a.Workers = append(a.Workers, func(ctx context.Context) { _ = leader.Run(ctx, a.Supervisor.Tick) })
 	deps := handler.Deps{
 		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
 		TrustedProxies: proxies,
