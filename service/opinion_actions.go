@@ -290,6 +290,9 @@ func (s *Opinions) apply(ctx context.Context, a Actor, p OpinionParty, cur *Opin
 			})
 		} else {
 			op.Rating, op.RatingComment = in.Rating, in.Comment
+			if held {
+				op.RatingComment = "" // kept in the event, where only its author and the manager read it
+			}
 		}
 	case ActFollowup:
 		st.ev.Public, st.ev.Note = true, in.Content

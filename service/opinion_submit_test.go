@@ -359,3 +359,36 @@ func TestOpinionModerationHeldAndRechecked(t *testing.T) {
 		t.Fatalf("manager's assignment releases it: %+v", v)
 	}
 }
+
+// TestOpinionHeldFollowup: a followup the content check cannot rate is kept, shown to its
+// author and the manager, and hidden from the deputy until a person reads it.
+func TestOpinionHeldFollowup(t *testing.T) {
+	t.Parallel()
+	w := newOpWorld(t)
+	id := w.reach(service.OpinionReplied)
+	text := "补充说明：待审核测试的内容"
+	w.act(w.res, id, service.ActFollowup, service.OpinionActionInput{Content: text})
+	w.act(w.res, id, service.ActEvaluate, service.OpinionActionInput{Rating: service.OpinionSatisfied, Comment: "评价里也有待审核测试"})
+	note := func(a service.Actor, action string) string {
+		v := w.get(a, id)
+		for _, e := range v.Timeline {
+			if e.Action == action {
+				return e.Note
+			}
+		}
+		t.Fatalf("no %s event", action)
+		return ""
+	}
+	if note(w.res, "followup") != text || note(w.mgr, "followup") != text {
+		t.Fatal("the author and the manager read a held followup")
+	}
+	if got := note(w.dep1, "followup"); got == text || !strings.Contains(got, "审核") {
+		t.Fatalf("the deputy must not read a held followup: %q", got)
+	}
+	if v := w.get(w.dep1, id); v.RatingComment != "" || v.Rating != service.OpinionSatisfied {
+		t.Fatalf("a held rating comment stays off the opinion: %+v", v)
+	}
+	if _, err := w.tryAct(w.res, id, service.ActNote, service.OpinionActionInput{Content: "违禁词测试"}); !errors.Is(err, service.ErrForbidden) {
+		t.Fatalf("residents do not write internal notes: %v", err)
+	}
+}
