@@ -239,7 +239,6 @@ type OpinionQuery struct {
 	Q          string    // keyword in title or content
 	BeforeID   int64     // keyset: ids below this
 	Limit      int
-	NoStatuses bool // with Statuses empty: no status filter (always true for counts)
 	Supervised bool // only open items the supervision worker escalated
 }
 
