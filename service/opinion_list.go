@@ -90,8 +90,32 @@ func (s *Opinions) Mine(ctx context.Context, a Actor, cursor string, limit int) 
 // Worklist lists the opinions a staff member may see, with filters and counts per status under
 // the same filters (status aside).
 func (s *Opinions) Worklist(ctx context.Context, a Actor, in WorklistInput) (OpinionPage, error) {
+	q, err := s.worklistQuery(a, in)
+	if err != nil {
+		return OpinionPage{}, err
+	}
+	page, err := s.page(ctx, q)
+	if err != nil {
+		return OpinionPage{}, err
+	}
+	cq := q
+	cq.Statuses, cq.BeforeID, cq.Limit = nil, 0, 0
+	counts, err := s.Store.CountOpinions(ctx, cq)
+	if err != nil {
+		return OpinionPage{}, fmt.Errorf("worklist: %w", err)
+	}
+	page.Counts = map[OpinionStatus]int{}
+	for _, st := range OpinionStatuses {
+		page.Counts[st] = counts[st]
+	}
+	return page, nil
+}
+
+// worklistQuery turns the worklist's filters into a query within the caller's reach; the
+// ledger export uses the same one, so both show exactly the same items.
+func (s *Opinions) worklistQuery(a Actor, in WorklistInput) (OpinionQuery, error) {
 	if !a.IsStaff() {
-		return OpinionPage{}, NotFound("接口不存在")
+		return OpinionQuery{}, NotFound("接口不存在")
 	}
 	var v Validator
 	q := OpinionQuery{Reach: opStaffReach(a), StationID: in.StationID, Category: strings.TrimSpace(in.Category), Supervised: in.Supervised}
@@ -124,23 +148,9 @@ func (s *Opinions) Worklist(ctx context.Context, a Actor, in WorklistInput) (Opi
 	q.Q = strings.TrimSpace(in.Q)
 	v.Check(opRunes(q.Q) <= opMaxQuery, "q", "length", fmt.Sprintf("关键词最多 %d 个字", opMaxQuery))
 	if err := v.Err(); err != nil {
-		return OpinionPage{}, err
+		return OpinionQuery{}, err
 	}
-	page, err := s.page(ctx, q)
-	if err != nil {
-		return OpinionPage{}, err
-	}
-	cq := q
-	cq.Statuses, cq.BeforeID, cq.Limit = nil, 0, 0
-	counts, err := s.Store.CountOpinions(ctx, cq)
-	if err != nil {
-		return OpinionPage{}, fmt.Errorf("worklist: %w", err)
-	}
-	page.Counts = map[OpinionStatus]int{}
-	for _, st := range OpinionStatuses {
-		page.Counts[st] = counts[st]
-	}
-	return page, nil
+	return q, nil
 }
 
 // opParseDay reads a Beijing date; plusDays 1 gives the start of the next day (an exclusive end).

@@ -203,6 +203,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Network(a.Network),
 			handler.Notifications(notifications),
 			handler.Opinions(a.Opinions),
+			handler.Ledger(a.Opinions, repo.Supervision{DB: db}),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
 		},
 	}

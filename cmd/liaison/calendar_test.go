@@ -16,7 +16,7 @@ import (
 )
 
 // calendarAdmin creates an admin console account and logs it in over HTTP.
-func calendarAdmin(t *testing.T, ts *testServer) string {
+func calendarAdmin(t testing.TB, ts *testServer) string {
 	t.Helper()
 	_, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: "cal-admin", Password: "correct-horse-1",
 		Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}})
@@ -28,7 +28,7 @@ func calendarAdmin(t *testing.T, ts *testServer) string {
 }
 
 // calendarSheet builds an .xlsx whose first sheet holds rows (a time.Time becomes a date cell).
-func calendarSheet(t *testing.T, rows ...[]any) []byte {
+func calendarSheet(t testing.TB, rows ...[]any) []byte {
 	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
@@ -61,7 +61,7 @@ func calendarUpload(ts *testServer, path, token, name string, data []byte) (int,
 	return ts.do(req)
 }
 
-func calendarDates(t *testing.T, ts *testServer, token string, year int) []string {
+func calendarDates(t testing.TB, ts *testServer, token string, year int) []string {
 	t.Helper()
 	out := ts.must(200, "GET", fmt.Sprintf("/api/v1/admin/calendar?year=%d", year), token, nil)
 	var dates []string

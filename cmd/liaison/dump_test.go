@@ -7,7 +7,7 @@ import (
 )
 
 // dumpDatabase renders every row of every table as text, like a backup would hold it.
-func dumpDatabase(t *testing.T, app *App) string {
+func dumpDatabase(t testing.TB, app *App) string {
 	t.Helper()
 	q := `SELECT name FROM sqlite_master WHERE type = 'table'`
 	if app.DB.Dialect == "mysql" {

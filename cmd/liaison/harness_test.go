@@ -50,7 +50,7 @@ func (s *syncBuffer) String() string {
 
 // testServer is a real server on 127.0.0.1:0, on the suite's database and KV backends.
 type testServer struct {
-	t    *testing.T
+	t    testing.TB
 	App  *App
 	URL  string
 	Logs *syncBuffer
@@ -60,7 +60,7 @@ type testServer struct {
 
 // testConfig is a development config on a fresh database and, when the suite runs on Redis,
 // a fresh key prefix.
-func testConfig(t *testing.T) config.Config {
+func testConfig(t testing.TB) config.Config {
 	t.Helper()
 	env := map[string]string{"LIAISON_DATA_DIR": t.TempDir(), "LIAISON_ENV": "test", "LIAISON_LOG_LEVEL": "debug"}
 	env["LIAISON_DB_DRIVER"], env["LIAISON_DB_DSN"] = testenv.NewDatabase(t)
@@ -75,13 +75,13 @@ func testConfig(t *testing.T) config.Config {
 	return cfg
 }
 
-func startServer(t *testing.T, cfg config.Config) *testServer {
+func startServer(t testing.TB, cfg config.Config) *testServer {
 	t.Helper()
 	return startServerWith(t, cfg, Options{})
 }
 
 // startServerWith starts a server with extra options (the fake and the log are always the harness's).
-func startServerWith(t *testing.T, cfg config.Config, opt Options) *testServer {
+func startServerWith(t testing.TB, cfg config.Config, opt Options) *testServer {
 	t.Helper()
 	ts := &testServer{t: t, Logs: &syncBuffer{}, Bodies: &syncBuffer{}}
 	opt.LogOutput, opt.Fake = ts.Logs, fake

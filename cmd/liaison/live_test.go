@@ -15,7 +15,7 @@ import (
 
 // startPair runs two instances on one database and one shared store (Redis when the suite has
 // one, else one in-memory store), like two servers behind a load balancer.
-func startPair(t *testing.T) (*testServer, *testServer) {
+func startPair(t testing.TB) (*testServer, *testServer) {
 	t.Helper()
 	cfg := testConfig(t)
 	var shared shared

@@ -17,7 +17,7 @@ import (
 )
 
 // nwAdmin creates a console admin for region and logs it in.
-func nwAdmin(t *testing.T, ts *testServer, username, region string) string {
+func nwAdmin(t testing.TB, ts *testServer, username, region string) string {
 	t.Helper()
 	_, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: username, Password: "admin-pass-2026",
 		Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: region}}})
@@ -27,7 +27,7 @@ func nwAdmin(t *testing.T, ts *testServer, username, region string) string {
 	return nwPasswordLogin(t, ts, username, "admin-pass-2026")
 }
 
-func nwPasswordLogin(t *testing.T, ts *testServer, username, password string) string {
+func nwPasswordLogin(t testing.TB, ts *testServer, username, password string) string {
 	t.Helper()
 	out := ts.must(200, "POST", "/api/v1/auth/password", "", map[string]string{"username": username, "password": password})
 	return out["token"].(string)
@@ -47,7 +47,7 @@ func nwUpload(ts *testServer, path, token, name string, data []byte) (int, map[s
 }
 
 // nwSheet builds an XLSX workbook with a header and rows, streaming so thousands stay quick.
-func nwSheet(t *testing.T, header []any, rows [][]any) []byte {
+func nwSheet(t testing.TB, header []any, rows [][]any) []byte {
 	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
@@ -74,7 +74,7 @@ func nwSheet(t *testing.T, header []any, rows [][]any) []byte {
 	return buf.Bytes()
 }
 
-func nwCount(t *testing.T, ts *testServer, table string) int {
+func nwCount(t testing.TB, ts *testServer, table string) int {
 	t.Helper()
 	var n int
 	if err := ts.App.DB.X.Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {

@@ -165,7 +165,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 // ntOrphanNotifyAndDie records an overdue notification and, in the same transaction, plays a
 // worker that claimed it an hour ago, committed "sending" and died: the row is committed
 // already orphaned, so the server's own worker can never get to it first.
-func ntOrphanNotifyAndDie(t *testing.T, ts *testServer, userID int64) {
+func ntOrphanNotifyAndDie(t testing.TB, ts *testServer, userID int64) {
 	t.Helper()
 	store := repo.Notifications{DB: ts.App.DB}
 	past := time.Now().Add(-time.Hour)
@@ -221,7 +221,7 @@ func ntConsentLeft(body map[string]any, tpl string) float64 {
 	return -1
 }
 
-func ntWaitUntil(t *testing.T, what string, cond func() bool) {
+func ntWaitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {

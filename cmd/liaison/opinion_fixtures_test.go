@@ -19,7 +19,7 @@ import (
 
 var opSeq atomic.Int64
 
-func opExec(t *testing.T, ts *testServer, q string, args ...any) int64 {
+func opExec(t testing.TB, ts *testServer, q string, args ...any) int64 {
 	t.Helper()
 	res, err := ts.App.DB.X.Exec(ts.App.DB.X.Rebind(q), args...)
 	if err != nil {
@@ -36,13 +36,13 @@ func opInsertIgnore(ts *testServer) string {
 	return "INSERT OR IGNORE"
 }
 
-func opRegion(t *testing.T, ts *testServer, region string) {
+func opRegion(t testing.TB, ts *testServer, region string) {
 	t.Helper()
 	opExec(t, ts, opInsertIgnore(ts)+` INTO regions (code, name, parent_code, level, prefix, created_at) VALUES (?, ?, '', ?, ?, ?)`,
 		region, "区域"+region, service.RegionLevel(region), service.RegionPrefix(region), time.Now().UTC())
 }
 
-func opStation(t *testing.T, ts *testServer, name, region string) int64 {
+func opStation(t testing.TB, ts *testServer, name, region string) int64 {
 	t.Helper()
 	now := time.Now().UTC()
 	opRegion(t, ts, region)
@@ -53,7 +53,7 @@ func opStation(t *testing.T, ts *testServer, name, region string) int64 {
 		name, region, now, now)
 }
 
-func opDeputy(t *testing.T, ts *testServer, name, status string, stations []int64, expertise ...string) int64 {
+func opDeputy(t testing.TB, ts *testServer, name, status string, stations []int64, expertise ...string) int64 {
 	t.Helper()
 	now := time.Now().UTC()
 	id := opExec(t, ts, `INSERT INTO deputies (name, level, region_code, phone_enc, status, created_at, updated_at) VALUES (?, 'county', '', '', ?, ?, ?)`,
@@ -67,7 +67,7 @@ func opDeputy(t *testing.T, ts *testServer, name, status string, stations []int6
 	return id
 }
 
-func opUnit(t *testing.T, ts *testServer, name, region string) int64 {
+func opUnit(t testing.TB, ts *testServer, name, region string) int64 {
 	t.Helper()
 	now := time.Now().UTC()
 	opRegion(t, ts, region)
@@ -75,7 +75,7 @@ func opUnit(t *testing.T, ts *testServer, name, region string) int64 {
 }
 
 // opStaff creates a console user with one grant and returns its token and user ID.
-func opStaff(t *testing.T, ts *testServer, role service.Role, kind string, scope any) (string, int64) {
+func opStaff(t testing.TB, ts *testServer, role service.Role, kind string, scope any) (string, int64) {
 	t.Helper()
 	name := fmt.Sprintf("op-%s-%d", role, opSeq.Add(1))
 	u, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: name, Password: "long-enough-pw-1",
@@ -88,7 +88,7 @@ func opStaff(t *testing.T, ts *testServer, role service.Role, kind string, scope
 }
 
 // opDeputyLogin binds a console account to a deputy.
-func opDeputyLogin(t *testing.T, ts *testServer, deputyID int64) string {
+func opDeputyLogin(t testing.TB, ts *testServer, deputyID int64) string {
 	t.Helper()
 	tok, uid := opStaff(t, ts, service.RoleDeputy, service.ScopeDeputy, deputyID)
 	opExec(t, ts, `UPDATE deputies SET user_id = ? WHERE id = ?`, uid, deputyID)
@@ -96,7 +96,7 @@ func opDeputyLogin(t *testing.T, ts *testServer, deputyID int64) string {
 }
 
 // opRaw sends a request with an optional Idempotency-Key and returns the raw answer.
-func opRaw(t *testing.T, ts *testServer, method, path, token, key string, body any) (int, http.Header, []byte) {
+func opRaw(t testing.TB, ts *testServer, method, path, token, key string, body any) (int, http.Header, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -125,7 +125,7 @@ func opRaw(t *testing.T, ts *testServer, method, path, token, key string, body a
 }
 
 // opSubmit submits and decodes; it fails the test unless the status is want.
-func opSubmit(t *testing.T, ts *testServer, token, key string, body map[string]any, want int) map[string]any {
+func opSubmit(t testing.TB, ts *testServer, token, key string, body map[string]any, want int) map[string]any {
 	t.Helper()
 	status, _, raw := opRaw(t, ts, "POST", "/api/v1/opinions", token, key, body)
 	var out map[string]any
@@ -144,7 +144,7 @@ func opBody(station int64, title string) map[string]any {
 }
 
 // opAct posts an action with the opinion's current version (read as the caller) and wants status.
-func opAct(t *testing.T, ts *testServer, token string, id any, action string, body map[string]any, want int) map[string]any {
+func opAct(t testing.TB, ts *testServer, token string, id any, action string, body map[string]any, want int) map[string]any {
 	t.Helper()
 	if body == nil {
 		body = map[string]any{}
@@ -168,7 +168,7 @@ func opTimeline(v map[string]any) []string {
 	return out
 }
 
-func opDecode(t *testing.T, raw []byte) map[string]any {
+func opDecode(t testing.TB, raw []byte) map[string]any {
 	t.Helper()
 	var out map[string]any
 	if err := json.Unmarshal(raw, &out); err != nil {

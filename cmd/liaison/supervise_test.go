@@ -22,7 +22,7 @@ func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t
 
 // wechatUser logs a WeChat user in, gives it a grant and consents to templates; it returns the
 // token, the user ID and the openid the fake WeChat knows it by.
-func wechatUser(t *testing.T, ts *testServer, code string, g *service.Grant, templates ...string) (string, int64, string) {
+func wechatUser(t testing.TB, ts *testServer, code string, g *service.Grant, templates ...string) (string, int64, string) {
 	t.Helper()
 	out := ts.must(200, "POST", "/api/v1/auth/wechat/login", "", map[string]string{"code": code})
 	uid := int64(out["user"].(map[string]any)["id"].(float64))

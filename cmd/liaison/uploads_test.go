@@ -14,7 +14,7 @@ import (
 	"testing"
 )
 
-func pngBytes(t *testing.T) []byte {
+func pngBytes(t testing.TB) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
 	img.Set(1, 1, color.RGBA{200, 10, 10, 255})
