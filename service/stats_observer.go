@@ -19,8 +19,10 @@ import (
 //     rated and resolved/satisfied from the rating (未评价 is closed but not rated);
 //     working days from submission to closure on the working-day calendar.
 type StatsObserver struct {
-	Store    StatsStore
-	Stages   interface{ OpinionStages(ctx context.Context, opinionID int64) ([]OpinionStage, error) }
+	Store  StatsStore
+	Stages interface {
+		OpinionStages(ctx context.Context, opinionID int64) ([]OpinionStage, error)
+	}
 	Calendar CalendarSource
 }
 

@@ -96,4 +96,3 @@ func seedOpinions(b *testing.B, ts *testServer, station int64, n int) {
 		}
 	}
 }
-
