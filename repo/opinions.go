@@ -457,11 +457,16 @@ func (s Opinions) OpinionStages(ctx context.Context, opinionID int64) ([]service
 	}
 	out := make([]service.OpinionStage, len(rows))
 	for i, r := range rows {
-		out[i] = service.OpinionStage{ID: r.ID, OpinionID: r.OpinionID, Stage: service.DeadlineStage(r.Stage), StartedAt: r.StartedAt.UTC(),
-			DueAt: r.DueAt.UTC(), Overdue: r.Overdue.Int64 == 1, PausedSeconds: r.PausedSeconds}
-		if r.EndedAt.Valid {
-			out[i].EndedAt = r.EndedAt.Time.UTC()
-		}
+		out[i] = r.toService()
 	}
 	return out, nil
+}
+
+func (r opinionStageRow) toService() service.OpinionStage {
+	st := service.OpinionStage{ID: r.ID, OpinionID: r.OpinionID, Stage: service.DeadlineStage(r.Stage), StartedAt: r.StartedAt.UTC(),
+		DueAt: r.DueAt.UTC(), Overdue: r.Overdue.Int64 == 1, PausedSeconds: r.PausedSeconds}
+	if r.EndedAt.Valid {
+		st.EndedAt = r.EndedAt.Time.UTC()
+	}
+	return st
 }

@@ -100,29 +100,17 @@ func (s Supervision) OpinionStagesFor(ctx context.Context, ids []int64) (map[int
 	if len(ids) == 0 {
 		return out, nil
 	}
-	q, args, err := s.DB.in(`SELECT id, opinion_id, stage, started_at, due_at, ended_at, overdue FROM opinion_stages WHERE opinion_id IN (?) ORDER BY id`, ids)
+	q, args, err := s.DB.in(`SELECT id, opinion_id, stage, started_at, due_at, ended_at, overdue, paused_seconds
+		FROM opinion_stages WHERE opinion_id IN (?) ORDER BY id`, ids)
 	if err != nil {
 		return nil, err
 	}
-	var rows []struct {
-		ID        int64         `db:"id"`
-		OpinionID int64         `db:"opinion_id"`
-		Stage     string        `db:"stage"`
-		StartedAt time.Time     `db:"started_at"`
-		DueAt     time.Time     `db:"due_at"`
-		EndedAt   sql.NullTime  `db:"ended_at"`
-		Overdue   sql.NullInt64 `db:"overdue"`
-	}
+	var rows []opinionStageRow
 	if err := translate(s.DB.ex(ctx).SelectContext(ctx, &rows, q, args...)); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
-		st := service.OpinionStage{ID: r.ID, OpinionID: r.OpinionID, Stage: service.DeadlineStage(r.Stage), StartedAt: r.StartedAt.UTC(),
-			DueAt: r.DueAt.UTC(), Overdue: r.Overdue.Int64 == 1}
-		if r.EndedAt.Valid {
-			st.EndedAt = r.EndedAt.Time.UTC()
-		}
-		out[r.OpinionID] = append(out[r.OpinionID], st)
+		out[r.OpinionID] = append(out[r.OpinionID], r.toService())
 	}
 	return out, nil
 }

@@ -21,7 +21,8 @@ import (
 //
 // Each step is its own transaction: the "done" mark, a system timeline event and the
 // notifications commit together, so a crash or a second worker can neither skip nor repeat one.
-// It also closes unrated replies after the rating window and rechecks held content.
+// It also closes unrated replies after the rating window, rechecks held content and drops
+// idempotency keys past their retention.
 
 // Supervision steps.
 const (
@@ -94,6 +95,9 @@ func (s *Supervisor) Tick(ctx context.Context) error {
 		return err
 	}
 	if _, err := s.Opinions.RecheckModeration(ctx, now); err != nil {
+		return err
+	}
+	if _, err := s.Opinions.PurgeIdempotencyKeys(ctx, now); err != nil {
 		return err
 	}
 	return nil
