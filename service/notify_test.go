@@ -527,3 +527,36 @@ func ntEventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// timeoutWeChat wraps the real adapter but answers sends as a timeout after the request left:
+// WeChat may or may not have delivered the message.
+type timeoutWeChat struct {
+	service.WeChat
+	sends int
+}
+
+func (w *timeoutWeChat) SendSubscribe(context.Context, service.SubscribeMessage) error {
+	w.sends++
+	return fmt.Errorf("wechat subscribe send: timed out: %w", service.ErrOutcomeUnknown)
+}
+
+func TestNotifyWorkerNeverResendsAfterATimeout(t *testing.T) {
+	t.Parallel()
+	e := newNtEnv(t)
+	uid, _ := e.resident("timeout")
+	e.consent(uid, "tpl-reply")
+	e.notify(ntReply(uid, ""))
+	tw := &timeoutWeChat{WeChat: e.wc}
+	w := e.worker("w1")
+	w.WeChat = tw
+	e.runOnce(w)
+	e.clock.Advance(2 * time.Hour)
+	e.runOnce(w)
+	if tw.sends != 1 {
+		t.Fatalf("a send that timed out must not be tried again, got %d sends", tw.sends)
+	}
+	rows := e.outbox(uid)
+	if len(rows) != 1 || rows[0].Status != "failed" || !strings.Contains(rows[0].LastError, "unknown") {
+		t.Fatalf("outbox: %+v", rows)
+	}
+}

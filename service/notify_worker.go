@@ -184,6 +184,9 @@ func (w *NotifyWorker) outcome(ctx context.Context, msg OutboxMessage, sendErr e
 	case errors.As(sendErr, &we) && !transientWeChatCode(we.Code):
 		// A refusal that will not change by asking again (bad openid, template or data).
 		return w.finish(ctx, msg, DeliveryFailed, attempts, weChatErrorText(we))
+	case errors.Is(sendErr, ErrOutcomeUnknown):
+		// It may have arrived: never send a message twice; the failure stays listed for admins.
+		return w.finish(ctx, msg, DeliveryFailed, attempts, "unknown: timed out during send")
 	}
 	lastErr := notifyClipError(sendErr.Error())
 	if attempts >= notifyDefault(w.MaxAttempts, 10) {

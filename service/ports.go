@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 )
@@ -88,6 +89,10 @@ type SubscribeMessage struct {
 	Page       string
 	Data       map[string]string
 }
+
+// ErrOutcomeUnknown marks a call that may have reached WeChat before it failed (it timed out
+// waiting for the answer): repeating it could do the thing twice.
+var ErrOutcomeUnknown = errors.New("outcome unknown")
 
 // WeChatError is an error code returned by the WeChat API (for example 43101: no consent).
 type WeChatError struct {

@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 
 	"github.com/silenceper/wechat/v2/credential"
@@ -195,6 +196,12 @@ func (c *Client) SendSubscribe(ctx context.Context, msg service.SubscribeMessage
 	var ce *util.CommonError
 	if errors.As(err, &ce) {
 		return fmt.Errorf("wechat %s: %w", op, &service.WeChatError{Code: int(ce.ErrCode), Msg: ce.ErrMsg})
+	}
+	// A timeout after the request went out may mean WeChat delivered the message: the caller
+	// must not send it again.
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("wechat %s: timed out awaiting the answer: %w", op, service.ErrOutcomeUnknown)
 	}
 	return failed(ctx, op, err)
 }
