@@ -97,7 +97,7 @@ func (s Opinions) RouteCandidates(ctx context.Context, stationID int64, category
 		FROM station_deputies sd
 		JOIN deputies d ON d.id = sd.deputy_id
 		JOIN deputy_expertise e ON e.deputy_id = d.id AND e.category_code = ?
-		WHERE sd.station_id = ? AND d.status = 'active'
+		WHERE sd.station_id = ? AND d.status = 'active' AND d.user_id IS NOT NULL
 		ORDER BY open_items, d.id`, category, stationID)
 	if err != nil {
 		return nil, fmt.Errorf("route candidates: %w", err)

@@ -48,8 +48,9 @@ var supervisionColumns = map[string]string{
 	service.SuperviseEscalate: "escalated_at", service.SuperviseEscalateUp: "escalated_up_at",
 }
 
-// MarkSupervision records that step was taken for the stage at t, if it was not yet; it reports
-// whether this call did it, so a step runs once even when two workers race.
+// MarkSupervision records that step was taken for the stage at t, if it was not yet and the
+// stage is still open; it reports whether this call did it, so a step runs once even when two
+// workers race, and never for a stage that ended after the worker listed it.
 func (s Supervision) MarkSupervision(ctx context.Context, stageID, opinionID int64, step string, t time.Time) (bool, error) {
 	col, ok := supervisionColumns[step]
 	if !ok {
@@ -58,7 +59,8 @@ func (s Supervision) MarkSupervision(ctx context.Context, stageID, opinionID int
 	if _, err := s.DB.exec(ctx, s.DB.insertIgnore()+` INTO opinion_supervision (stage_id, opinion_id) VALUES (?, ?)`, stageID, opinionID); err != nil {
 		return false, err
 	}
-	res, err := s.DB.exec(ctx, `UPDATE opinion_supervision SET `+col+` = ? WHERE stage_id = ? AND `+col+` IS NULL`, utc(t), stageID)
+	res, err := s.DB.exec(ctx, `UPDATE opinion_supervision SET `+col+` = ? WHERE stage_id = ? AND `+col+` IS NULL
+		AND EXISTS (SELECT 1 FROM opinion_stages s WHERE s.id = ? AND s.ended_at IS NULL)`, utc(t), stageID, stageID)
 	if err != nil {
 		return false, err
 	}

@@ -259,7 +259,8 @@ type OpinionStore interface {
 	OpinionUnit(ctx context.Context, id int64) (*Unit, error)
 	OpinionCategory(ctx context.Context, code string) (*Category, error)
 	// RouteCandidates lists the active deputies of the station with category in their
-	// expertise, fewest open opinions first, then lowest ID.
+	// expertise and a bound account (no one else could act on it), fewest open opinions
+	// first, then lowest ID.
 	RouteCandidates(ctx context.Context, stationID int64, category string) ([]DeputyLoad, error)
 	// StaffUserIDs lists the users holding role in scope (kind, id), e.g. a unit's staff.
 	StaffUserIDs(ctx context.Context, role Role, kind, id string) ([]int64, error)

@@ -303,11 +303,12 @@ func (s *Opinions) apply(ctx context.Context, a Actor, p OpinionParty, cur *Opin
 	case ActNote:
 		st.ev.Note = in.Content
 	}
-	op.Status = next
-	if next.Terminal() {
+	// Only the move into a terminal state closes; a note on a closed item keeps its closing time.
+	if next.Terminal() && !cur.Status.Terminal() {
 		op.ClosedAt = now
 		st.end = []DeadlineStage{opAllStages}
 	}
+	op.Status = next
 	if err := s.commitStep(ctx, st); err != nil {
 		return nil, err
 	}
@@ -371,7 +372,9 @@ func (s *Opinions) commitStep(ctx context.Context, st *opStep) error {
 			continue
 		}
 		if opEnds(st.end, sg.Stage) {
-			sg.EndedAt, sg.Overdue = st.now, st.now.After(sg.DueAt)
+			// The rating window waits on the resident: it ends by a rating or by closing as
+			// unrated, never late on the office's account.
+			sg.EndedAt, sg.Overdue = st.now, sg.Stage != StageRating && st.now.After(sg.DueAt)
 			ended = append(ended, sg)
 			continue
 		}

@@ -350,6 +350,9 @@ func (s *Opinions) route(ctx context.Context, st *Station, qr *Deputy, category 
 	switch {
 	case moderation != OpinionModerationPass:
 		r.Rule, r.Reason = "moderation", "内容安全审核未通过或暂不可用，暂不交办代表，由站长人工审核"
+	case qr != nil && qr.UserID == 0:
+		// Nobody could act on it: the deputy has not bound an account yet.
+		r.Rule, r.Reason = "triage", fmt.Sprintf("群众通过代表码提交，代表 %s 尚未绑定账号，进入站长分流队列", qr.Name)
 	case qr != nil:
 		r.Deputy, r.Rule, r.Reason = qr, "qr", fmt.Sprintf("群众通过代表码提交，直接交办代表 %s", qr.Name)
 	default:

@@ -235,6 +235,11 @@ func TestOpinionRouting(t *testing.T) {
 	d1 := f.deputy("乙", service.DeputyActive, []int64{st}, "traffic", "environment")
 	d2 := f.deputy("丙", service.DeputyActive, []int64{st}, "traffic")
 	qr := f.deputy("丁", service.DeputyActive, []int64{st}, "education")
+	unbound := f.deputy("戊（未绑定账号）", service.DeputyActive, []int64{st}, "environment", "traffic")
+	f.deputyUser(resigned)
+	f.deputyUser(d1)
+	u2 := f.deputyUser(d2)
+	f.deputyUser(qr)
 	res := f.resident()
 
 	routed := func(r service.OpinionReceipt) int64 {
@@ -255,12 +260,19 @@ func TestOpinionRouting(t *testing.T) {
 		t.Fatalf("opinion %d: no routing event", id)
 		return "", nil
 	}
-	// Expertise, fewest open first, ties to the lowest ID; the resigned deputy is skipped.
+	// Expertise, fewest open first, ties to the lowest ID; the resigned deputy and the one who
+	// has not bound an account (nobody could act on it) are skipped.
 	a := f.submit(res, opInput(st, "traffic", "一"))
 	b := f.submit(res, opInput(st, "traffic", "二"))
 	c := f.submit(res, opInput(st, "traffic", "三"))
 	if routed(a) != d1 || routed(b) != d2 || routed(c) != d1 {
-		t.Fatalf("fewest open first: got %d %d %d, want %d %d %d (resigned %d)", routed(a), routed(b), routed(c), d1, d2, d1, resigned)
+		t.Fatalf("fewest open first: got %d %d %d, want %d %d %d (resigned %d, unbound %d)", routed(a), routed(b), routed(c), d1, d2, d1, resigned, unbound)
+	}
+	// A QR code of a deputy without an account goes to the manager's triage queue.
+	if q := f.submit(res, service.OpinionInput{DeputyID: unbound, Category: "traffic", Title: "扫码二", Content: "扫未绑定代表的代表码提交", ContactPhone: "13900001111"}); q.DeputyID != nil {
+		t.Fatalf("qr of an unbound deputy: %+v", q)
+	} else if _, data := reason(q.ID); data["rule"] != "triage" {
+		t.Fatalf("qr of an unbound deputy: %v", data)
 	}
 	if note, data := reason(b.ID); data["rule"] != "expertise" || !strings.Contains(note, "丙") || !strings.Contains(note, "交通出行") {
 		t.Fatalf("reason: %q %v", note, data)
@@ -285,10 +297,9 @@ func TestOpinionRouting(t *testing.T) {
 		t.Fatalf("triage stages: %v", open)
 	}
 	// Notifications: the deputy's user when bound, else the managers.
-	depUser := f.deputyUser(d2)
 	mgr := f.manager(st)
 	d := f.submit(res, opInput(st, "traffic", "四")) // d1 2 open, d2 1 open
-	if routed(d) != d2 || f.notes.to(depUser.UserID, service.NotifyAssigned) != 1 {
+	if routed(d) != d2 || f.notes.to(u2.UserID, service.NotifyAssigned) != 2 {
 		t.Fatalf("the routed deputy is notified: %+v", d)
 	}
 	f.submit(res, opInput(st, "health", "分流二"))

@@ -106,7 +106,10 @@ func (s *Supervisor) Tick(ctx context.Context) error {
 func (s *Supervisor) stage(ctx context.Context, cal *Calendar, st SupervisedStage, now time.Time, remindBefore, upAfter int) error {
 	due := st.DueAt
 	if !now.After(due) {
-		if st.RemindedAt.IsZero() && !now.Before(cal.RemindAt(due, remindBefore)) {
+		// A stage shorter than the reminder lead (a 1-working-day stage) gets no reminder: it
+		// would come the moment the stage starts and use up the assignee's one-time consent.
+		remindAt := cal.RemindAt(due, remindBefore)
+		if st.RemindedAt.IsZero() && remindAt.After(st.StartedAt) && !now.Before(remindAt) {
 			return s.step(ctx, st, SuperviseRemind, now)
 		}
 		return nil

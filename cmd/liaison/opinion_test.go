@@ -247,8 +247,9 @@ func TestOpinionVisibilityOverHTTP(t *testing.T) {
 	d2 := opDeputy(t, ts, "乙代表", service.DeputyActive, []int64{s2}, "traffic")
 	u2 := opUnit(t, ts, "乙局", "440306000000")
 	owner := ts.login("vis-owner")
+	d1Tok := opDeputyLogin(t, ts, d1) // bound before the submission, so it is routed to them
 	id := opSubmit(t, ts, owner, "v1", opBody(s1, "只给自己人看"), 201)["id"]
-	mine := map[string]string{"owner": owner, "deputy": opDeputyLogin(t, ts, d1)}
+	mine := map[string]string{"owner": owner, "deputy": d1Tok}
 	mine["manager"], _ = opStaff(t, ts, service.RoleStationManager, service.ScopeStation, s1)
 	mine["admin"], _ = opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440100000000")
 	others := map[string]string{"resident": ts.login("vis-other"), "deputy": opDeputyLogin(t, ts, d2)}

@@ -155,6 +155,23 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 		t.Fatalf("auto-closed: %v %v", v["status"], v["rating"])
 	}
 
+	// The rating window is the resident's: closing unrated does not make it an overdue stage.
+	// Only the late reply counts against the office.
+	adminStats := ts.must(200, "GET", fmt.Sprintf("/api/v1/stats/opinions?scope=station&id=%d&from=2026-01-01&to=2027-12-31", st), adminTok, nil)
+	if totals := adminStats["totals"].(map[string]any); totals["overdue"] != 1.0 || totals["closed"] != 1.0 || totals["rated"] != 0.0 {
+		t.Fatalf("stats after an unrated close: %v", totals)
+	}
+
+	// A one-working-day stage (accept) gets no reminder: it would come the moment it starts.
+	second := opSubmit(t, ts, resTok, "sup-2", opBody(st, "督办测试意见二"), 201)["id"]
+	tick(clock.Now().Add(time.Hour))
+	v2 := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", second), mgrTok, nil)
+	for _, a := range opTimeline(v2) {
+		if a == "remind" {
+			t.Fatalf("a one-day stage was reminded: %v", opTimeline(v2))
+		}
+	}
+
 	// What the fake WeChat received, once each, delivered by the outbox worker.
 	want := map[string]int{depOpenID + " tpl-due_soon": 1, depOpenID + " tpl-overdue": 1, mgrOpenID + " tpl-overdue": 1, adminOpenID + " tpl-overdue": 1}
 	deadline := time.Now().Add(15 * time.Second)
