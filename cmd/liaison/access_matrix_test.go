@@ -1,0 +1,344 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"liaison/service"
+)
+
+// TestAccessMatrixOverHTTP checks "who sees what" (issue 3) for every actor against every route
+// that touches one opinion: two stations in different districts, each with its deputy, manager,
+// handling unit and unit staff, an admin per district, and residents. Opinion A (station A, with
+// a photo) is transferred to A's unit and, once overdue, escalated by the supervision worker, so
+// it is on every list it can be on. Those in A's reach see it; everyone else gets a 404 whose body
+// is byte for byte the body for an ID that does not exist, and finds A in no list, export or
+// inbox. Opinion B mirrors A on the other side, as a control that the lists work for them.
+func TestAccessMatrixOverHTTP(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{t: time.Now().UTC()}
+	cfg := testConfig(t)
+	cfg.TokenTTL = 5000 * time.Hour // the clock moves past A's deadlines below
+	ts := startServerWith(t, cfg, Options{Clock: clock})
+	sfx := fmt.Sprint(opSeq.Add(1), "-", time.Now().UnixNano()) // the fake WeChat is shared by the process
+
+	stA := opStation(t, ts, "天河区甲街道联络站", "440106001000")
+	stB := opStation(t, ts, "越秀区乙街道联络站", "440104001000")
+	depA := opDeputy(t, ts, "甲代表", service.DeputyActive, []int64{stA}, "traffic")
+	depB := opDeputy(t, ts, "乙代表", service.DeputyActive, []int64{stB}, "traffic")
+	unitA := opUnit(t, ts, "天河区交通运输局", "440106000000")
+	unitB := opUnit(t, ts, "越秀区交通运输局", "440104000000")
+	depATok, depBTok := opDeputyLogin(t, ts, depA), opDeputyLogin(t, ts, depB)
+	mgrATok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, stA)
+	mgrBTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, stB)
+	unitATok, _ := opStaff(t, ts, service.RoleUnitStaff, service.ScopeUnit, unitA)
+	unitBTok, _ := opStaff(t, ts, service.RoleUnitStaff, service.ScopeUnit, unitB)
+	adminATok, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
+	adminBTok, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440104")
+	res1Tok, res2Tok := ts.login("am-res1-"+sfx), ts.login("am-res2-"+sfx)
+	freshTok := ts.login("am-fresh-" + sfx)
+
+	// A and B, each with a photo, routed to their station's deputy, accepted and transferred to
+	// their district's unit.
+	img := pngBytes(t)
+	submit := func(tok, key string, st int64, title, content string) (id any, publicNo string) {
+		t.Helper()
+		status, up := ts.upload(tok, "photo.png", img)
+		if status != 201 {
+			t.Fatalf("upload: %d %v", status, up)
+		}
+		body := opBody(st, title)
+		body["content"], body["images"] = content, []any{up["id"]}
+		rec := opSubmit(t, ts, tok, key, body, 201)
+		return rec["id"], rec["public_no"].(string)
+	}
+	const titleA, markA = "甲街道路灯长期不亮", "甲街道某小区门口东侧路灯坏了三个月"
+	idA, noA := submit(res1Tok, "am-a", stA, titleA, markA+"，晚上出行很不方便，希望尽快修复。")
+	idB, noB := submit(res2Tok, "am-b", stB, "乙街道井盖松动", "乙街道某路口井盖松动，车辆经过声音很大，存在安全隐患。")
+	opAct(t, ts, depATok, idA, "accept", nil, 200)
+	opAct(t, ts, depATok, idA, "transfer", map[string]any{"unit_id": unitA, "note": "请核实并修复"}, 200)
+	opAct(t, ts, depBTok, idB, "accept", nil, 200)
+	opAct(t, ts, depBTok, idB, "transfer", map[string]any{"unit_id": unitB, "note": "请核实并处理"}, 200)
+	var photoA string
+	for _, im := range ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", idA), res1Tok, nil)["images"].([]any) {
+		photoA = im.(map[string]any)["url"].(string)
+	}
+	if !strings.HasPrefix(photoA, "/api/v1/uploads/") {
+		t.Fatalf("A's photo URL: %q", photoA)
+	}
+
+	// Past the unit's 15 working days: the supervision worker marks both overdue and escalates
+	// them (督办), so they are on the supervision list of whoever may see them.
+	clock.Set(clock.Now().Add(60 * 24 * time.Hour))
+	if err := ts.App.Supervisor.Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	const missing = 999999999 // no opinion, upload or station has this ID
+	notFound := func(t *testing.T, what string, status int, got, want []byte) {
+		t.Helper()
+		if status != 404 || errCode(opDecode(t, got)) != "not_found" {
+			t.Errorf("%s: want 404 not_found, got %d %.300q", what, status, got)
+		} else if !bytes.Equal(got, want) {
+			t.Errorf("%s: the 404 differs from the one for a missing ID, a hint it exists:\n got %s\nwant %s", what, got, want)
+		}
+	}
+	// noTrace fails when an answer to someone outside A's reach carries anything of A's.
+	noTrace := func(t *testing.T, what string, raw []byte) {
+		t.Helper()
+		for _, s := range []string{noA, titleA, markA} {
+			if bytes.Contains(raw, []byte(s)) {
+				t.Errorf("%s: the answer carries %q of opinion A: %s", what, s, raw)
+			}
+		}
+	}
+	version := func(t *testing.T) any { // A's current version, read by its manager
+		t.Helper()
+		status, _, raw := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/opinions/%v", idA), mgrATok, "", nil)
+		if status != 200 {
+			t.Fatalf("A as its manager sees it: %d %s", status, raw)
+		}
+		return opDecode(t, raw)["version"]
+	}
+	// list reads a worklist-shaped page and reports which of A and B it holds; counts per status
+	// must add up to what the list holds (they are computed under the same reach).
+	list := func(t *testing.T, path, tok string) (status int, hasA, hasB bool, raw []byte) {
+		t.Helper()
+		status, _, raw = opRaw(t, ts, "GET", path, tok, "", nil)
+		if status != 200 {
+			return status, false, false, raw
+		}
+		var page struct {
+			Items []struct {
+				PublicNo string `json:"public_no"`
+			} `json:"items"`
+			Counts map[string]int `json:"counts"`
+		}
+		if err := json.Unmarshal(raw, &page); err != nil {
+			t.Fatalf("%s: %v: %s", path, err, raw)
+		}
+		n := 0
+		for _, it := range page.Items {
+			hasA, hasB = hasA || it.PublicNo == noA, hasB || it.PublicNo == noB
+			if it.PublicNo == noA || it.PublicNo == noB {
+				n++
+			}
+		}
+		if n != len(page.Items) {
+			t.Errorf("%s: unexpected items: %s", path, raw)
+		}
+		if page.Counts != nil && !strings.HasPrefix(path, "/api/v1/me/") {
+			sum := 0
+			for _, c := range page.Counts {
+				sum += c
+			}
+			if sum != len(page.Items) {
+				t.Errorf("%s: counts %v add up to %d, the list holds %d", path, page.Counts, sum, len(page.Items))
+			}
+		}
+		return status, hasA, hasB, raw
+	}
+
+	type actorCase struct {
+		name string
+		tok  string
+		// viewer is the part A's detail shows them in; "" when A is out of reach (404).
+		viewer string
+		// note, followup: the status of posting that action on A (403: in reach, not their part).
+		note, followup int
+		// work: the status of the staff lists (worklist, ledger, supervision); 404 for residents.
+		work int
+		// listsA, listsB: A or B appears in those staff lists.
+		listsA, listsB bool
+		// mine: A is in their own opinions.
+		mine bool
+		// inbox: they were notified about A (accepted, assigned, transferred, escalated).
+		inbox bool
+		// stats: they may read station A's figures (its managers, admins of its region).
+		stats bool
+	}
+	actors := []actorCase{
+		{name: "resident 1", tok: res1Tok, viewer: "resident", note: 403, followup: 200, work: 404, mine: true, inbox: true},
+		{name: "deputy A", tok: depATok, viewer: "deputy", note: 200, followup: 403, work: 200, listsA: true, inbox: true},
+		{name: "manager A", tok: mgrATok, viewer: "station_manager", note: 200, followup: 403, work: 200, listsA: true, stats: true, inbox: true},
+		{name: "unit staff A", tok: unitATok, viewer: "unit_staff", note: 200, followup: 403, work: 200, listsA: true, inbox: true},
+		{name: "admin of A's district", tok: adminATok, viewer: "admin", note: 200, followup: 403, work: 200, listsA: true, stats: true},
+		{name: "resident 2", tok: res2Tok, note: 404, followup: 404, work: 404},
+		{name: "deputy B", tok: depBTok, note: 404, followup: 404, work: 200, listsB: true},
+		{name: "manager B", tok: mgrBTok, note: 404, followup: 404, work: 200, listsB: true},
+		{name: "unit staff B", tok: unitBTok, note: 404, followup: 404, work: 200, listsB: true},
+		{name: "admin of B's district", tok: adminBTok, note: 404, followup: 404, work: 200, listsB: true},
+		{name: "fresh resident", tok: freshTok, note: 404, followup: 404, work: 404},
+	}
+
+	// act posts an action on A, first with its current version and then with a stale one. Out
+	// of reach both are the 404 for a missing opinion, never a 409 or 403 that confirms it.
+	act := func(t *testing.T, a actorCase, action string, want int) {
+		t.Helper()
+		body := map[string]any{"version": version(t), "content": "补充说明：路灯仍然不亮。"}
+		status, _, raw := opRaw(t, ts, "POST", fmt.Sprintf("/api/v1/opinions/%v/%s", idA, action), a.tok, "", body)
+		if want != 404 {
+			if status != want {
+				t.Errorf("%s: want %d, got %d %s", action, want, status, raw)
+			}
+			return
+		}
+		_, _, missingRaw := opRaw(t, ts, "POST", fmt.Sprintf("/api/v1/opinions/%d/%s", missing, action), a.tok, "", body)
+		notFound(t, action, status, raw, missingRaw)
+		noTrace(t, action, raw)
+		body["version"] = 1
+		status, _, raw = opRaw(t, ts, "POST", fmt.Sprintf("/api/v1/opinions/%v/%s", idA, action), a.tok, "", body)
+		notFound(t, action+" with a stale version", status, raw, missingRaw)
+	}
+	// staffList checks a worklist-shaped route: 404 for residents; for staff, A and B appear
+	// exactly when they should.
+	staffList := func(t *testing.T, a actorCase, path string) {
+		t.Helper()
+		status, hasA, hasB, raw := list(t, path, a.tok)
+		if status != a.work {
+			t.Errorf("%s: want %d, got %d %s", path, a.work, status, raw)
+			return
+		}
+		if status == 404 {
+			if errCode(opDecode(t, raw)) != "not_found" {
+				t.Errorf("%s: %s", path, raw)
+			}
+			return
+		}
+		if hasA != a.listsA || hasB != a.listsB {
+			t.Errorf("%s: A listed %v (want %v), B listed %v (want %v): %s", path, hasA, a.listsA, hasB, a.listsB, raw)
+		}
+		if !a.listsA {
+			noTrace(t, path, raw)
+		}
+	}
+
+	endpoints := []struct {
+		name  string
+		check func(t *testing.T, a actorCase)
+	}{
+		{"GET /opinions/{id}", func(t *testing.T, a actorCase) {
+			status, _, raw := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/opinions/%v", idA), a.tok, "", nil)
+			if a.viewer == "" {
+				_, _, want := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/opinions/%d", missing), a.tok, "", nil)
+				notFound(t, "detail", status, raw, want)
+				noTrace(t, "detail", raw)
+				return
+			}
+			v := opDecode(t, raw)
+			if status != 200 || v["public_no"] != noA || v["viewer"] != a.viewer {
+				t.Errorf("detail: want 200 as %s, got %d %s", a.viewer, status, raw)
+			}
+		}},
+		{"POST /opinions/{id}/note", func(t *testing.T, a actorCase) {
+			act(t, a, "note", a.note)
+		}},
+		{"POST /opinions/{id}/followup", func(t *testing.T, a actorCase) {
+			act(t, a, "followup", a.followup)
+		}},
+		{"GET photo", func(t *testing.T, a actorCase) {
+			status, hdr, raw := opRaw(t, ts, "GET", photoA, a.tok, "", nil)
+			if a.viewer == "" {
+				_, _, want := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/uploads/%d", missing), a.tok, "", nil)
+				notFound(t, "photo", status, raw, want)
+				return
+			}
+			if status != 200 || !bytes.Equal(raw, img) || hdr.Get("Content-Type") != "image/png" {
+				t.Errorf("photo: want 200 and the PNG, got %d %q (%d bytes)", status, hdr.Get("Content-Type"), len(raw))
+			}
+		}},
+		{"GET /work/opinions", func(t *testing.T, a actorCase) {
+			staffList(t, a, "/api/v1/work/opinions")
+			if a.work != 200 {
+				return
+			}
+			// Filters naming A's station or A's title find A for those in reach, nothing for
+			// the others; neither does "what waits on me".
+			queries := []string{fmt.Sprintf("?station_id=%d", stA), "?q=" + url.QueryEscape(titleA)}
+			if !a.listsA {
+				queries = append(queries, "?assignee=me")
+			}
+			for _, q := range queries {
+				status, hasA, _, raw := list(t, "/api/v1/work/opinions"+q, a.tok)
+				if status != 200 || hasA != a.listsA {
+					t.Errorf("worklist%s: want 200 with A %v, got %d %s", q, a.listsA, status, raw)
+				}
+				if !a.listsA {
+					noTrace(t, "worklist"+q, raw)
+				}
+			}
+		}},
+		{"GET /work/supervision", func(t *testing.T, a actorCase) {
+			staffList(t, a, "/api/v1/work/supervision")
+		}},
+		{"GET /work/opinions/export.xlsx", func(t *testing.T, a actorCase) {
+			status, rows := fetchLedger(t, ts, a.tok, "")
+			if status != a.work {
+				t.Fatalf("ledger: want %d, got %d", a.work, status)
+			}
+			var hasA, hasB bool
+			for _, r := range rows[min(1, len(rows)):] {
+				hasA, hasB = hasA || r[0] == noA, hasB || r[0] == noB
+				if a.viewer == "" && strings.Contains(strings.Join(r, "\t"), titleA) {
+					t.Errorf("ledger row carries A's title: %v", r)
+				}
+			}
+			if status == 200 && (hasA != a.listsA || hasB != a.listsB) {
+				t.Errorf("ledger: A listed %v (want %v), B listed %v (want %v)", hasA, a.listsA, hasB, a.listsB)
+			}
+		}},
+		{"GET /me/opinions", func(t *testing.T, a actorCase) {
+			status, hasA, _, raw := list(t, "/api/v1/me/opinions", a.tok)
+			if status != 200 || hasA != a.mine {
+				t.Errorf("own opinions: want 200 with A %v, got %d %s", a.mine, status, raw)
+			}
+			if !a.mine {
+				noTrace(t, "own opinions", raw)
+			}
+		}},
+		{"GET /me/inbox", func(t *testing.T, a actorCase) {
+			status, _, raw := opRaw(t, ts, "GET", "/api/v1/me/inbox?limit=100", a.tok, "", nil)
+			if status != 200 || bytes.Contains(raw, []byte(noA)) != a.inbox {
+				t.Errorf("inbox: want 200 with A %v, got %d %s", a.inbox, status, raw)
+			}
+			if a.viewer == "" {
+				noTrace(t, "inbox", raw)
+			}
+		}},
+		{"GET /stats/opinions?scope=station&id=A", func(t *testing.T, a actorCase) {
+			status, _, raw := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/stats/opinions?scope=station&id=%d", stA), a.tok, "", nil)
+			if !a.stats {
+				_, _, want := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/stats/opinions?scope=station&id=%d", missing), a.tok, "", nil)
+				notFound(t, "station stats", status, raw, want)
+				return
+			}
+			totals, _ := opDecode(t, raw)["totals"].(map[string]any)
+			if status != 200 || totals["received"] != 1.0 {
+				t.Errorf("station stats: want 200 with A received, got %d %s", status, raw)
+			}
+		}},
+	}
+
+	for _, a := range actors {
+		t.Run(a.name, func(t *testing.T) {
+			for _, e := range endpoints {
+				t.Run(e.name, func(t *testing.T) { e.check(t, a) })
+			}
+		})
+	}
+
+	// What the out-of-reach attempts left behind: A's timeline holds exactly the notes and
+	// follow-ups of those in reach (4 staff notes, 1 follow-up), nothing more.
+	counts := map[string]int{}
+	for _, ev := range opTimeline(ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", idA), mgrATok, nil)) {
+		counts[ev]++
+	}
+	if counts["note"] != 4 || counts["followup"] != 1 {
+		t.Errorf("A's timeline: %d notes, %d follow-ups; want 4 and 1", counts["note"], counts["followup"])
+	}
+}
