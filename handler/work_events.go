@@ -51,7 +51,8 @@ func WorkEvents(live *service.Live, auth *service.Auth, stopping context.Context
 					return
 				case <-heartbeat.C:
 					again, err := auth.Authenticate(ctx, token, a.IP, a.RequestID)
-					if err != nil || !again.IsStaff() {
+					if err != nil || !again.IsStaff() || !sameGrants(again.Grants, a.Grants) {
+						// Logged out, disabled or re-scoped: the client reconnects with its new reach.
 						return
 					}
 					fmt.Fprint(c.Writer, ": ping\n\n")
@@ -66,4 +67,16 @@ func WorkEvents(live *service.Live, auth *service.Auth, stopping context.Context
 			}
 		})
 	}
+}
+
+func sameGrants(a, b []service.Grant) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

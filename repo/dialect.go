@@ -39,3 +39,8 @@ func (db *DB) upsertAdd(key, counters []string) string {
 	}
 	return b.String()
 }
+
+// regionRange is the half-open range of codes in a region's subtree: every code that starts
+// with prefix. A range, unlike LIKE, uses the index on both dialects (SQLite's case-insensitive
+// LIKE cannot use a BINARY index). Codes are digits and ':' sorts right after '9'.
+func regionRange(prefix string) []any { return []any{prefix, prefix + ":"} }

@@ -246,8 +246,7 @@ func opinionReachSQL(r service.OpinionReach) (string, []any) {
 		args = append(args, opIDArgs(r.UnitIDs)...)
 	}
 	for _, p := range r.RegionPrefixes {
-		// Region codes are digits (checked when granted), so the prefix needs no escaping.
-		parts, args = append(parts, "o.region_code LIKE ?"), append(args, p+"%")
+		parts, args = append(parts, "(o.region_code >= ? AND o.region_code < ?)"), append(args, regionRange(p)...)
 	}
 	if len(parts) == 0 {
 		return "1 = 0", nil

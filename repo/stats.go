@@ -38,7 +38,7 @@ func (s Stats) StatsGroups(ctx context.Context, f service.StatsFilter) ([]servic
 	case "unit":
 		where, arg = "unit_id = ?", f.ID
 	case "region":
-		where, arg = "region_code LIKE ?", f.RegionPrefix+"%"
+		where, arg = "region_code >= ? AND region_code < ?", nil
 	default:
 		return nil, fmt.Errorf("stats: unknown scope %q", f.Scope)
 	}
@@ -63,7 +63,11 @@ func (s Stats) StatsGroups(ctx context.Context, f service.StatsFilter) ([]servic
 		Overdue  int    `db:"overdue"`
 		Workdays int    `db:"close_workdays"`
 	}
-	if err := s.DB.sel(ctx, &rows, q, arg, f.From, f.To); err != nil {
+	args := []any{arg, f.From, f.To}
+	if f.Scope == "region" {
+		args = append(regionRange(f.RegionPrefix), f.From, f.To)
+	}
+	if err := s.DB.sel(ctx, &rows, q, args...); err != nil {
 		return nil, err
 	}
 	out := make([]service.StatsGroup, 0, len(rows))

@@ -91,3 +91,15 @@ func (a Actor) SeesWork(stationID int64, regionCode string, deputyID, unitID int
 	}
 	return a.AdminCovers(regionCode)
 }
+
+// ProvinceAdmin reports an admin whose reach is province-wide (a grant without a region, or on
+// a province): what is set for everyone — the working-day calendar, deadline rules, the
+// notification delivery log — is theirs to manage, not a township office's.
+func (a Actor) ProvinceAdmin() bool {
+	for _, g := range a.Grants {
+		if g.Role == RoleAdmin && (g.ScopeKind == "" || (g.ScopeKind == ScopeRegion && RegionLevel(NormalizeRegionCode(g.ScopeID)) == LevelProvince)) {
+			return true
+		}
+	}
+	return false
+}

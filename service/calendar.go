@@ -337,7 +337,7 @@ var errCalendarForbidden = NewError(ErrForbidden, "forbidden", "没有权限管�
 // Authorize reports whether a may edit the calendar and deadline rules (admins only), so the
 // HTTP layer can refuse before it reads an upload.
 func (s *CalendarService) Authorize(a Actor) error {
-	if !a.Has(RoleAdmin) {
+	if !a.ProvinceAdmin() {
 		return errCalendarForbidden
 	}
 	return nil

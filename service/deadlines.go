@@ -169,7 +169,7 @@ func (p *DeadlinePolicy) DueAt(ctx context.Context, stage DeadlineStage, categor
 }
 
 func (p *DeadlinePolicy) authorize(a Actor) error {
-	if !a.Has(RoleAdmin) {
+	if !a.ProvinceAdmin() {
 		return NewError(ErrForbidden, "forbidden", deadlineForbiddenReason)
 	}
 	return nil

@@ -450,7 +450,7 @@ func (s *Notifications) TemplateList() []TemplateInfo {
 // newest first, with attempts and the last error but no content. Any admin sees all of them:
 // an outbox row carries no region.
 func (s *Notifications) Deliveries(ctx context.Context, a Actor, status DeliveryStatus, cursor string, limit int) ([]Delivery, string, error) {
-	if !a.Has(RoleAdmin) {
+	if !a.ProvinceAdmin() { // deliveries carry no region, so only a province-wide admin may list them
 		return nil, "", NewError(ErrForbidden, "forbidden", "没有权限")
 	}
 	if status == "" {

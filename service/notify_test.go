@@ -316,9 +316,13 @@ func TestNotifyOrphanedMidSendIsNeverResent(t *testing.T) {
 		t.Fatalf("outbox: %+v", rows)
 	}
 	// Administrators see it among the failures, without content.
-	ds, _, err := e.svc.Deliveries(ctx, service.Actor{UserID: 1, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "44"}}}, "", "", 0)
+	ds, _, err := e.svc.Deliveries(ctx, service.Actor{UserID: 1, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}}, "", "", 0)
 	if err != nil || len(ds) != 1 || ds[0].UserID != uid || ds[0].Kind != service.NotifyReplyReady || ds[0].ObjectID != "7" || ds[0].Attempts != 1 {
 		t.Fatalf("failed deliveries: %+v %v", ds, err)
+	}
+	district := service.Actor{UserID: 2, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440106"}}}
+	if _, _, err := e.svc.Deliveries(ctx, district, "", "", 0); !errors.Is(err, service.ErrForbidden) {
+		t.Fatalf("a district admin lists province-wide deliveries: %v", err)
 	}
 	if _, _, err := e.svc.Deliveries(ctx, service.Actor{UserID: uid}, "", "", 0); !errors.Is(err, service.ErrForbidden) {
 		t.Fatalf("a resident listing deliveries: want ErrForbidden, got %v", err)

@@ -38,7 +38,7 @@ func opStaffReach(a Actor) OpinionReach {
 			r.All = true
 		case g.ScopeKind == ScopeRegion && g.ScopeID != "":
 			// The same prefix Actor.AdminCovers uses (InRegion).
-			r.RegionPrefixes = append(r.RegionPrefixes, RegionPrefix(g.ScopeID))
+			r.RegionPrefixes = append(r.RegionPrefixes, RegionPrefix(NormalizeRegionCode(g.ScopeID)))
 		}
 	}
 	return r

@@ -194,8 +194,14 @@ func TestCalendarAndDeadlinesRefuseNonAdmins(t *testing.T) {
 		t.Fatal(err)
 	}
 	manager := ts.must(200, "POST", "/api/v1/auth/password", "", map[string]string{"username": "cal-manager", "password": "correct-horse-1"})["token"].(string)
+	// The calendar is province-wide: a district's admin may not change it.
+	if _, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: "cal-district", Password: "correct-horse-1",
+		Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440106"}}}); err != nil {
+		t.Fatal(err)
+	}
+	district := ts.must(200, "POST", "/api/v1/auth/password", "", map[string]string{"username": "cal-district", "password": "correct-horse-1"})["token"].(string)
 	sheet := calendarSheet(t, []any{"2026-10-01", "否", "国庆节"})
-	for _, tok := range []string{resident, manager} {
+	for _, tok := range []string{resident, manager, district} {
 		calls := []struct {
 			name string
 			do   func() (int, map[string]any)
