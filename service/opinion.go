@@ -316,6 +316,11 @@ type OpinionObserver interface {
 	OpinionChanged(ctx context.Context, ch OpinionChange) error
 }
 
+// RegionTree walks the region tree upward.
+type RegionTree interface {
+	RegionAncestors(ctx context.Context, code string) ([]string, error) // nearest first
+}
+
 // Opinions is the opinion service.
 type Opinions struct {
 	Store     OpinionStore
@@ -328,6 +333,7 @@ type Opinions struct {
 	Deadlines OpinionDeadlines
 	Sealer    Sealer
 	Clock     Clock
+	Regions   RegionTree        // optional: finds the congress office above a station
 	Live      *Live             // optional: dashboard updates after commit
 	Observers []OpinionObserver // optional
 	// IdempotencyTTL is how long keys are kept (at least 24 h); PurgeIdempotencyKeys drops older ones.

@@ -266,6 +266,17 @@ func (s *Opinions) apply(ctx context.Context, a Actor, p OpinionParty, cur *Opin
 			data["instruction"] = in.Note
 		}
 		st.ev.Public, st.ev.Note = true, "已上报上级人大常委会工作机构"
+		st.notify = append(st.notify, func(ctx context.Context) error {
+			users, err := s.congressOffice(ctx, op.RegionCode)
+			if err != nil || len(users) == 0 || s.Notifier == nil {
+				return err
+			}
+			ns := make([]Notification, len(users))
+			for i, u := range users {
+				ns[i] = s.notification(op, u, NotifyAssigned, "下级联络站上报意见，请办理", "待办理", in.Note, "escalate", true)
+			}
+			return s.Notifier.Notify(ctx, ns...)
+		})
 	case ActReply:
 		st.end = []DeadlineStage{opAllStages}
 		st.start = []DeadlineStage{StageRating}

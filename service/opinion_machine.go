@@ -79,7 +79,8 @@ var OpinionMachine = map[OpinionStatus]map[OpinionAction]OpinionTransition{
 		ActNote:      {By: ByStaff},
 	},
 	OpinionEscalated: {
-		ActReply:    {By: ByDeputy | ByManager, Next: OpinionReplied},
+		// The congress office it was escalated to may answer too, not only those below it.
+		ActReply:    {By: ByDeputy | ByManager | ByAdmin, Next: OpinionReplied},
 		ActFollowup: {By: ByResident},
 		ActNote:     {By: ByStaff},
 	},

@@ -215,7 +215,8 @@ var opIssueTable = map[service.OpinionStatus]map[service.OpinionAction]service.O
 		service.ActNote:      {By: service.ByStaff},
 	},
 	service.OpinionEscalated: {
-		service.ActReply:    {By: service.ByManager | service.ByDeputy, Next: service.OpinionReplied},
+		// Beyond the issue's table: the congress office it was escalated to may answer too.
+		service.ActReply:    {By: service.ByManager | service.ByDeputy | service.ByAdmin, Next: service.OpinionReplied},
 		service.ActFollowup: {By: service.ByResident},
 		service.ActNote:     {By: service.ByStaff},
 	},

@@ -43,7 +43,6 @@ type SupervisionStore interface {
 	OpenStaffStages(ctx context.Context, dueBefore time.Time, afterID int64, limit int) ([]SupervisedStage, error)
 	MarkSupervision(ctx context.Context, stageID, opinionID int64, step string, at time.Time) (bool, error)
 	SetOpinionOverdue(ctx context.Context, opinionID int64) error
-	RegionAncestors(ctx context.Context, code string) ([]string, error)
 }
 
 // Supervisor runs the supervision steps.
@@ -193,7 +192,7 @@ func (s *Supervisor) notify(ctx context.Context, op *Opinion, st SupervisedStage
 		users, err = s.Opinions.Store.StaffUserIDs(ctx, RoleStationManager, ScopeStation, strconv.FormatInt(op.StationID, 10))
 	case SuperviseEscalateUp:
 		title = "下级联络站意见超期未办结，请督办"
-		users, err = s.congressOffice(ctx, op.RegionCode)
+		users, err = s.Opinions.congressOffice(ctx, op.RegionCode)
 	}
 	if err != nil || len(users) == 0 {
 		return err
@@ -226,14 +225,18 @@ func (s *Supervisor) assignees(ctx context.Context, op *Opinion) ([]int64, error
 	return store.StaffUserIDs(ctx, RoleStationManager, ScopeStation, strconv.FormatInt(op.StationID, 10))
 }
 
-// congressOffice finds the admins of the nearest region above code that has any.
-func (s *Supervisor) congressOffice(ctx context.Context, code string) ([]int64, error) {
-	up, err := s.Store.RegionAncestors(ctx, code)
+// congressOffice finds the admins of the nearest region above code that has any: the congress
+// office an escalated or long-overdue item goes to.
+func (s *Opinions) congressOffice(ctx context.Context, code string) ([]int64, error) {
+	if s.Regions == nil {
+		return nil, nil
+	}
+	up, err := s.Regions.RegionAncestors(ctx, code)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range up {
-		users, err := s.Opinions.Store.StaffUserIDs(ctx, RoleAdmin, ScopeRegion, r)
+		users, err := s.Store.StaffUserIDs(ctx, RoleAdmin, ScopeRegion, r)
 		if err != nil || len(users) > 0 {
 			return users, err
 		}

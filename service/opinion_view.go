@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -201,7 +202,13 @@ func (s *Opinions) view(op *Opinion, p OpinionParty, imgs []OpinionImage, events
 	v.Contact = s.contactFor(op, viewer)
 	if op.Lat != nil || op.Lng != nil || op.AddressSealed != "" {
 		addr, _ := s.Sealer.Open(op.AddressSealed)
-		v.Location = &OpinionLocation{Lat: op.Lat, Lng: op.Lng, Address: addr}
+		loc := &OpinionLocation{Lat: op.Lat, Lng: op.Lng, Address: addr}
+		// The place may be the resident's home: for an anonymous resident only the manager
+		// (and the resident) see the address, others see the spot to within about 100 m.
+		if op.Anonymous && viewer != opViewManager && viewer != opViewResident {
+			loc.Address, loc.Lat, loc.Lng = "（匿名，地址仅站长可见）", roundCoord(op.Lat), roundCoord(op.Lng)
+		}
+		v.Location = loc
 	}
 	for _, im := range imgs {
 		v.Images = append(v.Images, OpinionImageView{ID: im.UploadID, Purpose: im.Purpose})
@@ -224,6 +231,11 @@ func (s *Opinions) view(op *Opinion, p OpinionParty, imgs []OpinionImage, events
 			Note: e.Note, Public: e.Public, ActorRole: e.ActorRole}
 		if staff {
 			ev.ActorID, ev.Data = e.ActorID, e.Data
+			// A resident's account ID would let staff link an anonymous resident's opinions;
+			// only the manager, who may know who they are, gets it.
+			if e.ActorRole == string(RoleResident) && viewer != opViewManager {
+				ev.ActorID = 0
+			}
 		}
 		// A followup or comment the content check could not rate yet is shown to its author and
 		// the manager only.
@@ -304,4 +316,13 @@ func opSummary(op *Opinion, now time.Time) OpinionSummary {
 		out.DueAt = &d
 	}
 	return out
+}
+
+// roundCoord keeps three decimals (about 100 m).
+func roundCoord(f *float64) *float64 {
+	if f == nil {
+		return nil
+	}
+	r := math.Round(*f*1000) / 1000
+	return &r
 }
