@@ -12,7 +12,8 @@ import (
 type Supervision struct{ DB *DB }
 
 // OpenStaffStages lists open stages the staff owe (every stage but the resident's rating) whose
-// deadline is before dueBefore, by stage ID, with what supervision already did for them.
+// deadline is before dueBefore, by stage ID, with what supervision already did for them; those
+// with every step done are left out, so a backlog of old overdue items is not re-read each tick.
 func (s Supervision) OpenStaffStages(ctx context.Context, dueBefore time.Time, afterID int64, limit int) ([]service.SupervisedStage, error) {
 	var rows []struct {
 		ID         int64        `db:"id"`
@@ -29,6 +30,7 @@ func (s Supervision) OpenStaffStages(ctx context.Context, dueBefore time.Time, a
 			v.reminded_at, v.overdue_at, v.escalated_at, v.escalated_up_at
 		FROM opinion_stages s LEFT JOIN opinion_supervision v ON v.stage_id = s.id
 		WHERE s.ended_at IS NULL AND s.stage <> 'rating' AND s.due_at < ? AND s.id > ?
+			AND v.escalated_up_at IS NULL
 		ORDER BY s.id LIMIT ?`, utc(dueBefore), afterID, limit)
 	if err != nil {
 		return nil, err

@@ -98,6 +98,11 @@ func (s *Opinions) Worklist(ctx context.Context, a Actor, in WorklistInput) (Opi
 	if err != nil {
 		return OpinionPage{}, err
 	}
+	if in.Cursor != "" {
+		// Counts cover the whole filter, not the page: the first page has them, and a client
+		// paging on keeps them rather than make every page count the caller's whole reach.
+		return page, nil
+	}
 	cq := q
 	cq.Statuses, cq.BeforeID, cq.Limit = nil, 0, 0
 	counts, err := s.Store.CountOpinions(ctx, cq)
