@@ -131,14 +131,7 @@ func (h *calendarHandlers) importSheet(c *gin.Context) {
 		return
 	}
 	rep, err := h.cal.Import(c.Request.Context(), a, rows)
-	var se *service.Error
-	if err != nil && len(rep.Errors) > 0 && errors.As(err, &se) {
-		// The per-row report, next to the usual error body, so a console can show every bad row.
-		c.JSON(http.StatusUnprocessableEntity, gin.H{
-			"imported": 0,
-			"errors":   rep.Errors,
-			"error":    errorDetail{Code: se.Code, Message: se.Message, Fields: se.Fields},
-		})
+	if importRejected(c, err, rep.Errors, len(rep.Errors)) {
 		return
 	}
 	if err != nil {

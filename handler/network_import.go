@@ -40,9 +40,7 @@ func (h *networkHandlers) runImport(c *gin.Context, run nwImportFunc) {
 		return
 	}
 	res, err := run(c.Request.Context(), a, table)
-	var se *service.Error
-	if err != nil && len(res.Errors) > 0 && errors.As(err, &se) {
-		c.JSON(http.StatusBadRequest, gin.H{"error": errorDetail{Code: se.Code, Message: se.Message}, "imported": 0, "errors": res.Errors})
+	if importRejected(c, err, res.Errors, len(res.Errors)) {
 		return
 	}
 	if err != nil {

@@ -189,7 +189,7 @@ func (e nwRowErrors) reject(res *ImportResult) error {
 		res.Errors = append(res.Errors, ImportError{Row: r, Message: strings.Join(e[r], "；")})
 	}
 	msg := fmt.Sprintf("共有 %d 行有误，未导入任何数据，请修改后重新导入", len(rows))
-	return &Error{Kind: ErrInvalid, Code: "import_invalid", Message: msg}
+	return &Error{Kind: ErrUnprocessable, Code: "import_invalid", Message: msg}
 }
 
 // nwTableBody strips the header row (recognized by its first cell) and blank rows, and returns

@@ -110,7 +110,7 @@ func TestNetworkEndToEnd(t *testing.T) {
 	}
 	bad := "代码,名称,上级代码\n440105,海珠区,440100\n440111001,某街道,440111\n440106,天河区,440100\n"
 	st, out := nwUpload(ts, "/api/v1/admin/regions/import", adm, "bad.csv", []byte(bad))
-	if st != 400 || errCode(out) != "import_invalid" || fmt.Sprint(out["errors"]) != "[map[message:上级区划不存在 row:3] map[message:区划代码已存在 row:4]]" {
+	if st != 422 || errCode(out) != "import_invalid" || fmt.Sprint(out["errors"]) != "[map[message:上级区划不存在 row:3] map[message:区划代码已存在 row:4]]" {
 		t.Fatalf("bad csv: %d %v", st, out)
 	}
 	kids := nwItems(ts.must(200, "GET", "/api/v1/admin/regions?parent_code=440100", adm, nil))
@@ -331,7 +331,7 @@ func TestNetworkStationImport(t *testing.T) {
 	rows[48] = []any{"越界站", "440305", "卫星站", "地址", 91.0, 113.3, "全天"} // sheet row 50: region outside, kind, lat
 	st, out = nwUpload(ts, "/api/v1/admin/stations/import", adm, "bad.xlsx", nwSheet(t, header, rows))
 	errs, _ := out["errors"].([]any)
-	if st != 400 || errCode(out) != "import_invalid" || out["imported"] != float64(0) || len(errs) != 2 {
+	if st != 422 || errCode(out) != "import_invalid" || out["imported"] != float64(0) || len(errs) != 2 {
 		t.Fatalf("bad rows: %d %v", st, out)
 	}
 	e1, e2 := errs[0].(map[string]any), errs[1].(map[string]any)
