@@ -173,3 +173,17 @@ func importRejected(c *gin.Context, err error, rows any, nRows int) bool {
 	c.JSON(status, gin.H{"error": errorDetail{Code: se.Code, Message: se.Message, Fields: se.Fields}, "imported": 0, "errors": rows})
 	return true
 }
+
+// queryInt reads an optional non-negative integer query parameter, recording a bad one in v.
+func queryInt(c *gin.Context, name string, v *service.Validator) int64 {
+	s := c.Query(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		v.Add(name, "invalid", name+" 须为非负整数")
+		return 0
+	}
+	return n
+}

@@ -59,13 +59,10 @@ func ledgerCells(row service.LedgerRow) []any {
 }
 
 func exportLedger(c *gin.Context, svc *service.Opinions, stages service.LedgerStages) {
-	station, ok := opinionQueryInt(c, "station_id")
+	in, ok := worklistInput(c)
 	if !ok {
 		return
 	}
-	in := service.WorklistInput{Status: c.Query("status"), StationID: station, Assignee: c.Query("assignee"),
-		Overdue: c.Query("overdue") == "true" || c.Query("overdue") == "1", Category: c.Query("category"),
-		From: c.Query("from"), To: c.Query("to"), Q: c.Query("q")}
 	f := excelize.NewFile()
 	defer f.Close()
 	const sheet = "台帐"

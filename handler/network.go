@@ -235,20 +235,6 @@ func nwQueryFloat(c *gin.Context, name, label string, v *service.Validator) *flo
 	return &f
 }
 
-// nwQueryInt reads an optional integer query parameter.
-func nwQueryInt(c *gin.Context, name string, v *service.Validator) int64 {
-	s := c.Query(name)
-	if s == "" {
-		return 0
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		v.Add(name, "invalid", name+" 须为正整数")
-		return 0
-	}
-	return n
-}
-
 // ---- public ----
 
 func (h *networkHandlers) categories(c *gin.Context) {
@@ -263,7 +249,7 @@ func (h *networkHandlers) categories(c *gin.Context) {
 func (h *networkHandlers) searchStations(c *gin.Context) {
 	var v service.Validator
 	q := service.StationSearch{Lat: nwQueryFloat(c, "lat", "纬度", &v), Lng: nwQueryFloat(c, "lng", "经度", &v),
-		RegionCode: c.Query("region_code"), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(nwQueryInt(c, "limit", &v))}
+		RegionCode: c.Query("region_code"), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v))}
 	if err := v.Err(); err != nil {
 		_ = c.Error(err)
 		return
@@ -441,7 +427,7 @@ func (h *networkHandlers) adminStation(c *gin.Context) {
 
 func (h *networkHandlers) adminStations(c *gin.Context) {
 	var v service.Validator
-	q := service.StationQuery{RegionCode: c.Query("region_code"), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(nwQueryInt(c, "limit", &v))}
+	q := service.StationQuery{RegionCode: c.Query("region_code"), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v))}
 	if err := v.Err(); err != nil {
 		_ = c.Error(err)
 		return
@@ -527,7 +513,7 @@ func (h *networkHandlers) adminDeputy(c *gin.Context) {
 
 func (h *networkHandlers) adminDeputies(c *gin.Context) {
 	var v service.Validator
-	q := service.DeputyQuery{StationID: nwQueryInt(c, "station_id", &v), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(nwQueryInt(c, "limit", &v))}
+	q := service.DeputyQuery{StationID: queryInt(c, "station_id", &v), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v))}
 	if err := v.Err(); err != nil {
 		_ = c.Error(err)
 		return

@@ -2,7 +2,6 @@ package handler
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -171,8 +170,10 @@ func withImageURLs(v *service.OpinionView) *service.OpinionView {
 }
 
 func (h *opinionHandlers) mine(c *gin.Context) {
-	limit, ok := opinionQueryInt(c, "limit")
-	if !ok {
+	var v service.Validator
+	limit := queryInt(c, "limit", &v)
+	if err := v.Err(); err != nil {
+		_ = c.Error(err)
 		return
 	}
 	page, err := h.svc.Mine(c.Request.Context(), actor(c), c.Query("cursor"), int(limit))
@@ -181,18 +182,4 @@ func (h *opinionHandlers) mine(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, page)
-}
-
-// opinionQueryInt reads an optional integer query parameter; a malformed one is a 400.
-func opinionQueryInt(c *gin.Context, name string) (int64, bool) {
-	s := c.Query(name)
-	if s == "" {
-		return 0, true
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		_ = c.Error(service.Invalid(service.FieldError{Field: name, Code: "invalid", Message: "参数须为整数"}))
-		return 0, false
-	}
-	return n, true
 }

@@ -16,31 +16,38 @@ func (h *opinionHandlers) worklist(c *gin.Context) { h.list(c, false) }
 func (h *opinionHandlers) supervision(c *gin.Context) { h.list(c, true) }
 
 func (h *opinionHandlers) list(c *gin.Context, supervised bool) {
-	limit, ok := opinionQueryInt(c, "limit")
+	in, ok := worklistInput(c)
 	if !ok {
 		return
 	}
-	station, ok := opinionQueryInt(c, "station_id")
-	if !ok {
-		return
-	}
-	overdue := false
-	switch c.Query("overdue") {
-	case "", "false", "0":
-	case "true", "1":
-		overdue = true
-	default:
-		_ = c.Error(service.Invalid(service.FieldError{Field: "overdue", Code: "invalid", Message: "overdue 须为 true 或 false"}))
-		return
-	}
-	page, err := h.svc.Worklist(c.Request.Context(), actor(c), service.WorklistInput{
-		Status: c.Query("status"), StationID: station, Assignee: c.Query("assignee"), Overdue: overdue,
-		Category: c.Query("category"), From: c.Query("from"), To: c.Query("to"), Q: c.Query("q"),
-		Cursor: c.Query("cursor"), Limit: int(limit), Supervised: supervised,
-	})
+	in.Supervised = supervised
+	page, err := h.svc.Worklist(c.Request.Context(), actor(c), in)
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
 	c.JSON(http.StatusOK, page)
+}
+
+// worklistInput reads the worklist's query string; the list, the supervision list and the
+// ledger export all take the same filters.
+func worklistInput(c *gin.Context) (service.WorklistInput, bool) {
+	var v service.Validator
+	in := service.WorklistInput{
+		Status: c.Query("status"), StationID: queryInt(c, "station_id", &v), Assignee: c.Query("assignee"),
+		Category: c.Query("category"), From: c.Query("from"), To: c.Query("to"), Q: c.Query("q"),
+		Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v)),
+	}
+	switch c.Query("overdue") {
+	case "", "false", "0":
+	case "true", "1":
+		in.Overdue = true
+	default:
+		v.Add("overdue", "invalid", "overdue 须为 true 或 false")
+	}
+	if err := v.Err(); err != nil {
+		_ = c.Error(err)
+		return in, false
+	}
+	return in, true
 }

@@ -213,8 +213,10 @@ func opinionWhere(q service.OpinionQuery) (string, []any) {
 	}
 	if q.Q != "" {
 		// '!' escapes: a backslash means different things in MySQL and SQLite string literals.
-		like := "%" + opLikeEscaper.Replace(q.Q) + "%"
-		add("(o.title LIKE ? ESCAPE '!' OR o.content LIKE ? ESCAPE '!')", like, like)
+		// LOWER on both sides: MySQL's utf8mb4_bin LIKE is case-sensitive, SQLite's is not (for
+		// ASCII); this makes "WiFi" find "wifi" on both.
+		like := "%" + opLikeEscaper.Replace(strings.ToLower(q.Q)) + "%"
+		add("(LOWER(o.title) LIKE ? ESCAPE '!' OR LOWER(o.content) LIKE ? ESCAPE '!')", like, like)
 	}
 	if q.BeforeID != 0 {
 		add("o.id < ?", q.BeforeID)

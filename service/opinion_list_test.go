@@ -18,7 +18,7 @@ func TestOpinionWorklistFiltersPagesAndCounts(t *testing.T) {
 	a := w.submit(w.res, opInput(w.station, "traffic", "路面坑洼")).ID
 	b := w.submit(w.res, opInput(w.station, "traffic", "噪音扰民")).ID
 	h := w.submit(w.res, opInput(w.station, "health", "社区医院排队")).ID
-	pct := w.submit(w.res, opInput(w.station, "traffic", "折扣100%_促销")).ID
+	pct := w.submit(w.res, opInput(w.station, "traffic", "折扣100%_促销WiFi")).ID
 	w.act(w.dep1, a, service.ActAccept, service.OpinionActionInput{})
 
 	list := func(in service.WorklistInput, a service.Actor) service.OpinionPage {
@@ -72,6 +72,10 @@ func TestOpinionWorklistFiltersPagesAndCounts(t *testing.T) {
 	}
 	if p := list(service.WorklistInput{Q: "%"}, w.mgr); !eq(ids(p), []int64{pct}) {
 		t.Fatalf("q %%: %v", ids(p))
+	}
+	// Case does not matter, on either database.
+	if p := list(service.WorklistInput{Q: "wifi"}, w.mgr); !eq(ids(p), []int64{pct}) {
+		t.Fatalf("q case-insensitive: %v", ids(p))
 	}
 	// assignee=me: the deputy's own; the manager's triage queue.
 	if p := list(service.WorklistInput{Assignee: "me"}, w.dep1); len(p.Items) != 4 {
