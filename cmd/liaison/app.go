@@ -157,7 +157,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db.X.DB, string(db.Dialect)))
+		collectors.NewDBStatsCollector(db.X.DB, string(db.Dialect)), queueCollector{db})
 	calendarSvc := &service.CalendarService{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	deadlinePolicy := &service.DeadlinePolicy{Store: repo.DeadlineRules{DB: db}, Calendar: calendarSvc, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	a.Network = &service.Network{Store: repo.Network{DB: db}, Users: repo.Users{DB: db}, Auth: a.Auth, Audit: repo.Audit{DB: db},
@@ -269,4 +269,24 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// queueCollector reports the depth of each background queue at scrape time.
+type queueCollector struct{ db *repo.DB }
+
+var queueDepthDesc = prometheus.NewDesc("liaison_queue_depth", "Items waiting in a background queue.", []string{"queue"}, nil)
+
+func (q queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueDepthDesc }
+
+func (q queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	depths, err := repo.QueueDepths(ctx, q.db)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(queueDepthDesc, err)
+		return
+	}
+	for name, n := range depths {
+		ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(n), name)
+	}
 }

@@ -55,6 +55,11 @@ func TestMetricsExposeRoutesAndPool(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
 	ts.must(200, "GET", "/healthz", "", nil)
+	// One opinion held for the content check shows in the queue depth.
+	st := opStation(t, ts, "指标联络站", "440106009000")
+	body := opBody(st, "待审核的意见")
+	body["content"] = "这条意见包含待审核测试的词语，需要人工审核。"
+	opSubmit(t, ts, ts.login("metrics-resident"), "m-1", body, 201)
 	resp, err := http.Get(ts.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +67,8 @@ func TestMetricsExposeRoutesAndPool(t *testing.T) {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	text := string(raw)
-	for _, want := range []string{`liaison_http_requests_total{method="GET",route="/healthz",status="200"}`, "liaison_http_request_duration_seconds_bucket", "go_sql_open_connections"} {
+	for _, want := range []string{`liaison_http_requests_total{method="GET",route="/healthz",status="200"}`, "liaison_http_request_duration_seconds_bucket", "go_sql_open_connections",
+		`liaison_queue_depth{queue="notify_pending"} 0`, `liaison_queue_depth{queue="moderation_pending"} 1`} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %s", want)
 		}
