@@ -29,19 +29,24 @@ func (s Stats) AddStats(ctx context.Context, d service.StatsDelta) error {
 // StatsGroups sums the rows of one dimension and day range, grouped by month and category.
 func (s Stats) StatsGroups(ctx context.Context, f service.StatsFilter) ([]service.StatsGroup, error) {
 	var where string
-	var arg any
+	var args []any
 	switch f.Scope {
 	case "station":
-		where, arg = "station_id = ?", f.ID
+		where, args = "station_id = ?", []any{f.ID}
 	case "deputy":
-		where, arg = "deputy_id = ?", f.ID
+		where, args = "deputy_id = ?", []any{f.ID}
 	case "unit":
-		where, arg = "unit_id = ?", f.ID
+		where, args = "unit_id = ?", []any{f.ID}
 	case "region":
-		where, arg = "region_code >= ? AND region_code < ?", nil
+		where, args = "region_code >= ? AND region_code < ?", regionRange(f.RegionPrefix)
 	default:
 		return nil, fmt.Errorf("stats: unknown scope %q", f.Scope)
 	}
+	if f.Within != "" {
+		where += " AND region_code >= ? AND region_code < ?"
+		args = append(args, regionRange(f.Within)...)
+	}
+	args = append(args, f.From, f.To)
 	sums := ""
 	for _, c := range statsCounters {
 		sums += ", SUM(" + c + ") AS " + c
@@ -62,10 +67,6 @@ func (s Stats) StatsGroups(ctx context.Context, f service.StatsFilter) ([]servic
 		Satisf   int    `db:"satisfied"`
 		Overdue  int    `db:"overdue"`
 		Workdays int    `db:"close_workdays"`
-	}
-	args := []any{arg, f.From, f.To}
-	if f.Scope == "region" {
-		args = append(regionRange(f.RegionPrefix), f.From, f.To)
 	}
 	if err := s.DB.sel(ctx, &rows, q, args...); err != nil {
 		return nil, err

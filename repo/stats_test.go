@@ -93,6 +93,19 @@ func TestStatsMatchHandComputedFigures(t *testing.T) {
 	if err != nil || d7.Totals.Received != 6 || d7.Totals.Closed != 3 {
 		t.Fatalf("deputy 7: %+v %v", d7.Totals, err)
 	}
+	// Deputy 7 also serves a station in Yuexiu: an admin of Tianhe sees only the Tianhe part of
+	// the deputy's figures, an admin of Guangzhou sees both.
+	if err := store.AddStats(ctx, service.StatsDelta{Day: "2026-01-10", StationID: 2, RegionCode: "440104000000", DeputyID: 7, Category: "traffic",
+		Counts: service.Counts{Received: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	tianhe := service.Actor{UserID: 4, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440106"}}}
+	for who, want := range map[*service.Actor]int{&tianhe: 6, &admin: 11, &dep: 11} {
+		r, err := svc.Query(ctx, *who, service.StatsQuery{Scope: "deputy", ID: "7", From: "2026-01-01", To: "2026-02-28"})
+		if err != nil || r.Totals.Received != want {
+			t.Errorf("deputy 7 seen by %+v: received %d, want %d (%v)", who.Grants, r.Totals.Received, want, err)
+		}
+	}
 	mgr2 := service.Actor{UserID: 3, Grants: []service.Grant{{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: "2"}}}
 	for _, q := range []service.StatsQuery{{Scope: "station", ID: "1"}, {Scope: "region", ID: "440100"}, {Scope: "deputy", ID: "7"}, {Scope: "station", ID: "99"}} {
 		if _, err := svc.Query(ctx, mgr2, q); !errors.Is(err, service.ErrNotFound) {

@@ -103,3 +103,24 @@ func (a Actor) ProvinceAdmin() bool {
 	}
 	return false
 }
+
+// adminPrefixFor returns the region prefix of the admin grant that covers code: "" for an
+// unscoped admin (everything), else the widest of the actor's regions containing code.
+func (a Actor) adminPrefixFor(code string) string {
+	best := ""
+	for _, g := range a.Grants {
+		if g.Role != RoleAdmin {
+			continue
+		}
+		if g.ScopeKind == "" {
+			return ""
+		}
+		region := NormalizeRegionCode(g.ScopeID)
+		if g.ScopeKind == ScopeRegion && InRegion(code, region) {
+			if p := RegionPrefix(region); best == "" || len(p) < len(best) {
+				best = p
+			}
+		}
+	}
+	return best
+}

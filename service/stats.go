@@ -94,7 +94,9 @@ type StatsFilter struct {
 	ID    int64  // for station, deputy, unit
 	// RegionPrefix for scope region: every region code starting with it.
 	RegionPrefix string
-	From, To     string
+	// Within, when set, keeps only rows whose region code starts with it.
+	Within   string
+	From, To string
 }
 
 // StatsStore keeps the summary rows.
@@ -180,6 +182,11 @@ func (s *Stats) Query(ctx context.Context, a Actor, q StatsQuery) (StatsReport, 
 			(q.Scope == "unit" && containsID(a.Units(), id))
 		if !own && !a.AdminCovers(region) {
 			return StatsReport{}, notFound
+		}
+		// A deputy or unit can serve stations outside its home region: an admin sees only the
+		// part of their figures that lies within the admin's own region.
+		if !own && q.Scope != "station" {
+			f.Within = a.adminPrefixFor(region)
 		}
 	}
 	groups, err := s.Store.StatsGroups(ctx, f)
