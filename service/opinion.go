@@ -334,6 +334,7 @@ type Opinions struct {
 	Sealer    Sealer
 	Clock     Clock
 	Regions   RegionTree        // optional: finds the congress office above a station
+	Audit     AuditStore        // optional: records who read a resident's full contact
 	Live      *Live             // optional: dashboard updates after commit
 	Observers []OpinionObserver // optional
 	// IdempotencyTTL is how long keys are kept (at least 24 h); PurgeIdempotencyKeys drops older ones.

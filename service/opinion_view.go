@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -165,7 +166,15 @@ func (s *Opinions) Get(ctx context.Context, a Actor, id int64) (*OpinionView, er
 	if err != nil {
 		return nil, fmt.Errorf("get opinion: %w", err)
 	}
-	return s.view(op, p, imgs, events, stages), nil
+	v := s.view(op, p, imgs, events, stages)
+	// PIPL: who read a resident's full phone number is recorded (the resident reading their own
+	// opinion is not).
+	if s.Audit != nil && opViewerOf(p) != opViewResident && v.Contact.Phone != "" && !v.Contact.Masked {
+		if err := s.Audit.AppendAudit(ctx, audit(a, s.now(), "opinion.contact.view", "opinion", strconv.FormatInt(op.ID, 10), "")); err != nil {
+			return nil, fmt.Errorf("get opinion: %w", err)
+		}
+	}
+	return v, nil
 }
 
 func (s *Opinions) view(op *Opinion, p OpinionParty, imgs []OpinionImage, events []OpinionEvent, stages []OpinionStage) *OpinionView {

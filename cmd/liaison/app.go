@@ -177,7 +177,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Workers = append(a.Workers, notifyWorker.Run)
 	a.Opinions = &service.Opinions{Store: repo.Opinions{DB: db}, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db},
 		Tx: db, KV: a.Shared, WeChat: wc, Notifier: notifications, Deadlines: deadlinePolicy, Sealer: sealer,
-		Clock: opt.Clock, Live: a.Live, Regions: repo.Supervision{DB: db},
+		Clock: opt.Clock, Live: a.Live, Regions: repo.Supervision{DB: db}, Audit: repo.Audit{DB: db},
 		Observers: []service.OpinionObserver{&service.StatsObserver{Store: repo.Stats{DB: db}, Stages: repo.Opinions{DB: db}, Calendar: calendarSvc}}}
 	uploads.CanView = a.Opinions.CanViewUpload
 

@@ -35,6 +35,12 @@ func TestEscalationReachesTheCongressOffice(t *testing.T) {
 		}
 	}
 
+	// Reading the full phone is audited (PIPL): the manager's reads are, masked reads are not.
+	var reads int
+	if err := ts.App.DB.X.Get(&reads, `SELECT COUNT(*) FROM audit_log WHERE action = 'opinion.contact.view'`); err != nil || reads != 1 {
+		t.Fatalf("contact reads audited: %d %v (one manager read above)", reads, err)
+	}
+
 	opAct(t, ts, depTok, id, "accept", nil, 200)
 	opAct(t, ts, depTok, id, "escalate", map[string]any{"note": "涉及多个部门，请区人大协调"}, 200)
 	inbox := ts.must(200, "GET", "/api/v1/me/inbox", officeTok, nil)
