@@ -191,6 +191,8 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	leader := service.Leader{Locker: locker, Name: "supervision", Owner: service.NewInstanceID(), TTL: 2 * cfg.SuperviseInterval,
 		Every: cfg.SuperviseInterval, Log: a.Log}
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = leader.Run(ctx, a.Supervisor.Tick) })
+	// Station and deputy codes (站点码/代表码), kept beside the uploads so every instance reuses them.
+	qrcodes := &service.QRCodes{Network: a.Network, Coder: wc, Blobs: repo.FileStorage{Dir: cfg.DataDir}}
 	deps := handler.Deps{
 		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
 		TrustedProxies: proxies,
@@ -204,6 +206,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Notifications(notifications),
 			handler.Opinions(a.Opinions),
 			handler.Ledger(a.Opinions, repo.Supervision{DB: db}),
+			handler.QRCodes(qrcodes),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
 		},
 	}
