@@ -499,16 +499,37 @@ func (s *Opinions) notifyManagers(ctx context.Context, op *Opinion, title, tag s
 	return s.notifyStaff(ctx, op, RoleStationManager, ScopeStation, op.StationID, title, tag)
 }
 
-// notifyAssignee tells whoever handles op now: its deputy if bound, else the managers.
+// notifyAssignee tells whoever handles op now.
 func (s *Opinions) notifyAssignee(ctx context.Context, op *Opinion, title, tag string) error {
+	if s.Notifier == nil {
+		return nil
+	}
+	users, err := s.assignees(ctx, op)
+	if err != nil || len(users) == 0 {
+		return err
+	}
+	ns := make([]Notification, len(users))
+	for i, u := range users {
+		ns[i] = s.notification(op, u, NotifyAssigned, title, "待办理", "", tag, true)
+	}
+	return s.Notifier.Notify(ctx, ns...)
+}
+
+// assignees are whoever owes the next step: the unit's staff while transferred, else the
+// deputy if bound to a user, else the station's managers. One rule for notifications and for
+// the supervision worker's reminders.
+func (s *Opinions) assignees(ctx context.Context, op *Opinion) ([]int64, error) {
+	if op.Status == OpinionTransferred && op.UnitID != 0 {
+		return s.Store.StaffUserIDs(ctx, RoleUnitStaff, ScopeUnit, strconv.FormatInt(op.UnitID, 10))
+	}
 	if op.DeputyID != 0 {
 		d, err := s.Store.OpinionDeputy(ctx, op.DeputyID)
-		if err != nil {
-			return err
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
 		}
-		if d.UserID != 0 {
-			return s.notifyDeputy(ctx, op, d, title, tag)
+		if d != nil && d.UserID != 0 {
+			return []int64{d.UserID}, nil
 		}
 	}
-	return s.notifyManagers(ctx, op, title, tag)
+	return s.Store.StaffUserIDs(ctx, RoleStationManager, ScopeStation, strconv.FormatInt(op.StationID, 10))
 }

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -186,7 +185,7 @@ func (s *Supervisor) notify(ctx context.Context, op *Opinion, st SupervisedStage
 	var err error
 	switch step {
 	case SuperviseRemind, SuperviseOverdue:
-		users, err = s.assignees(ctx, op)
+		users, err = s.Opinions.assignees(ctx, op)
 	case SuperviseEscalate:
 		title = "意见超期，请督办"
 		users, err = s.Opinions.Store.StaffUserIDs(ctx, RoleStationManager, ScopeStation, strconv.FormatInt(op.StationID, 10))
@@ -204,25 +203,6 @@ func (s *Supervisor) notify(ctx context.Context, op *Opinion, st SupervisedStage
 		ns[i] = n
 	}
 	return s.Opinions.Notifier.Notify(ctx, ns...)
-}
-
-// assignees are whoever owes the next step: the unit's staff while transferred, else the
-// deputy if bound to a user, else the station's managers.
-func (s *Supervisor) assignees(ctx context.Context, op *Opinion) ([]int64, error) {
-	store := s.Opinions.Store
-	if op.Status == OpinionTransferred && op.UnitID != 0 {
-		return store.StaffUserIDs(ctx, RoleUnitStaff, ScopeUnit, strconv.FormatInt(op.UnitID, 10))
-	}
-	if op.DeputyID != 0 {
-		d, err := store.OpinionDeputy(ctx, op.DeputyID)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return nil, err
-		}
-		if d != nil && d.UserID != 0 {
-			return []int64{d.UserID}, nil
-		}
-	}
-	return store.StaffUserIDs(ctx, RoleStationManager, ScopeStation, strconv.FormatInt(op.StationID, 10))
 }
 
 // congressOffice finds the admins of the nearest region above code that has any: the congress

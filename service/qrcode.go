@@ -44,12 +44,9 @@ type QRCodes struct {
 // StationCode returns the PNG code of a public station; an inactive or unknown station is not
 // found, as on its public page.
 func (q *QRCodes) StationCode(ctx context.Context, id int64) ([]byte, error) {
-	// The same check as PublicStation, without the deputies and rates it loads for the page.
-	st, err := q.Network.Store.Station(ctx, id)
-	if errors.Is(err, ErrNotFound) || (err == nil && !st.Active) {
-		return nil, nwErrStationNotFound
-	} else if err != nil {
-		return nil, fmt.Errorf("station code: %w", err)
+	// The station page's rule, without the deputies and rates the page loads.
+	if _, err := q.Network.publicStation(ctx, id); err != nil {
+		return nil, err
 	}
 	return q.code(ctx, "s="+strconv.FormatInt(id, 10))
 }

@@ -449,11 +449,9 @@ type StationDetail struct {
 // PublicStation returns an active station with its active deputies and its rates over the
 // last 12 months.
 func (s *Network) PublicStation(ctx context.Context, id int64) (*StationDetail, error) {
-	st, err := s.Store.Station(ctx, id)
-	if errors.Is(err, ErrNotFound) || (err == nil && !st.Active) {
-		return nil, nwErrStationNotFound
-	} else if err != nil {
-		return nil, fmt.Errorf("station: %w", err)
+	st, err := s.publicStation(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	deps, err := s.Store.StationDeputies(ctx, id, true)
 	if err != nil {
@@ -472,4 +470,16 @@ func (s *Network) PublicStation(ctx context.Context, id int64) (*StationDetail, 
 // StationDeputies returns a station's deputies, for other modules (routing); no access check.
 func (s *Network) StationDeputies(ctx context.Context, stationID int64, activeOnly bool) ([]Deputy, error) {
 	return s.Store.StationDeputies(ctx, stationID, activeOnly)
+}
+
+// publicStation is the rule for what the public may see of a station: an active one; an
+// unknown or inactive station is not found. The station page and its code both apply it.
+func (s *Network) publicStation(ctx context.Context, id int64) (*Station, error) {
+	st, err := s.Store.Station(ctx, id)
+	if errors.Is(err, ErrNotFound) || (err == nil && !st.Active) {
+		return nil, nwErrStationNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("station: %w", err)
+	}
+	return st, nil
 }
