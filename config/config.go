@@ -18,6 +18,7 @@ import (
 
 	"liaison/fieldcrypt"
 	"liaison/service"
+	"liaison/service/notify"
 )
 
 // Config is every setting. The env tag is the variable name; the yaml key is the same name,
@@ -204,7 +205,7 @@ func (c Config) Validate() error {
 	} else if _, _, err := fieldcrypt.ParseKeys("i:" + c.IndexKey); err != nil {
 		bad("LIAISON_INDEX_KEY", "%v", err)
 	}
-	if _, err := service.ParseTemplates(c.WeChatTemplates); err != nil {
+	if _, err := notify.ParseTemplates(c.WeChatTemplates); err != nil {
 		bad("LIAISON_WECHAT_TEMPLATES", "%v", err)
 	}
 	if _, err := c.Proxies(); err != nil {
@@ -270,9 +271,9 @@ func (c *Config) fillDevSecrets() error {
 // works out of the box.
 func (c Config) Templates() (map[service.NotificationKind]string, error) {
 	if c.WeChatTemplates == "" && c.FakeWeChat() {
-		return service.FakeTemplates(), nil
+		return notify.FakeTemplates(), nil
 	}
-	t, err := service.ParseTemplates(c.WeChatTemplates)
+	t, err := notify.ParseTemplates(c.WeChatTemplates)
 	if err != nil {
 		return nil, fmt.Errorf("LIAISON_WECHAT_TEMPLATES: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"liaison/fieldcrypt"
 	"liaison/service"
+	"liaison/service/notify"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -131,7 +132,7 @@ func TestNotificationTemplatesAndInterval(t *testing.T) {
 		t.Fatal(err)
 	}
 	tpl, err := c.Templates()
-	if err != nil || len(tpl) != len(service.NotificationKinds) || tpl[service.NotifyAccepted] != "tpl-opinion_accepted" {
+	if err != nil || len(tpl) != len(notify.Kinds) || tpl[service.NotifyAccepted] != "tpl-opinion_accepted" {
 		t.Fatalf("fake defaults: %v %v", tpl, err)
 	}
 	if c.NotifyInterval != time.Second {

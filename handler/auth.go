@@ -7,9 +7,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"liaison/service"
+	"liaison/service/auth"
 )
 
-type authHandlers struct{ svc *service.Auth }
+type authHandlers struct{ svc *auth.Service }
 
 type sessionResponse struct {
 	Token     string      `json:"token"`
@@ -24,7 +25,7 @@ type profileJSON struct {
 	Phone  string          `json:"phone,omitempty"` // always masked
 }
 
-func toProfile(p service.Profile) profileJSON {
+func toProfile(p auth.Profile) profileJSON {
 	out := profileJSON{ID: p.ID, Roles: p.Roles, Phone: p.PhoneMasked, Scopes: []service.Grant{}}
 	if out.Roles == nil {
 		out.Roles = []service.Role{}
@@ -37,7 +38,7 @@ func toProfile(p service.Profile) profileJSON {
 	return out
 }
 
-func toSession(s service.Session) sessionResponse {
+func toSession(s auth.Session) sessionResponse {
 	return sessionResponse{Token: s.Token, ExpiresAt: s.ExpiresAt, User: toProfile(s.User)}
 }
 

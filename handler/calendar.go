@@ -14,11 +14,12 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"liaison/service"
+	"liaison/service/calendar"
 )
 
 // Calendar registers the admin routes of the working-day calendar and the deadline rules. The
 // services may be nil when only the routes are wanted (the OpenAPI coverage test).
-func Calendar(cal *service.CalendarService, deadlines *service.DeadlinePolicy) Module {
+func Calendar(cal *calendar.Service, deadlines *calendar.DeadlinePolicy) Module {
 	h := &calendarHandlers{cal: cal, deadlines: deadlines}
 	return func(r Routes) {
 		r.AllowBody("/api/v1/admin/calendar/import", calendarUploadMax+64<<10)
@@ -32,18 +33,18 @@ func Calendar(cal *service.CalendarService, deadlines *service.DeadlinePolicy) M
 }
 
 type calendarHandlers struct {
-	cal       *service.CalendarService
-	deadlines *service.DeadlinePolicy
+	cal       *calendar.Service
+	deadlines *calendar.DeadlinePolicy
 }
 
 type calendarDayJSON struct {
-	Date      service.CivilDate `json:"date"`
-	Workday   bool              `json:"workday"`
-	Note      string            `json:"note"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	Date      calendar.CivilDate `json:"date"`
+	Workday   bool               `json:"workday"`
+	Note      string             `json:"note"`
+	UpdatedAt time.Time          `json:"updated_at"`
 }
 
-func toCalendarDays(days []service.DayOverride) []calendarDayJSON {
+func toCalendarDays(days []calendar.DayOverride) []calendarDayJSON {
 	out := make([]calendarDayJSON, 0, len(days))
 	for _, d := range days {
 		out = append(out, calendarDayJSON{Date: d.Date, Workday: d.Workday, Note: d.Note, UpdatedAt: d.UpdatedAt})
@@ -82,9 +83,9 @@ func (h *calendarHandlers) upsert(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	in := make([]service.CalendarDayInput, 0, len(req.Days))
+	in := make([]calendar.DayInput, 0, len(req.Days))
 	for _, d := range req.Days {
-		in = append(in, service.CalendarDayInput{Date: d.Date, Workday: d.Workday, Note: d.Note})
+		in = append(in, calendar.DayInput{Date: d.Date, Workday: d.Workday, Note: d.Note})
 	}
 	days, err := h.cal.Upsert(c.Request.Context(), actor(c), in)
 	if err != nil {
@@ -138,7 +139,7 @@ func (h *calendarHandlers) importSheet(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"imported": rep.Imported, "errors": []service.CalendarImportError{}, "days": toCalendarDays(rep.Days)})
+	c.JSON(http.StatusOK, gin.H{"imported": rep.Imported, "errors": []calendar.ImportError{}, "days": toCalendarDays(rep.Days)})
 }
 
 // readUploadedFile reads the multipart part named field, refusing more than limit bytes. It
@@ -190,7 +191,7 @@ func uploadReadError(err, tooLarge error) error {
 // readCalendarSheet reads the first sheet's rows (日期 | 是否工作日 | 说明) with their row
 // numbers. Cells are read raw, so a date cell comes as its serial number, which the service
 // understands; the service decides what is a header, a blank or a bad row.
-func readCalendarSheet(data []byte) ([]service.CalendarImportRow, error) {
+func readCalendarSheet(data []byte) ([]calendar.ImportRow, error) {
 	unreadable := service.NewError(service.ErrUnprocessable, "unreadable_xlsx", "无法读取该 Excel 文件，请另存为 .xlsx 后重试")
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: calendarUnzipMax, UnzipXMLSizeLimit: calendarUnzipMax})
 	if err != nil {
@@ -206,9 +207,9 @@ func readCalendarSheet(data []byte) ([]service.CalendarImportRow, error) {
 		return nil, unreadable
 	}
 	defer rows.Close()
-	var out []service.CalendarImportRow
+	var out []calendar.ImportRow
 	for n := 1; rows.Next(); n++ {
-		if n > calendarSheetMaxRows || len(out) > service.MaxCalendarDaysPerCall+1 {
+		if n > calendarSheetMaxRows || len(out) > calendar.MaxCalendarDaysPerCall+1 {
 			// The service reports "too many days" on the rows it got; nothing more is needed.
 			break
 		}
@@ -225,7 +226,7 @@ func readCalendarSheet(data []byte) ([]service.CalendarImportRow, error) {
 		if strings.TrimSpace(cells[0]+cells[1]+cells[2]) == "" {
 			continue
 		}
-		out = append(out, service.CalendarImportRow{Row: n, Date: cells[0], Workday: cells[1], Note: cells[2]})
+		out = append(out, calendar.ImportRow{Row: n, Date: cells[0], Workday: cells[1], Note: cells[2]})
 	}
 	if rows.Error() != nil {
 		return nil, unreadable
@@ -243,7 +244,7 @@ type deadlineRuleJSON struct {
 	UpdatedAt *time.Time            `json:"updated_at,omitempty"`
 }
 
-func toDeadlineRules(rules []service.EffectiveDeadlineRule) []deadlineRuleJSON {
+func toDeadlineRules(rules []calendar.EffectiveDeadlineRule) []deadlineRuleJSON {
 	out := make([]deadlineRuleJSON, 0, len(rules))
 	for _, r := range rules {
 		j := deadlineRuleJSON{Stage: r.Stage, Category: r.Category, Priority: r.Priority, Days: r.Days, Default: r.Default, Unit: "workdays"}
@@ -286,9 +287,9 @@ func (h *calendarHandlers) setRules(c *gin.Context) {
 		_ = c.Error(service.Invalid(service.FieldError{Field: "rules", Code: "required", Message: "请提供规则列表（可为空列表）"}))
 		return
 	}
-	in := make([]service.DeadlineRule, 0, len(req.Rules))
+	in := make([]calendar.DeadlineRule, 0, len(req.Rules))
 	for _, r := range req.Rules {
-		in = append(in, service.DeadlineRule{Stage: service.DeadlineStage(r.Stage), Category: r.Category, Priority: r.Priority, Days: r.Days})
+		in = append(in, calendar.DeadlineRule{Stage: service.DeadlineStage(r.Stage), Category: r.Category, Priority: r.Priority, Days: r.Days})
 	}
 	rules, err := h.deadlines.SetRules(c.Request.Context(), actor(c), in)
 	if err != nil {

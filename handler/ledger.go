@@ -10,12 +10,12 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
 
-	"liaison/service"
+	"liaison/service/opinion"
 )
 
 // Ledger serves the opinion ledger (台帐) as XLSX, streamed with excelize's stream writer so
 // the rows never sit in memory together.
-func Ledger(svc *service.Opinions, stages service.LedgerStages) Module {
+func Ledger(svc *opinion.Service, stages opinion.LedgerStages) Module {
 	return func(r Routes) {
 		r.Authed.GET("/work/opinions/export.xlsx", func(c *gin.Context) { exportLedger(c, svc, stages) })
 	}
@@ -23,7 +23,7 @@ func Ledger(svc *service.Opinions, stages service.LedgerStages) Module {
 
 func ledgerHeader() []any {
 	h := []any{"编号", "标题", "类别", "状态", "渠道", "联络站", "承办代表", "承办单位", "提交时间", "当前办理时限", "是否超期"}
-	for _, s := range service.LedgerStageNames {
+	for _, s := range opinion.LedgerStageNames {
 		h = append(h, s.Name+"时限", s.Name+"完成时间", s.Name+"是否超期")
 	}
 	return append(h, "评价", "重办次数", "办结时间")
@@ -36,29 +36,29 @@ func yesNo(b bool) string {
 	return "否"
 }
 
-func ledgerCells(row service.LedgerRow) []any {
+func ledgerCells(row opinion.LedgerRow) []any {
 	op := row.Opinion
 	channel := "线上"
-	if op.Channel == service.OpinionOffline {
+	if op.Channel == opinion.Offline {
 		channel = "线下"
 	}
-	cells := []any{op.PublicNo, op.Title, row.CategoryName, service.OpinionStatusNames[op.Status], channel, op.StationName,
-		op.DeputyName, op.UnitName, service.LedgerTime(op.CreatedAt), service.LedgerTime(op.DueAt), yesNo(row.Overdue)}
-	for _, s := range service.LedgerStageNames {
+	cells := []any{op.PublicNo, op.Title, row.CategoryName, opinion.StatusNames[op.Status], channel, op.StationName,
+		op.DeputyName, op.UnitName, opinion.LedgerTime(op.CreatedAt), opinion.LedgerTime(op.DueAt), yesNo(row.Overdue)}
+	for _, s := range opinion.LedgerStageNames {
 		st, ok := row.Stages[s.Stage]
 		switch {
 		case !ok:
 			cells = append(cells, "", "", "")
 		case st.Open():
-			cells = append(cells, service.LedgerTime(st.DueAt), "", "")
+			cells = append(cells, opinion.LedgerTime(st.DueAt), "", "")
 		default:
-			cells = append(cells, service.LedgerTime(st.DueAt), service.LedgerTime(st.EndedAt), yesNo(st.Overdue))
+			cells = append(cells, opinion.LedgerTime(st.DueAt), opinion.LedgerTime(st.EndedAt), yesNo(st.Overdue))
 		}
 	}
-	return append(cells, service.RatingNames[op.Rating], op.ReopenCount, service.LedgerTime(op.ClosedAt))
+	return append(cells, opinion.RatingNames[op.Rating], op.ReopenCount, opinion.LedgerTime(op.ClosedAt))
 }
 
-func exportLedger(c *gin.Context, svc *service.Opinions, stages service.LedgerStages) {
+func exportLedger(c *gin.Context, svc *opinion.Service, stages opinion.LedgerStages) {
 	in, ok := worklistInput(c)
 	if !ok {
 		return
@@ -83,7 +83,7 @@ func exportLedger(c *gin.Context, svc *service.Opinions, stages service.LedgerSt
 	}
 	err = svc.ExportLedger(c.Request.Context(), actor(c), in, stages,
 		func() error { return write(ledgerHeader()) },
-		func(row service.LedgerRow) error { return write(ledgerCells(row)) })
+		func(row opinion.LedgerRow) error { return write(ledgerCells(row)) })
 	if err != nil {
 		_ = c.Error(err)
 		return

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"liaison/service"
+	"liaison/service/auth"
 )
 
 const ctxRequestID, ctxActor = "request_id", "actor"
@@ -118,7 +119,7 @@ func bodyLimit(n int64, larger map[string]int64) gin.HandlerFunc {
 
 // authenticate resolves a Bearer token into an actor when one is sent; routes that need a
 // login use requireLogin after it.
-func authenticate(auth *service.Auth) gin.HandlerFunc {
+func authenticate(auth *auth.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.GetHeader("Authorization")
 		if h == "" {

@@ -8,12 +8,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"liaison/service"
+	"liaison/service/network"
 )
 
 // Network registers the station network: the admin APIs (regions, stations, deputies, invites,
 // units, staff accounts, categories), the public station and deputy pages, and binding a
 // WeChat user to a deputy. svc may be nil when only the routes are wanted.
-func Network(svc *service.Network) Module {
+func Network(svc *network.Service) Module {
 	h := &networkHandlers{svc: svc}
 	return func(r Routes) {
 		r.Public.GET("/categories", h.categories)
@@ -49,7 +50,7 @@ func Network(svc *service.Network) Module {
 	}
 }
 
-type networkHandlers struct{ svc *service.Network }
+type networkHandlers struct{ svc *network.Service }
 
 // ---- JSON shapes ----
 
@@ -131,7 +132,7 @@ type nwDeputyJSON struct {
 	UpdatedAt         time.Time      `json:"updated_at"`
 }
 
-func nwToDeputyJSON(d service.DeputyView) nwDeputyJSON {
+func nwToDeputyJSON(d network.DeputyView) nwDeputyJSON {
 	out := nwDeputyJSON{ID: d.ID, Name: d.Name, Level: d.Level, RegionCode: d.RegionCode, PhoneMasked: d.PhoneMasked, Phone: d.Phone,
 		Intro: d.Intro, Status: d.Status, StatusEffectiveOn: d.StatusEffectiveOn, Bound: d.UserID != 0,
 		Expertise: nwNonNil(d.Expertise), StationIDs: nwNonNil(d.StationIDs), CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
@@ -173,7 +174,7 @@ type nwPublicDeputyJSON struct {
 	Stations          []nwStationBriefJSON `json:"stations"`
 }
 
-func nwToPublicDeputy(p service.DeputyProfile) nwPublicDeputyJSON {
+func nwToPublicDeputy(p network.DeputyProfile) nwPublicDeputyJSON {
 	out := nwPublicDeputyJSON{ID: p.ID, Name: p.Name, Level: p.Level, Intro: p.Intro, Status: p.Status, StatusEffectiveOn: p.StatusEffectiveOn,
 		Expertise: nwNonNil(p.Expertise), Stations: []nwStationBriefJSON{}}
 	for _, s := range p.Stations {
@@ -248,7 +249,7 @@ func (h *networkHandlers) categories(c *gin.Context) {
 
 func (h *networkHandlers) searchStations(c *gin.Context) {
 	var v service.Validator
-	q := service.StationSearch{Lat: nwQueryFloat(c, "lat", "纬度", &v), Lng: nwQueryFloat(c, "lng", "经度", &v),
+	q := network.StationSearch{Lat: nwQueryFloat(c, "lat", "纬度", &v), Lng: nwQueryFloat(c, "lng", "经度", &v),
 		RegionCode: c.Query("region_code"), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v))}
 	if err := v.Err(); err != nil {
 		_ = c.Error(err)
@@ -330,7 +331,7 @@ func (h *networkHandlers) createRegion(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	r, err := h.svc.CreateRegion(c.Request.Context(), actor(c), service.NewRegion{Code: req.Code, Name: req.Name, ParentCode: req.ParentCode, Level: req.Level})
+	r, err := h.svc.CreateRegion(c.Request.Context(), actor(c), network.NewRegion{Code: req.Code, Name: req.Name, ParentCode: req.ParentCode, Level: req.Level})
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -385,7 +386,7 @@ func (h *networkHandlers) createStation(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	st, err := h.svc.CreateStation(c.Request.Context(), actor(c), service.NewStation{Name: nwDeref(req.Name), RegionCode: nwDeref(req.RegionCode),
+	st, err := h.svc.CreateStation(c.Request.Context(), actor(c), network.NewStation{Name: nwDeref(req.Name), RegionCode: nwDeref(req.RegionCode),
 		Kind: nwDeref(req.Kind), Address: nwDeref(req.Address), Hours: nwDeref(req.Hours), Lat: req.Lat, Lng: req.Lng})
 	if err != nil {
 		_ = c.Error(err)
@@ -403,7 +404,7 @@ func (h *networkHandlers) updateStation(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	st, err := h.svc.UpdateStation(c.Request.Context(), actor(c), id, service.StationPatch{Name: req.Name, RegionCode: req.RegionCode,
+	st, err := h.svc.UpdateStation(c.Request.Context(), actor(c), id, network.StationPatch{Name: req.Name, RegionCode: req.RegionCode,
 		Kind: req.Kind, Address: req.Address, Hours: req.Hours, Grade: req.Grade, Lat: req.Lat, Lng: req.Lng, Active: req.Active})
 	if err != nil {
 		_ = c.Error(err)
@@ -427,7 +428,7 @@ func (h *networkHandlers) adminStation(c *gin.Context) {
 
 func (h *networkHandlers) adminStations(c *gin.Context) {
 	var v service.Validator
-	q := service.StationQuery{RegionCode: c.Query("region_code"), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v))}
+	q := network.StationQuery{RegionCode: c.Query("region_code"), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v))}
 	if err := v.Err(); err != nil {
 		_ = c.Error(err)
 		return
@@ -461,7 +462,7 @@ func (h *networkHandlers) createDeputy(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	in := service.NewDeputy{Name: nwDeref(req.Name), Level: nwDeref(req.Level), Phone: nwDeref(req.Phone), RegionCode: nwDeref(req.RegionCode), Intro: nwDeref(req.Intro)}
+	in := network.NewDeputy{Name: nwDeref(req.Name), Level: nwDeref(req.Level), Phone: nwDeref(req.Phone), RegionCode: nwDeref(req.RegionCode), Intro: nwDeref(req.Intro)}
 	if req.Expertise != nil {
 		in.Expertise = *req.Expertise
 	}
@@ -489,7 +490,7 @@ func (h *networkHandlers) updateDeputy(c *gin.Context) {
 		_ = c.Error(service.Invalid(service.FieldError{Field: "region_code", Code: "read_only", Message: "所属区划不能修改"}))
 		return
 	}
-	d, err := h.svc.UpdateDeputy(c.Request.Context(), actor(c), id, service.DeputyPatch{Name: req.Name, Level: req.Level, Phone: req.Phone,
+	d, err := h.svc.UpdateDeputy(c.Request.Context(), actor(c), id, network.DeputyPatch{Name: req.Name, Level: req.Level, Phone: req.Phone,
 		Intro: req.Intro, Expertise: req.Expertise, StationIDs: req.StationIDs})
 	if err != nil {
 		_ = c.Error(err)
@@ -513,7 +514,7 @@ func (h *networkHandlers) adminDeputy(c *gin.Context) {
 
 func (h *networkHandlers) adminDeputies(c *gin.Context) {
 	var v service.Validator
-	q := service.DeputyQuery{StationID: queryInt(c, "station_id", &v), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v))}
+	q := network.DeputyQuery{StationID: queryInt(c, "station_id", &v), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v))}
 	if err := v.Err(); err != nil {
 		_ = c.Error(err)
 		return
@@ -545,7 +546,7 @@ func (h *networkHandlers) deputyStatus(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	d, err := h.svc.ChangeDeputyStatus(c.Request.Context(), actor(c), id, service.StatusInput{Status: req.Status, EffectiveOn: req.EffectiveOn, Note: req.Note})
+	d, err := h.svc.ChangeDeputyStatus(c.Request.Context(), actor(c), id, network.StatusInput{Status: req.Status, EffectiveOn: req.EffectiveOn, Note: req.Note})
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -583,7 +584,7 @@ func (h *networkHandlers) createUnit(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	u, err := h.svc.CreateUnit(c.Request.Context(), actor(c), service.NewUnit{Name: req.Name, RegionCode: req.RegionCode})
+	u, err := h.svc.CreateUnit(c.Request.Context(), actor(c), network.NewUnit{Name: req.Name, RegionCode: req.RegionCode})
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -618,7 +619,7 @@ func (h *networkHandlers) createStaff(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	u, err := h.svc.CreateStaff(c.Request.Context(), actor(c), service.NewStaff{Username: req.Username, Password: req.Password,
+	u, err := h.svc.CreateStaff(c.Request.Context(), actor(c), network.NewStaff{Username: req.Username, Password: req.Password,
 		Role: service.Role(req.Role), StationIDs: req.StationIDs, UnitID: req.UnitID, RegionCode: req.RegionCode})
 	if err != nil {
 		_ = c.Error(err)
@@ -651,7 +652,7 @@ func (h *networkHandlers) putCategory(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	cat, err := h.svc.PutCategory(c.Request.Context(), actor(c), c.Param("code"), service.CategoryInput{Name: req.Name, Sort: req.Sort, Active: req.Active})
+	cat, err := h.svc.PutCategory(c.Request.Context(), actor(c), c.Param("code"), network.CategoryInput{Name: req.Name, Sort: req.Sort, Active: req.Active})
 	if err != nil {
 		_ = c.Error(err)
 		return

@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"liaison/service"
+	"liaison/service/network"
 )
 
 // nwImportMaxBytes caps an import file; nwMultipartSlack leaves room for the multipart framing.
@@ -24,7 +25,7 @@ const (
 	nwMultipartSlack = 64 << 10
 )
 
-type nwImportFunc func(ctx context.Context, a service.Actor, table [][]string) (service.ImportResult, error)
+type nwImportFunc func(ctx context.Context, a service.Actor, table [][]string) (network.ImportResult, error)
 
 // runImport reads the uploaded table and runs the import. A file with bad rows is a 400 whose
 // body carries both the error shape and the per-row report; nothing was written then.
@@ -47,7 +48,7 @@ func (h *networkHandlers) runImport(c *gin.Context, run nwImportFunc) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"imported": res.Imported, "errors": []service.ImportError{}})
+	c.JSON(http.StatusOK, gin.H{"imported": res.Imported, "errors": []network.ImportError{}})
 }
 
 // nwReadUpload reads the multipart field "file" (at most nwImportMaxBytes) as a table.
@@ -136,7 +137,7 @@ func nwParseTable(data []byte) ([][]string, error) {
 			}
 			return nil, nwErrBadTable
 		}
-		if len(rows) > service.MaxImportRows+1 {
+		if len(rows) > network.MaxImportRows+1 {
 			return nil, service.Invalid(service.FieldError{Field: "file", Code: "too_many_rows", Message: "一次最多导入 20000 行"})
 		}
 		for i := range rec {

@@ -8,11 +8,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"liaison/service"
+	"liaison/service/notify"
 )
 
 // Notifications serves the in-app inbox, subscribe-message consents, the template list and the
 // administrators' delivery list. Registering the routes does not touch svc.
-func Notifications(svc *service.Notifications) Module {
+func Notifications(svc *notify.Service) Module {
 	h := &notifyHandlers{svc: svc}
 	return func(r Routes) {
 		r.Public.GET("/subscriptions/templates", h.templates)
@@ -24,7 +25,7 @@ func Notifications(svc *service.Notifications) Module {
 	}
 }
 
-type notifyHandlers struct{ svc *service.Notifications }
+type notifyHandlers struct{ svc *notify.Service }
 
 type inboxItemJSON struct {
 	ID         int64     `json:"id"`
@@ -166,7 +167,7 @@ func (h *notifyHandlers) deliveries(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ds, next, err := h.svc.Deliveries(c.Request.Context(), actor(c), service.DeliveryStatus(c.Query("status")), c.Query("cursor"), limit)
+	ds, next, err := h.svc.Deliveries(c.Request.Context(), actor(c), notify.DeliveryStatus(c.Query("status")), c.Query("cursor"), limit)
 	if err != nil {
 		_ = c.Error(err)
 		return

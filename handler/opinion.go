@@ -7,11 +7,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"liaison/service"
+	"liaison/service/opinion"
 )
 
 // Opinions registers the opinion routes: submitting, the detail, the lifecycle actions, the
 // resident's list, the staff worklist and offline intake.
-func Opinions(svc *service.Opinions) Module {
+func Opinions(svc *opinion.Service) Module {
 	return func(r Routes) {
 		h := &opinionHandlers{svc: svc}
 		r.Authed.POST("/opinions",
@@ -33,7 +34,7 @@ const (
 	opinionSubmitPerIP   = 30
 )
 
-type opinionHandlers struct{ svc *service.Opinions }
+type opinionHandlers struct{ svc *opinion.Service }
 
 type opinionLocationJSON struct {
 	Lat     *float64 `json:"lat"`
@@ -63,8 +64,8 @@ type opinionSubmitRequest struct {
 	Priority string              `json:"priority"`
 }
 
-func (r opinionSubmitRequest) input() service.OpinionInput {
-	in := service.OpinionInput{StationID: r.StationID, DeputyID: r.DeputyID, Category: r.Category, Title: r.Title,
+func (r opinionSubmitRequest) input() opinion.Input {
+	in := opinion.Input{StationID: r.StationID, DeputyID: r.DeputyID, Category: r.Category, Title: r.Title,
 		Content: r.Content, Images: r.Images, Anonymous: r.Anonymous, ContactVisibleToDeputy: r.ContactVisibleToDeputy,
 		Priority: r.Priority}
 	if r.Location != nil {
@@ -107,7 +108,7 @@ func (h *opinionHandlers) offline(c *gin.Context) {
 }
 
 // writeSubmitResult writes the stored bytes, so a replay is the same response.
-func writeSubmitResult(c *gin.Context, res service.SubmitResult) {
+func writeSubmitResult(c *gin.Context, res opinion.SubmitResult) {
 	if res.Replayed {
 		c.Header("Idempotent-Replayed", "true")
 	}
@@ -151,7 +152,7 @@ func (h *opinionHandlers) act(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	v, err := h.svc.Act(c.Request.Context(), actor(c), id, c.Param("action"), service.OpinionActionInput{
+	v, err := h.svc.Act(c.Request.Context(), actor(c), id, c.Param("action"), opinion.ActionInput{
 		Version: req.Version, Reason: req.Reason, Note: req.Note, Content: req.Content, Rating: req.Rating, Comment: req.Comment,
 		IntoID: req.IntoID, DeputyID: req.DeputyID, UnitID: req.UnitID, Images: req.Images, Complex: req.Complex, Priority: req.Priority,
 	})
@@ -162,7 +163,7 @@ func (h *opinionHandlers) act(c *gin.Context) {
 	c.JSON(http.StatusOK, withImageURLs(v))
 }
 
-func withImageURLs(v *service.OpinionView) *service.OpinionView {
+func withImageURLs(v *opinion.View) *opinion.View {
 	for i := range v.Images {
 		v.Images[i].URL = uploadURL(v.Images[i].ID)
 	}

@@ -6,12 +6,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"liaison/service"
+	"liaison/service/network"
 )
 
 // QRCodes serves the mini-program codes of stations (站点码) and deputies (代表码): public
 // images a station prints and a deputy shares, opening the submission page preselected.
-func QRCodes(svc *service.QRCodes) Module {
+func QRCodes(svc *network.QRCodes) Module {
 	return func(r Routes) {
 		// The same :id wildcard as /stations/:id, so gin keeps both in one tree.
 		r.Public.GET("/stations/:id/qrcode", func(c *gin.Context) { serveCode(c, svc.StationCode) })

@@ -11,12 +11,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"liaison/service"
+	"liaison/service/auth"
 )
 
 // Deps is what the HTTP layer needs; main wires it.
 type Deps struct {
 	Log            *slog.Logger
-	Auth           *service.Auth
+	Auth           *auth.Service
 	Limiter        service.Limiter
 	Metrics        *prometheus.Registry
 	MaxBodyBytes   int64

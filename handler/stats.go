@@ -6,14 +6,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"liaison/service"
+	"liaison/service/stats"
 )
 
 // Stats serves the opinion statistics.
-func Stats(svc *service.Stats) Module {
+func Stats(svc *stats.Service) Module {
 	return func(r Routes) {
 		r.Authed.GET("/stats/opinions", func(c *gin.Context) {
-			rep, err := svc.Query(c.Request.Context(), actor(c), service.StatsQuery{
+			rep, err := svc.Query(c.Request.Context(), actor(c), stats.Query{
 				Scope: c.Query("scope"), ID: c.Query("id"), From: c.Query("from"), To: c.Query("to")})
 			if err != nil {
 				_ = c.Error(err)
@@ -26,8 +26,8 @@ func Stats(svc *service.Stats) Module {
 
 type statsGroupJSON struct {
 	Key string `json:"key"`
-	service.Counts
-	service.Measures
+	stats.Counts
+	stats.Measures
 }
 
 type statsResponse struct {
@@ -35,14 +35,14 @@ type statsResponse struct {
 	ID         string           `json:"id"`
 	From       string           `json:"from"`
 	To         string           `json:"to"`
-	Totals     service.Counts   `json:"totals"`
-	Rates      service.Measures `json:"rates"`
+	Totals     stats.Counts     `json:"totals"`
+	Rates      stats.Measures   `json:"rates"`
 	ByCategory []statsGroupJSON `json:"by_category"`
 	ByMonth    []statsGroupJSON `json:"by_month"`
 }
 
-func toStatsResponse(r service.StatsReport) statsResponse {
-	groups := func(m map[string]service.Counts) []statsGroupJSON {
+func toStatsResponse(r stats.Report) statsResponse {
+	groups := func(m map[string]stats.Counts) []statsGroupJSON {
 		out := make([]statsGroupJSON, 0, len(m))
 		for k, c := range m {
 			out = append(out, statsGroupJSON{Key: k, Counts: c, Measures: c.Measures()})

@@ -9,19 +9,20 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"liaison/service"
+	"liaison/service/upload"
 )
 
 // Uploads serves image uploads.
-func Uploads(svc *service.Uploads) Module {
+func Uploads(svc *upload.Service) Module {
 	return func(r Routes) {
-		r.AllowBody("/api/v1/uploads", service.MaxUploadBytes+64<<10)
+		r.AllowBody("/api/v1/uploads", upload.MaxBytes+64<<10)
 		up := r.Authed.Group("", rateLimit(r.Limiter, "upload", 60, time.Hour, byUserOrIP))
 		up.POST("/uploads", func(c *gin.Context) { uploadImage(c, svc) })
 		r.Authed.GET("/uploads/:id", func(c *gin.Context) { serveImage(c, svc) })
 	}
 }
 
-func uploadImage(c *gin.Context, svc *service.Uploads) {
+func uploadImage(c *gin.Context, svc *upload.Service) {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		_ = c.Error(decodeMultipartError(err))
@@ -54,7 +55,7 @@ func decodeMultipartError(err error) error {
 	return service.Invalid(service.FieldError{Field: "file", Code: "required", Message: "请选择要上传的图片"})
 }
 
-func serveImage(c *gin.Context, svc *service.Uploads) {
+func serveImage(c *gin.Context, svc *upload.Service) {
 	id, ok := pathID(c, "id")
 	if !ok {
 		return

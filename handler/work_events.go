@@ -11,13 +11,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"liaison/service"
+	"liaison/service/auth"
+	"liaison/service/opinion"
 )
 
 // WorkEvents streams live dashboard updates as Server-Sent Events. stopping ends every stream
 // when the server shuts down, so graceful shutdown is not held up by open dashboards. The
 // caller is checked again at every heartbeat, so a logout, a disabled account or a removed
 // grant ends the stream within one heartbeat, and the stream never outlives its token.
-func WorkEvents(live *service.Live, auth *service.Auth, stopping context.Context) Module {
+func WorkEvents(live *opinion.Live, auth *auth.Service, stopping context.Context) Module {
 	return func(r Routes) {
 		r.Authed.GET("/work/events", func(c *gin.Context) {
 			ctx := c.Request.Context()

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"liaison/service"
+	"liaison/service/opinion"
 )
 
 // The staff worklist: GET /api/v1/work/opinions.
@@ -31,9 +32,9 @@ func (h *opinionHandlers) list(c *gin.Context, supervised bool) {
 
 // worklistInput reads the worklist's query string; the list, the supervision list and the
 // ledger export all take the same filters.
-func worklistInput(c *gin.Context) (service.WorklistInput, bool) {
+func worklistInput(c *gin.Context) (opinion.WorklistInput, bool) {
 	var v service.Validator
-	in := service.WorklistInput{
+	in := opinion.WorklistInput{
 		Status: c.Query("status"), StationID: queryInt(c, "station_id", &v), Assignee: c.Query("assignee"),
 		Category: c.Query("category"), From: c.Query("from"), To: c.Query("to"), Q: c.Query("q"),
 		Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v)),

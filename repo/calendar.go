@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"liaison/service"
+	"liaison/service/calendar"
 )
 
 // Calendar implements service.CalendarStore.
@@ -20,23 +21,23 @@ type calendarDayRow struct {
 	UpdatedBy int64     `db:"updated_by"`
 }
 
-func (r calendarDayRow) toService() (service.DayOverride, error) {
-	d, err := service.ParseCivilDate(r.Day)
+func (r calendarDayRow) toService() (calendar.DayOverride, error) {
+	d, err := calendar.ParseCivilDate(r.Day)
 	if err != nil {
-		return service.DayOverride{}, fmt.Errorf("calendar_days: bad day %q: %w", r.Day, err)
+		return calendar.DayOverride{}, fmt.Errorf("calendar_days: bad day %q: %w", r.Day, err)
 	}
-	return service.DayOverride{Date: d, Workday: r.Workday, Note: r.Note, UpdatedAt: r.UpdatedAt, UpdatedBy: r.UpdatedBy}, nil
+	return calendar.DayOverride{Date: d, Workday: r.Workday, Note: r.Note, UpdatedAt: r.UpdatedAt, UpdatedBy: r.UpdatedBy}, nil
 }
 
 // ListOverrides returns the overrides dated from..to, both included, by date. Days are stored
 // as YYYY-MM-DD text, whose order is the dates' order.
-func (s Calendar) ListOverrides(ctx context.Context, from, to service.CivilDate) ([]service.DayOverride, error) {
+func (s Calendar) ListOverrides(ctx context.Context, from, to calendar.CivilDate) ([]calendar.DayOverride, error) {
 	var rows []calendarDayRow
 	if err := s.DB.sel(ctx, &rows, `SELECT day, workday, note, updated_at, updated_by FROM calendar_days WHERE day >= ? AND day <= ? ORDER BY day`,
 		from.String(), to.String()); err != nil {
 		return nil, err
 	}
-	out := make([]service.DayOverride, 0, len(rows))
+	out := make([]calendar.DayOverride, 0, len(rows))
 	for _, r := range rows {
 		d, err := r.toService()
 		if err != nil {
@@ -48,7 +49,7 @@ func (s Calendar) ListOverrides(ctx context.Context, from, to service.CivilDate)
 }
 
 // UpsertOverrides inserts the days or replaces the ones already set, in one transaction.
-func (s Calendar) UpsertOverrides(ctx context.Context, days []service.DayOverride) error {
+func (s Calendar) UpsertOverrides(ctx context.Context, days []calendar.DayOverride) error {
 	q := `INSERT INTO calendar_days (day, workday, note, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) ` +
 		calendarUpsertClause(s.DB.Dialect, []string{"day"}, []string{"workday", "note", "updated_at", "updated_by"})
 	return s.DB.WithinTx(ctx, func(ctx context.Context) error {
@@ -62,7 +63,7 @@ func (s Calendar) UpsertOverrides(ctx context.Context, days []service.DayOverrid
 }
 
 // DeleteOverride removes one date's override; ErrNotFound if it has none.
-func (s Calendar) DeleteOverride(ctx context.Context, day service.CivilDate) error {
+func (s Calendar) DeleteOverride(ctx context.Context, day calendar.CivilDate) error {
 	return mustAffect(s.DB.exec(ctx, `DELETE FROM calendar_days WHERE day = ?`, day.String()))
 }
 
@@ -79,21 +80,21 @@ type deadlineRuleRow struct {
 }
 
 // ListDeadlineRules returns every stored rule.
-func (s DeadlineRules) ListDeadlineRules(ctx context.Context) ([]service.DeadlineRule, error) {
+func (s DeadlineRules) ListDeadlineRules(ctx context.Context) ([]calendar.DeadlineRule, error) {
 	var rows []deadlineRuleRow
 	if err := s.DB.sel(ctx, &rows, `SELECT stage, category, priority, days, updated_at, updated_by FROM deadline_rules ORDER BY stage, category, priority`); err != nil {
 		return nil, err
 	}
-	out := make([]service.DeadlineRule, 0, len(rows))
+	out := make([]calendar.DeadlineRule, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, service.DeadlineRule{Stage: service.DeadlineStage(r.Stage), Category: r.Category, Priority: r.Priority,
+		out = append(out, calendar.DeadlineRule{Stage: service.DeadlineStage(r.Stage), Category: r.Category, Priority: r.Priority,
 			Days: r.Days, UpdatedAt: r.UpdatedAt, UpdatedBy: r.UpdatedBy})
 	}
 	return out, nil
 }
 
 // ReplaceDeadlineRules replaces every stored rule with rules, in one transaction.
-func (s DeadlineRules) ReplaceDeadlineRules(ctx context.Context, rules []service.DeadlineRule) error {
+func (s DeadlineRules) ReplaceDeadlineRules(ctx context.Context, rules []calendar.DeadlineRule) error {
 	return s.DB.WithinTx(ctx, func(ctx context.Context) error {
 		if _, err := s.DB.exec(ctx, `DELETE FROM deadline_rules`); err != nil {
 			return err

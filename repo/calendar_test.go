@@ -10,10 +10,11 @@ import (
 	"liaison/internal/testenv"
 	"liaison/repo"
 	"liaison/service"
+	"liaison/service/calendar"
 )
 
-func calDay(y int, m time.Month, d int) service.CivilDate {
-	return service.CivilDate{Year: y, Month: m, Day: d}
+func calDay(y int, m time.Month, d int) calendar.CivilDate {
+	return calendar.CivilDate{Year: y, Month: m, Day: d}
 }
 
 func TestCalendarStoreRoundTripUpsertAndDelete(t *testing.T) {
@@ -22,7 +23,7 @@ func TestCalendarStoreRoundTripUpsertAndDelete(t *testing.T) {
 	ctx := context.Background()
 	s := repo.Calendar{DB: db}
 	at := time.Date(2026, 9, 1, 8, 0, 0, 123456000, time.UTC)
-	days := []service.DayOverride{
+	days := []calendar.DayOverride{
 		{Date: calDay(2026, 10, 1), Workday: false, Note: "国庆节", UpdatedAt: at, UpdatedBy: 7},
 		{Date: calDay(2026, 10, 10), Workday: true, Note: "国庆节调休上班", UpdatedAt: at, UpdatedBy: 7},
 		{Date: calDay(2026, 9, 20), Workday: true, Note: "国庆节调休上班", UpdatedAt: at, UpdatedBy: 7},
@@ -50,7 +51,7 @@ func TestCalendarStoreRoundTripUpsertAndDelete(t *testing.T) {
 	}
 	// Upsert replaces a day already set.
 	later := at.Add(time.Hour)
-	if err := s.UpsertOverrides(ctx, []service.DayOverride{{Date: calDay(2026, 10, 1), Workday: true, Note: "改为上班", UpdatedAt: later, UpdatedBy: 8}}); err != nil {
+	if err := s.UpsertOverrides(ctx, []calendar.DayOverride{{Date: calDay(2026, 10, 1), Workday: true, Note: "改为上班", UpdatedAt: later, UpdatedBy: 8}}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.ListOverrides(ctx, calDay(2026, 10, 1), calDay(2026, 10, 1))
@@ -77,7 +78,7 @@ func TestCalendarStoreUpsertIsAllOrNothingInTheCallersTx(t *testing.T) {
 	at := time.Now()
 	boom := errors.New("boom")
 	err := db.WithinTx(ctx, func(ctx context.Context) error {
-		if err := s.UpsertOverrides(ctx, []service.DayOverride{{Date: calDay(2026, 10, 1), UpdatedAt: at}}); err != nil {
+		if err := s.UpsertOverrides(ctx, []calendar.DayOverride{{Date: calDay(2026, 10, 1), UpdatedAt: at}}); err != nil {
 			return err
 		}
 		// Inside the transaction the write is visible (and no second connection is needed).
@@ -98,10 +99,10 @@ func TestCalendarServiceOnTheDatabase(t *testing.T) {
 	t.Parallel()
 	db := testenv.DB(t)
 	ctx := context.Background()
-	svc := &service.CalendarService{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: service.SystemClock{}}
+	svc := &calendar.Service{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: service.SystemClock{}}
 	admin := service.Actor{UserID: 1, Grants: []service.Grant{{Role: service.RoleAdmin}}}
 	f := false
-	if _, err := svc.Upsert(ctx, admin, []service.CalendarDayInput{{Date: "2026-10-01", Workday: &f, Note: "国庆节"}}); err != nil {
+	if _, err := svc.Upsert(ctx, admin, []calendar.DayInput{{Date: "2026-10-01", Workday: &f, Note: "国庆节"}}); err != nil {
 		t.Fatal(err)
 	}
 	// Current reads through the caller's transaction without deadlocking SQLite's one connection.
@@ -110,7 +111,7 @@ func TestCalendarServiceOnTheDatabase(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if cal.IsWorkday(time.Date(2026, 10, 1, 10, 0, 0, 0, service.CalendarZone)) {
+		if cal.IsWorkday(time.Date(2026, 10, 1, 10, 0, 0, 0, service.Zone)) {
 			return errors.New("Oct 1 must be off")
 		}
 		return nil
@@ -130,7 +131,7 @@ func TestDeadlineRulesStoreReplace(t *testing.T) {
 	ctx := context.Background()
 	s := repo.DeadlineRules{DB: db}
 	at := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
-	first := []service.DeadlineRule{
+	first := []calendar.DeadlineRule{
 		{Stage: service.StageReply, Days: 12, UpdatedAt: at, UpdatedBy: 3},
 		{Stage: service.StageReply, Category: "traffic", Priority: "urgent", Days: 3, UpdatedAt: at, UpdatedBy: 3},
 		{Stage: service.StageAccept, Priority: "urgent", Days: 1, UpdatedAt: at, UpdatedBy: 3},
@@ -153,7 +154,7 @@ func TestDeadlineRulesStoreReplace(t *testing.T) {
 		t.Fatalf("after replace: %+v", got)
 	}
 	// The key is (stage, category, priority): a duplicate is a conflict and nothing changes.
-	dup := []service.DeadlineRule{{Stage: service.StageRating, Days: 7, UpdatedAt: at}, {Stage: service.StageRating, Days: 8, UpdatedAt: at}}
+	dup := []calendar.DeadlineRule{{Stage: service.StageRating, Days: 7, UpdatedAt: at}, {Stage: service.StageRating, Days: 8, UpdatedAt: at}}
 	if err := s.ReplaceDeadlineRules(ctx, dup); !errors.Is(err, service.ErrConflict) {
 		t.Fatalf("duplicate key: want ErrConflict, got %v", err)
 	}

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"liaison/service"
+	"liaison/service/network"
 )
 
 // Network implements service.NetworkStore.
 type Network struct{ DB *DB }
 
-var _ service.NetworkStore = Network{}
+var _ network.Store = Network{}
 
 // nwLikeEscape escapes LIKE wildcards; queries say ESCAPE '!', which reads the same on both
 // dialects (a backslash does not).
@@ -24,7 +25,7 @@ func nwLikeEscape(s string) string {
 func nwContains(s string) string { return "%" + nwLikeEscape(s) + "%" }
 
 // nwScopeWhere restricts col to the region subtrees of sc.
-func nwScopeWhere(col string, sc service.RegionScope) (string, []any) {
+func nwScopeWhere(col string, sc network.RegionScope) (string, []any) {
 	if sc.All {
 		return "1 = 1", nil
 	}
@@ -253,7 +254,7 @@ func (s Network) StationsByIDs(ctx context.Context, ids []int64) ([]service.Stat
 	return toStations(rows), nil
 }
 
-func stationWhere(f service.StationFilter) *nwWhere {
+func stationWhere(f network.StationFilter) *nwWhere {
 	w := &nwWhere{}
 	sc, args := nwScopeWhere("region_code", f.Scope)
 	w.add(sc, args...)
@@ -270,7 +271,7 @@ func stationWhere(f service.StationFilter) *nwWhere {
 }
 
 // ListStations lists stations by ID after f.AfterID.
-func (s Network) ListStations(ctx context.Context, f service.StationFilter) ([]service.Station, error) {
+func (s Network) ListStations(ctx context.Context, f network.StationFilter) ([]service.Station, error) {
 	w := stationWhere(f)
 	if f.AfterID > 0 {
 		w.add("id > ?", f.AfterID)
@@ -289,7 +290,7 @@ func (s Network) ListStations(ctx context.Context, f service.StationFilter) ([]s
 
 // StationsInBox returns the active stations in box matching f; the lat range uses the
 // (lat, lng) index.
-func (s Network) StationsInBox(ctx context.Context, box *service.GeoBox, f service.StationFilter) ([]service.Station, error) {
+func (s Network) StationsInBox(ctx context.Context, box *network.GeoBox, f network.StationFilter) ([]service.Station, error) {
 	f.ActiveOnly = true
 	w := stationWhere(f)
 	if box != nil {
@@ -429,7 +430,7 @@ func (s Network) withLinks(ctx context.Context, rows []deputyRow) ([]service.Dep
 
 // ListDeputies lists deputies by ID after f.AfterID: those whose region or one of whose
 // stations lies in f.Scope.
-func (s Network) ListDeputies(ctx context.Context, f service.DeputyFilter) ([]service.Deputy, error) {
+func (s Network) ListDeputies(ctx context.Context, f network.DeputyFilter) ([]service.Deputy, error) {
 	w := &nwWhere{}
 	if !f.Scope.All {
 		own, args := nwScopeWhere("d.region_code", f.Scope)
@@ -473,7 +474,7 @@ func (s Network) StationDeputies(ctx context.Context, stationID int64, activeOnl
 }
 
 // AddDeputyStatus sets the current status and appends the change to the history.
-func (s Network) AddDeputyStatus(ctx context.Context, c service.DeputyStatusChange, now time.Time) error {
+func (s Network) AddDeputyStatus(ctx context.Context, c network.DeputyStatusChange, now time.Time) error {
 	return s.DB.WithinTx(ctx, func(ctx context.Context) error {
 		if err := mustAffect(s.DB.exec(ctx, `UPDATE deputies SET status = ?, status_effective_on = ?, updated_at = ? WHERE id = ?`,
 			c.Status, c.EffectiveOn, utc(now), c.DeputyID)); err != nil {
@@ -486,7 +487,7 @@ func (s Network) AddDeputyStatus(ctx context.Context, c service.DeputyStatusChan
 }
 
 // DeputyStatusHistory lists a deputy's status changes, oldest first.
-func (s Network) DeputyStatusHistory(ctx context.Context, deputyID int64) ([]service.DeputyStatusChange, error) {
+func (s Network) DeputyStatusHistory(ctx context.Context, deputyID int64) ([]network.DeputyStatusChange, error) {
 	var rows []struct {
 		ID          int64     `db:"id"`
 		DeputyID    int64     `db:"deputy_id"`
@@ -500,9 +501,9 @@ func (s Network) DeputyStatusHistory(ctx context.Context, deputyID int64) ([]ser
 		WHERE deputy_id = ? ORDER BY id`, deputyID); err != nil {
 		return nil, err
 	}
-	out := make([]service.DeputyStatusChange, len(rows))
+	out := make([]network.DeputyStatusChange, len(rows))
 	for i, r := range rows {
-		out[i] = service.DeputyStatusChange{ID: r.ID, DeputyID: r.DeputyID, Status: r.Status, EffectiveOn: r.EffectiveOn, Note: r.Note,
+		out[i] = network.DeputyStatusChange{ID: r.ID, DeputyID: r.DeputyID, Status: r.Status, EffectiveOn: r.EffectiveOn, Note: r.Note,
 			ActorID: r.ActorID, CreatedAt: r.CreatedAt}
 	}
 	return out, nil
@@ -526,7 +527,7 @@ type inviteRow struct {
 }
 
 // CreateInvite stores an invite's hash.
-func (s Network) CreateInvite(ctx context.Context, inv service.Invite) error {
+func (s Network) CreateInvite(ctx context.Context, inv network.Invite) error {
 	_, err := s.DB.exec(ctx, `INSERT INTO deputy_invites (code_hash, deputy_id, expires_at, created_at) VALUES (?, ?, ?, ?)`,
 		inv.CodeHash, inv.DeputyID, utc(inv.ExpiresAt), utc(inv.CreatedAt))
 	return err
@@ -547,12 +548,12 @@ func (s Network) UseInvite(ctx context.Context, codeHash string, userID int64, n
 }
 
 // Invite loads an invite by its hash.
-func (s Network) Invite(ctx context.Context, codeHash string) (*service.Invite, error) {
+func (s Network) Invite(ctx context.Context, codeHash string) (*network.Invite, error) {
 	var r inviteRow
 	if err := s.DB.get(ctx, &r, `SELECT code_hash, deputy_id, expires_at, used_at, used_by, created_at FROM deputy_invites WHERE code_hash = ?`, codeHash); err != nil {
 		return nil, err
 	}
-	inv := &service.Invite{CodeHash: r.CodeHash, DeputyID: r.DeputyID, ExpiresAt: r.ExpiresAt, UsedBy: r.UsedBy, CreatedAt: r.CreatedAt}
+	inv := &network.Invite{CodeHash: r.CodeHash, DeputyID: r.DeputyID, ExpiresAt: r.ExpiresAt, UsedBy: r.UsedBy, CreatedAt: r.CreatedAt}
 	if r.UsedAt.Valid {
 		t := r.UsedAt.Time
 		inv.UsedAt = &t
@@ -599,7 +600,7 @@ func (s Network) Unit(ctx context.Context, id int64) (*service.Unit, error) {
 }
 
 // ListUnits lists the units in scope, optionally within one subtree, by ID.
-func (s Network) ListUnits(ctx context.Context, scope service.RegionScope, regionPrefix string) ([]service.Unit, error) {
+func (s Network) ListUnits(ctx context.Context, scope network.RegionScope, regionPrefix string) ([]service.Unit, error) {
 	w := &nwWhere{}
 	sc, args := nwScopeWhere("region_code", scope)
 	w.add(sc, args...)

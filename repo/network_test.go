@@ -14,6 +14,8 @@ import (
 	"liaison/internal/testenv"
 	"liaison/repo"
 	"liaison/service"
+	"liaison/service/auth"
+	"liaison/service/network"
 )
 
 type nwClock struct {
@@ -34,7 +36,7 @@ func (c *nwClock) Advance(d time.Duration) {
 }
 
 type nwFixture struct {
-	net   *service.Network
+	net   *network.Service
 	users repo.Users
 	clock *nwClock
 	ctx   context.Context
@@ -54,8 +56,8 @@ func newNetworkFixture(t *testing.T) *nwFixture {
 	}
 	clock := &nwClock{t: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}
 	users := repo.Users{DB: db}
-	auth := &service.Auth{Users: users, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}
-	n := &service.Network{Store: repo.Network{DB: db}, Users: users, Auth: auth, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}
+	auth := &auth.Service{Users: users, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}
+	n := &network.Service{Store: repo.Network{DB: db}, Users: users, Auth: auth, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}
 	f := &nwFixture{net: n, users: users, clock: clock, ctx: context.Background()}
 	if err := n.SeedCategories(f.ctx); err != nil {
 		t.Fatal(err)
@@ -63,7 +65,7 @@ func newNetworkFixture(t *testing.T) *nwFixture {
 	if err := n.SeedCategories(f.ctx); err != nil { // idempotent
 		t.Fatal(err)
 	}
-	for _, r := range []service.NewRegion{
+	for _, r := range []network.NewRegion{
 		{Code: "440000", Name: "广东省"},
 		{Code: "440100", Name: "广州市", ParentCode: "440000"},
 		{Code: "440106", Name: "天河区", ParentCode: "440100"},
@@ -90,7 +92,7 @@ func fp(f float64) *float64 { return &f }
 
 func (f *nwFixture) station(t *testing.T, a service.Actor, name, region string, lat, lng float64) *service.Station {
 	t.Helper()
-	st, err := f.net.CreateStation(f.ctx, a, service.NewStation{Name: name, RegionCode: region, Kind: service.StationCentral, Address: name + "地址",
+	st, err := f.net.CreateStation(f.ctx, a, network.NewStation{Name: name, RegionCode: region, Kind: service.StationCentral, Address: name + "地址",
 		Lat: fp(lat), Lng: fp(lng), Hours: "周一至周五 9:00-17:00"})
 	if err != nil {
 		t.Fatalf("station %s: %v", name, err)
@@ -98,9 +100,9 @@ func (f *nwFixture) station(t *testing.T, a service.Actor, name, region string, 
 	return st
 }
 
-func (f *nwFixture) deputy(t *testing.T, a service.Actor, name string, stationIDs ...int64) *service.DeputyView {
+func (f *nwFixture) deputy(t *testing.T, a service.Actor, name string, stationIDs ...int64) *network.DeputyView {
 	t.Helper()
-	d, err := f.net.CreateDeputy(f.ctx, a, service.NewDeputy{Name: name, Level: service.DeputyCity, Phone: "13800138000",
+	d, err := f.net.CreateDeputy(f.ctx, a, network.NewDeputy{Name: name, Level: service.DeputyCity, Phone: "13800138000",
 		Expertise: []string{"traffic"}, StationIDs: stationIDs})
 	if err != nil {
 		t.Fatalf("deputy %s: %v", name, err)
@@ -150,7 +152,7 @@ func TestNetworkRegionSubtreeVisibility(t *testing.T) {
 		t.Fatalf("other region's station: %v", err)
 	}
 	name := "改名"
-	if _, err := f.net.UpdateStation(f.ctx, admGZ, sz.ID, service.StationPatch{Name: &name}); !errors.Is(err, service.ErrNotFound) {
+	if _, err := f.net.UpdateStation(f.ctx, admGZ, sz.ID, network.StationPatch{Name: &name}); !errors.Is(err, service.ErrNotFound) {
 		t.Fatalf("patch other region's station: %v", err)
 	}
 	if st, _ := f.net.Station(f.ctx, sz.ID); st.Name != "南山区中心联络站" {
@@ -158,28 +160,28 @@ func TestNetworkRegionSubtreeVisibility(t *testing.T) {
 	}
 	// Moving one's own station into another region is refused like a missing region.
 	other := "440305"
-	if _, err := f.net.UpdateStation(f.ctx, admGZ, gz.ID, service.StationPatch{RegionCode: &other}); fieldCodes(err)["region_code"] != "not_found" {
+	if _, err := f.net.UpdateStation(f.ctx, admGZ, gz.ID, network.StationPatch{RegionCode: &other}); fieldCodes(err)["region_code"] != "not_found" {
 		t.Fatalf("move out of region: %v", err)
 	}
-	list, _, err := f.net.AdminStations(f.ctx, admGZ, service.StationQuery{})
+	list, _, err := f.net.AdminStations(f.ctx, admGZ, network.StationQuery{})
 	if err != nil || len(list) != 1 || list[0].ID != gz.ID {
 		t.Fatalf("list: %v %v", list, err)
 	}
 	// Asking for the other region's subtree yields nothing rather than its stations.
-	if list, _, _ := f.net.AdminStations(f.ctx, admGZ, service.StationQuery{RegionCode: "440300"}); len(list) != 0 {
+	if list, _, _ := f.net.AdminStations(f.ctx, admGZ, network.StationQuery{RegionCode: "440300"}); len(list) != 0 {
 		t.Fatalf("list of another subtree: %v", list)
 	}
 	// Creating in another region, and anything by a non-admin.
-	if _, err := f.net.CreateStation(f.ctx, admGZ, service.NewStation{Name: "x", RegionCode: "440305", Kind: "central", Lat: fp(22.5), Lng: fp(113.9)}); fieldCodes(err)["region_code"] != "not_found" {
+	if _, err := f.net.CreateStation(f.ctx, admGZ, network.NewStation{Name: "x", RegionCode: "440305", Kind: "central", Lat: fp(22.5), Lng: fp(113.9)}); fieldCodes(err)["region_code"] != "not_found" {
 		t.Fatalf("create in another region: %v", err)
 	}
-	if _, err := f.net.CreateStation(f.ctx, resident, service.NewStation{Name: "x", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113)}); !errors.Is(err, service.ErrForbidden) {
+	if _, err := f.net.CreateStation(f.ctx, resident, network.NewStation{Name: "x", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113)}); !errors.Is(err, service.ErrForbidden) {
 		t.Fatalf("resident creates: %v", err)
 	}
 	if _, err := f.net.AdminStation(f.ctx, resident, gz.ID); !errors.Is(err, service.ErrNotFound) {
 		t.Fatalf("resident reads: %v", err)
 	}
-	if _, err := f.net.CreateRegion(f.ctx, admGZ, service.NewRegion{Code: "440303", Name: "罗湖区", ParentCode: "440300"}); !errors.Is(err, service.ErrForbidden) {
+	if _, err := f.net.CreateRegion(f.ctx, admGZ, network.NewRegion{Code: "440303", Name: "罗湖区", ParentCode: "440300"}); !errors.Is(err, service.ErrForbidden) {
 		t.Fatalf("region outside: %v", err)
 	}
 	roots, err := f.net.Regions(f.ctx, admGZ, "")
@@ -202,28 +204,28 @@ func TestNetworkRegionSubtreeVisibility(t *testing.T) {
 	if _, err := f.net.CreateInvite(f.ctx, admGZ, dsz.ID); !errors.Is(err, service.ErrNotFound) {
 		t.Fatalf("invite for other region's deputy: %v", err)
 	}
-	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, dsz.ID, service.StatusInput{Status: "resigned", EffectiveOn: "2026-11-01"}); !errors.Is(err, service.ErrNotFound) {
+	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, dsz.ID, network.StatusInput{Status: "resigned", EffectiveOn: "2026-11-01"}); !errors.Is(err, service.ErrNotFound) {
 		t.Fatalf("status of other region's deputy: %v", err)
 	}
-	ds, _, err := f.net.AdminDeputies(f.ctx, admGZ, service.DeputyQuery{})
+	ds, _, err := f.net.AdminDeputies(f.ctx, admGZ, network.DeputyQuery{})
 	if err != nil || len(ds) != 1 || ds[0].ID != dgz.ID || ds[0].PhoneMasked != "138****8000" || ds[0].Phone != "" {
 		t.Fatalf("deputies: %+v %v", ds, err)
 	}
-	if _, _, err := f.net.AdminDeputies(f.ctx, admGZ, service.DeputyQuery{StationID: sz.ID}); !errors.Is(err, service.ErrNotFound) {
+	if _, _, err := f.net.AdminDeputies(f.ctx, admGZ, network.DeputyQuery{StationID: sz.ID}); !errors.Is(err, service.ErrNotFound) {
 		t.Fatalf("deputies of another region's station: %v", err)
 	}
 	// A Shenzhen deputy linked to a Guangzhou station becomes visible to Guangzhou through it,
 	// and Guangzhou may not drop the Shenzhen link.
 	ids := []int64{sz.ID, gz.ID}
-	if _, err := f.net.UpdateDeputy(f.ctx, admSZ, dsz.ID, service.DeputyPatch{StationIDs: &ids}); fieldCodes(err)["station_ids"] != "not_found" {
+	if _, err := f.net.UpdateDeputy(f.ctx, admSZ, dsz.ID, network.DeputyPatch{StationIDs: &ids}); fieldCodes(err)["station_ids"] != "not_found" {
 		t.Fatalf("link to another region's station: %v", err)
 	}
 	both := service.Actor{UserID: 9, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}}
-	if _, err := f.net.UpdateDeputy(f.ctx, both, dsz.ID, service.DeputyPatch{StationIDs: &ids}); err != nil {
+	if _, err := f.net.UpdateDeputy(f.ctx, both, dsz.ID, network.DeputyPatch{StationIDs: &ids}); err != nil {
 		t.Fatal(err)
 	}
 	only := []int64{gz.ID}
-	got, err := f.net.UpdateDeputy(f.ctx, admGZ, dsz.ID, service.DeputyPatch{StationIDs: &only})
+	got, err := f.net.UpdateDeputy(f.ctx, admGZ, dsz.ID, network.DeputyPatch{StationIDs: &only})
 	if err != nil || fmt.Sprint(got.StationIDs) != fmt.Sprint([]int64{sz.ID, gz.ID}) {
 		t.Fatalf("keep the link outside the region: %v %v", got, err)
 	}
@@ -239,19 +241,19 @@ func TestNetworkValidation(t *testing.T) {
 	st := f.station(t, admGZ, "站", "440106", 23.1, 113.3)
 	cases := []struct {
 		name  string
-		in    service.NewStation
+		in    network.NewStation
 		field string
 		code  string
 	}{
-		{"empty name", service.NewStation{Name: " ", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113)}, "name", "required"},
-		{"long name", service.NewStation{Name: string(make([]rune, 101)), RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113)}, "name", "too_long"},
-		{"bad kind", service.NewStation{Name: "a", RegionCode: "440106", Kind: "big", Lat: fp(23), Lng: fp(113)}, "kind", "invalid"},
-		{"lat outside china", service.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(60), Lng: fp(113)}, "lat", "out_of_range"},
-		{"lng outside china", service.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(13)}, "lng", "out_of_range"},
-		{"no location", service.NewStation{Name: "a", RegionCode: "440106", Kind: "central"}, "lat", "required"},
-		{"bad region", service.NewStation{Name: "a", RegionCode: "4401", Kind: "central", Lat: fp(23), Lng: fp(113)}, "region_code", "invalid"},
-		{"unknown region", service.NewStation{Name: "a", RegionCode: "440111", Kind: "central", Lat: fp(23), Lng: fp(113)}, "region_code", "not_found"},
-		{"long address", service.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113), Address: string(make([]rune, 201))}, "address", "too_long"},
+		{"empty name", network.NewStation{Name: " ", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113)}, "name", "required"},
+		{"long name", network.NewStation{Name: string(make([]rune, 101)), RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113)}, "name", "too_long"},
+		{"bad kind", network.NewStation{Name: "a", RegionCode: "440106", Kind: "big", Lat: fp(23), Lng: fp(113)}, "kind", "invalid"},
+		{"lat outside china", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(60), Lng: fp(113)}, "lat", "out_of_range"},
+		{"lng outside china", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(13)}, "lng", "out_of_range"},
+		{"no location", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central"}, "lat", "required"},
+		{"bad region", network.NewStation{Name: "a", RegionCode: "4401", Kind: "central", Lat: fp(23), Lng: fp(113)}, "region_code", "invalid"},
+		{"unknown region", network.NewStation{Name: "a", RegionCode: "440111", Kind: "central", Lat: fp(23), Lng: fp(113)}, "region_code", "not_found"},
+		{"long address", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113), Address: string(make([]rune, 201))}, "address", "too_long"},
 	}
 	for _, c := range cases {
 		_, err := f.net.CreateStation(f.ctx, admGZ, c.in)
@@ -261,16 +263,16 @@ func TestNetworkValidation(t *testing.T) {
 	}
 	dcases := []struct {
 		name  string
-		in    service.NewDeputy
+		in    network.NewDeputy
 		field string
 		code  string
 	}{
-		{"bad phone", service.NewDeputy{Name: "a", Level: "city", Phone: "12345", StationIDs: []int64{st.ID}}, "phone", "invalid"},
-		{"bad level", service.NewDeputy{Name: "a", Level: "village", Phone: "13800138000", StationIDs: []int64{st.ID}}, "level", "invalid"},
-		{"unknown category", service.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", Expertise: []string{"nope"}, StationIDs: []int64{st.ID}}, "expertise", "unknown_category"},
-		{"unknown station", service.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", StationIDs: []int64{st.ID + 1000}}, "station_ids", "not_found"},
-		{"no region", service.NewDeputy{Name: "a", Level: "city", Phone: "13800138000"}, "region_code", "required"},
-		{"long intro", service.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", RegionCode: "440106", Intro: string(make([]rune, 1001))}, "intro", "too_long"},
+		{"bad phone", network.NewDeputy{Name: "a", Level: "city", Phone: "12345", StationIDs: []int64{st.ID}}, "phone", "invalid"},
+		{"bad level", network.NewDeputy{Name: "a", Level: "village", Phone: "13800138000", StationIDs: []int64{st.ID}}, "level", "invalid"},
+		{"unknown category", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", Expertise: []string{"nope"}, StationIDs: []int64{st.ID}}, "expertise", "unknown_category"},
+		{"unknown station", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", StationIDs: []int64{st.ID + 1000}}, "station_ids", "not_found"},
+		{"no region", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000"}, "region_code", "required"},
+		{"long intro", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", RegionCode: "440106", Intro: string(make([]rune, 1001))}, "intro", "too_long"},
 	}
 	for _, c := range dcases {
 		_, err := f.net.CreateDeputy(f.ctx, admGZ, c.in)
@@ -279,15 +281,15 @@ func TestNetworkValidation(t *testing.T) {
 		}
 	}
 	rcases := []struct {
-		in    service.NewRegion
+		in    network.NewRegion
 		field string
 		code  string
 	}{
-		{service.NewRegion{Code: "440107", Name: "a", ParentCode: "440100", Level: "city"}, "level", "mismatch"},
-		{service.NewRegion{Code: "440107", Name: "a", ParentCode: "440300"}, "parent_code", "mismatch"},
-		{service.NewRegion{Code: "440107", Name: "a"}, "parent_code", "required"},
-		{service.NewRegion{Code: "440107001", Name: "a", ParentCode: "440107"}, "parent_code", "not_found"},
-		{service.NewRegion{Code: "44010", Name: "a", ParentCode: "440100"}, "code", "invalid"},
+		{network.NewRegion{Code: "440107", Name: "a", ParentCode: "440100", Level: "city"}, "level", "mismatch"},
+		{network.NewRegion{Code: "440107", Name: "a", ParentCode: "440300"}, "parent_code", "mismatch"},
+		{network.NewRegion{Code: "440107", Name: "a"}, "parent_code", "required"},
+		{network.NewRegion{Code: "440107001", Name: "a", ParentCode: "440107"}, "parent_code", "not_found"},
+		{network.NewRegion{Code: "44010", Name: "a", ParentCode: "440100"}, "code", "invalid"},
 	}
 	for _, c := range rcases {
 		_, err := f.net.CreateRegion(f.ctx, admGZ, c.in)
@@ -295,23 +297,23 @@ func TestNetworkValidation(t *testing.T) {
 			t.Errorf("region %+v: want %s/%s, got %v", c.in, c.field, c.code, err)
 		}
 	}
-	if _, err := f.net.CreateRegion(f.ctx, admGZ, service.NewRegion{Code: "440106", Name: "天河区", ParentCode: "440100"}); errCode(err) != "region_exists" {
+	if _, err := f.net.CreateRegion(f.ctx, admGZ, network.NewRegion{Code: "440106", Name: "天河区", ParentCode: "440100"}); errCode(err) != "region_exists" {
 		t.Errorf("duplicate region: %v", err)
 	}
-	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, 1, service.StatusInput{Status: "retired", EffectiveOn: "2026-02-30"}); fieldCodes(err)["status"] != "invalid" || fieldCodes(err)["effective_on"] != "invalid" {
+	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, 1, network.StatusInput{Status: "retired", EffectiveOn: "2026-02-30"}); fieldCodes(err)["status"] != "invalid" || fieldCodes(err)["effective_on"] != "invalid" {
 		t.Errorf("status: %v", fieldCodes(err))
 	}
-	if _, err := f.net.PutCategory(f.ctx, admGZ, "Bad Code", service.CategoryInput{Name: "x"}); fieldCodes(err)["code"] != "invalid" {
+	if _, err := f.net.PutCategory(f.ctx, admGZ, "Bad Code", network.CategoryInput{Name: "x"}); fieldCodes(err)["code"] != "invalid" {
 		t.Errorf("category code: %v", err)
 	}
 	// Categories: edit, add, deactivate; the public list hides inactive ones.
 	off := false
-	if _, err := f.net.PutCategory(f.ctx, admGZ, "other", service.CategoryInput{Name: "其他事项", Active: &off}); err != nil {
+	if _, err := f.net.PutCategory(f.ctx, admGZ, "other", network.CategoryInput{Name: "其他事项", Active: &off}); err != nil {
 		t.Fatal(err)
 	}
 	pub, _ := f.net.Categories(f.ctx, resident, false)
 	all, _ := f.net.Categories(f.ctx, admGZ, true)
-	if len(pub) != len(service.DefaultCategories)-1 || len(all) != len(service.DefaultCategories) {
+	if len(pub) != len(network.DefaultCategories)-1 || len(all) != len(network.DefaultCategories) {
 		t.Fatalf("categories: %d public, %d all", len(pub), len(all))
 	}
 	if _, err := f.net.Categories(f.ctx, resident, true); !errors.Is(err, service.ErrForbidden) {
@@ -330,10 +332,10 @@ func TestNetworkNearestFirst(t *testing.T) {
 	far := f.station(t, admSZ, "南山站", "440305", 22.5333, 113.9304)   // ~90 km
 	farther := f.station(t, admGZ, "越秀远站", "440104", lat+3, lng+0.5) // ~350 km
 	inactive := false
-	if _, err := f.net.UpdateStation(f.ctx, admGZ, off.ID, service.StationPatch{Active: &inactive}); err != nil {
+	if _, err := f.net.UpdateStation(f.ctx, admGZ, off.ID, network.StationPatch{Active: &inactive}); err != nil {
 		t.Fatal(err)
 	}
-	hits, _, err := f.net.SearchStations(f.ctx, service.StationSearch{Lat: fp(lat), Lng: fp(lng), Limit: 10})
+	hits, _, err := f.net.SearchStations(f.ctx, network.StationSearch{Lat: fp(lat), Lng: fp(lng), Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +347,7 @@ func TestNetworkNearestFirst(t *testing.T) {
 		if h.ID != want[i] || h.DistanceM == nil {
 			t.Fatalf("hit %d: %+v", i, h)
 		}
-		exact := service.HaversineMeters(lat, lng, h.Lat, h.Lng)
+		exact := network.HaversineMeters(lat, lng, h.Lat, h.Lng)
 		if math.Abs(*h.DistanceM-exact) > 1 {
 			t.Fatalf("hit %d: distance %v, want %v", i, *h.DistanceM, exact)
 		}
@@ -354,31 +356,31 @@ func TestNetworkNearestFirst(t *testing.T) {
 		t.Fatalf("nearest is %v m away", d)
 	}
 	// The limit cuts the farthest; a region filter and a keyword narrow the search.
-	if hits, _, _ := f.net.SearchStations(f.ctx, service.StationSearch{Lat: fp(lat), Lng: fp(lng), Limit: 2}); len(hits) != 2 || hits[1].ID != mid.ID {
+	if hits, _, _ := f.net.SearchStations(f.ctx, network.StationSearch{Lat: fp(lat), Lng: fp(lng), Limit: 2}); len(hits) != 2 || hits[1].ID != mid.ID {
 		t.Fatalf("limit 2: %+v", hits)
 	}
-	if hits, _, _ := f.net.SearchStations(f.ctx, service.StationSearch{Lat: fp(lat), Lng: fp(lng), RegionCode: "440300"}); len(hits) != 1 || hits[0].ID != far.ID {
+	if hits, _, _ := f.net.SearchStations(f.ctx, network.StationSearch{Lat: fp(lat), Lng: fp(lng), RegionCode: "440300"}); len(hits) != 1 || hits[0].ID != far.ID {
 		t.Fatalf("region filter: %+v", hits)
 	}
-	if hits, _, _ := f.net.SearchStations(f.ctx, service.StationSearch{Lat: fp(lat), Lng: fp(lng), Q: "越秀"}); len(hits) != 1 || hits[0].ID != farther.ID {
+	if hits, _, _ := f.net.SearchStations(f.ctx, network.StationSearch{Lat: fp(lat), Lng: fp(lng), Q: "越秀"}); len(hits) != 1 || hits[0].ID != farther.ID {
 		t.Fatalf("keyword: %+v", hits)
 	}
-	if hits, _, _ := f.net.SearchStations(f.ctx, service.StationSearch{Q: "100%"}); len(hits) != 0 {
+	if hits, _, _ := f.net.SearchStations(f.ctx, network.StationSearch{Q: "100%"}); len(hits) != 0 {
 		t.Fatalf("wildcards must be literal: %+v", hits)
 	}
 	// Without a location: by ID with a cursor, no distances.
-	page, next, err := f.net.SearchStations(f.ctx, service.StationSearch{Limit: 2})
+	page, next, err := f.net.SearchStations(f.ctx, network.StationSearch{Limit: 2})
 	if err != nil || len(page) != 2 || next == "" || page[0].DistanceM != nil {
 		t.Fatalf("page 1: %v %q %v", page, next, err)
 	}
-	page2, next2, _ := f.net.SearchStations(f.ctx, service.StationSearch{Limit: 2, Cursor: next})
+	page2, next2, _ := f.net.SearchStations(f.ctx, network.StationSearch{Limit: 2, Cursor: next})
 	if len(page2) != 2 || page2[0].ID <= page[1].ID || next2 == "" {
 		t.Fatalf("page 2: %v %q", page2, next2)
 	}
-	if page3, next3, _ := f.net.SearchStations(f.ctx, service.StationSearch{Limit: 2, Cursor: next2}); len(page3) != 0 || next3 != "" {
+	if page3, next3, _ := f.net.SearchStations(f.ctx, network.StationSearch{Limit: 2, Cursor: next2}); len(page3) != 0 || next3 != "" {
 		t.Fatalf("page 3: %v %q", page3, next3)
 	}
-	for _, bad := range []service.StationSearch{{Lat: fp(91), Lng: fp(0)}, {Lat: fp(23)}, {Lat: fp(23), Lng: fp(113), Limit: 51}, {RegionCode: "abc"}} {
+	for _, bad := range []network.StationSearch{{Lat: fp(91), Lng: fp(0)}, {Lat: fp(23)}, {Lat: fp(23), Lng: fp(113), Limit: 51}, {RegionCode: "abc"}} {
 		if _, _, err := f.net.SearchStations(f.ctx, bad); !errors.Is(err, service.ErrInvalid) {
 			t.Errorf("%+v: %v", bad, err)
 		}
@@ -474,7 +476,7 @@ func TestNetworkDeputyStatusHistory(t *testing.T) {
 	st := f.station(t, admGZ, "站", "440106", 23.1, 113.3)
 	keep := f.deputy(t, admGZ, "在任", st.ID)
 	d := f.deputy(t, admGZ, "辞职者", st.ID)
-	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, d.ID, service.StatusInput{Status: "resigned", EffectiveOn: "2026-11-20", Note: "本人申请"}); err != nil {
+	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, d.ID, network.StatusInput{Status: "resigned", EffectiveOn: "2026-11-20", Note: "本人申请"}); err != nil {
 		t.Fatal(err)
 	}
 	page, err := f.net.PublicStation(f.ctx, st.ID)
@@ -491,7 +493,7 @@ func TestNetworkDeputyStatusHistory(t *testing.T) {
 	if _, err := f.net.CreateInvite(f.ctx, admGZ, d.ID); errCode(err) != "deputy_inactive" {
 		t.Fatalf("invite for an inactive deputy: %v", err)
 	}
-	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, d.ID, service.StatusInput{Status: "active", EffectiveOn: "2026-12-01", Note: "补选"}); err != nil {
+	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, d.ID, network.StatusInput{Status: "active", EffectiveOn: "2026-12-01", Note: "补选"}); err != nil {
 		t.Fatal(err)
 	}
 	full, err := f.net.AdminDeputy(f.ctx, admGZ, d.ID)
@@ -515,25 +517,25 @@ func TestNetworkStaffAccounts(t *testing.T) {
 	f := newNetworkFixture(t)
 	gz := f.station(t, admGZ, "站", "440106", 23.1, 113.3)
 	sz := f.station(t, admSZ, "深站", "440305", 22.5, 113.9)
-	unit, err := f.net.CreateUnit(f.ctx, admGZ, service.NewUnit{Name: "天河区交通运输局", RegionCode: "440106"})
+	unit, err := f.net.CreateUnit(f.ctx, admGZ, network.NewUnit{Name: "天河区交通运输局", RegionCode: "440106"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.net.CreateUnit(f.ctx, admGZ, service.NewUnit{Name: "南山区交通局", RegionCode: "440305"}); fieldCodes(err)["region_code"] != "not_found" {
+	if _, err := f.net.CreateUnit(f.ctx, admGZ, network.NewUnit{Name: "南山区交通局", RegionCode: "440305"}); fieldCodes(err)["region_code"] != "not_found" {
 		t.Fatalf("unit outside: %v", err)
 	}
-	m, err := f.net.CreateStaff(f.ctx, admGZ, service.NewStaff{Username: "mgr1", Password: "long-enough-1", Role: service.RoleStationManager, StationIDs: []int64{gz.ID}})
+	m, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "mgr1", Password: "long-enough-1", Role: service.RoleStationManager, StationIDs: []int64{gz.ID}})
 	if err != nil || !(service.Actor{Grants: m.Grants}).ManagesStation(gz.ID) {
 		t.Fatalf("manager: %+v %v", m, err)
 	}
-	if _, err := f.net.CreateStaff(f.ctx, admGZ, service.NewStaff{Username: "mgr2", Password: "long-enough-1", Role: service.RoleStationManager, StationIDs: []int64{sz.ID}}); fieldCodes(err)["station_ids"] != "not_found" {
+	if _, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "mgr2", Password: "long-enough-1", Role: service.RoleStationManager, StationIDs: []int64{sz.ID}}); fieldCodes(err)["station_ids"] != "not_found" {
 		t.Fatalf("manager of another region's station: %v", err)
 	}
-	us, err := f.net.CreateStaff(f.ctx, admGZ, service.NewStaff{Username: "unit1", Password: "long-enough-1", Role: service.RoleUnitStaff, UnitID: unit.ID})
+	us, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "unit1", Password: "long-enough-1", Role: service.RoleUnitStaff, UnitID: unit.ID})
 	if err != nil || fmt.Sprint((service.Actor{Grants: us.Grants}).Units()) != fmt.Sprint([]int64{unit.ID}) {
 		t.Fatalf("unit staff: %+v %v", us, err)
 	}
-	sub, err := f.net.CreateStaff(f.ctx, admGZ, service.NewStaff{Username: "th-admin", Password: "long-enough-1", Role: service.RoleAdmin, RegionCode: "440106"})
+	sub, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "th-admin", Password: "long-enough-1", Role: service.RoleAdmin, RegionCode: "440106"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -541,16 +543,16 @@ func TestNetworkStaffAccounts(t *testing.T) {
 	if !subActor.AdminCovers("440106001000") || subActor.AdminCovers("440104000000") {
 		t.Fatalf("sub-admin grants: %v", sub.Grants)
 	}
-	if _, err := f.net.CreateStaff(f.ctx, subActor, service.NewStaff{Username: "up-admin", Password: "long-enough-1", Role: service.RoleAdmin, RegionCode: "440100"}); fieldCodes(err)["region_code"] != "not_found" {
+	if _, err := f.net.CreateStaff(f.ctx, subActor, network.NewStaff{Username: "up-admin", Password: "long-enough-1", Role: service.RoleAdmin, RegionCode: "440100"}); fieldCodes(err)["region_code"] != "not_found" {
 		t.Fatalf("admin above one's own region: %v", err)
 	}
-	if _, err := f.net.CreateStaff(f.ctx, admGZ, service.NewStaff{Username: "mgr1", Password: "long-enough-1", Role: service.RoleStationManager, StationIDs: []int64{gz.ID}}); !errors.Is(err, service.ErrConflict) {
+	if _, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "mgr1", Password: "long-enough-1", Role: service.RoleStationManager, StationIDs: []int64{gz.ID}}); !errors.Is(err, service.ErrConflict) {
 		t.Fatalf("taken username: %v", err)
 	}
-	if _, err := f.net.CreateStaff(f.ctx, admGZ, service.NewStaff{Username: "x1", Password: "long-enough-1", Role: service.RoleResident}); fieldCodes(err)["role"] != "invalid" {
+	if _, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "x1", Password: "long-enough-1", Role: service.RoleResident}); fieldCodes(err)["role"] != "invalid" {
 		t.Fatalf("resident role: %v", err)
 	}
-	if _, err := f.net.CreateStaff(f.ctx, resident, service.NewStaff{Username: "x2", Password: "long-enough-1", Role: service.RoleAdmin, RegionCode: "440106"}); !errors.Is(err, service.ErrForbidden) {
+	if _, err := f.net.CreateStaff(f.ctx, resident, network.NewStaff{Username: "x2", Password: "long-enough-1", Role: service.RoleAdmin, RegionCode: "440106"}); !errors.Is(err, service.ErrForbidden) {
 		t.Fatalf("resident creates staff: %v", err)
 	}
 }

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"liaison/service"
+	"liaison/service/notify"
 )
 
 // Notifications implements service.NotifyStore: the inbox, the outbox and consents.
 type Notifications struct{ DB *DB }
 
-var _ service.NotifyStore = Notifications{}
+var _ notify.Store = Notifications{}
 
 // onClash is the tail of an INSERT ... VALUES that, when the row clashes on the unique key
 // (columns key), applies sets to the existing row instead; inserted(col) names the value the
@@ -35,7 +36,7 @@ func (db *DB) inserted(col string) string {
 
 // AddNotification stores the inbox row and, with out, the outbox row. INSERT-ignore on
 // (user_id, dedup_key) makes a repeat a no-op; the outbox row follows only a new inbox row.
-func (s Notifications) AddNotification(ctx context.Context, n service.Notification, out *service.OutboxMessage, now time.Time) (bool, error) {
+func (s Notifications) AddNotification(ctx context.Context, n service.Notification, out *notify.OutboxMessage, now time.Time) (bool, error) {
 	var stored bool
 	err := s.DB.WithinTx(ctx, func(ctx context.Context) error {
 		res, err := s.DB.exec(ctx, s.DB.insertIgnore()+` INTO notify_inbox (user_id, kind, title, body, page, object_type, object_id, dedup_key, created_at)
@@ -72,7 +73,7 @@ func (s Notifications) AddNotification(ctx context.Context, n service.Notificati
 		}
 		_, err = s.DB.exec(ctx, `INSERT INTO notify_outbox (inbox_id, user_id, kind, template_id, page, data, status, next_attempt_at, last_error, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
-			inboxID, n.UserID, string(n.Kind), out.TemplateID, out.Page, string(data), string(service.DeliveryPending), utc(now), utc(now), utc(now))
+			inboxID, n.UserID, string(n.Kind), out.TemplateID, out.Page, string(data), string(notify.DeliveryPending), utc(now), utc(now), utc(now))
 		return err
 	})
 	return stored, err
@@ -90,13 +91,13 @@ type inboxRow struct {
 	CreatedAt  time.Time    `db:"created_at"`
 }
 
-func (r inboxRow) toService() service.InboxItem {
-	return service.InboxItem{ID: r.ID, Kind: service.NotificationKind(r.Kind), Title: r.Title, Body: r.Body, Page: r.Page,
+func (r inboxRow) toService() notify.InboxItem {
+	return notify.InboxItem{ID: r.ID, Kind: service.NotificationKind(r.Kind), Title: r.Title, Body: r.Body, Page: r.Page,
 		ObjectType: r.ObjectType, ObjectID: r.ObjectID, Read: r.ReadAt.Valid, CreatedAt: r.CreatedAt}
 }
 
 // Inbox returns the user's items below before (0: from the newest), newest first.
-func (s Notifications) Inbox(ctx context.Context, userID, before int64, limit int) ([]service.InboxItem, error) {
+func (s Notifications) Inbox(ctx context.Context, userID, before int64, limit int) ([]notify.InboxItem, error) {
 	q := `SELECT id, kind, title, body, page, object_type, object_id, read_at, created_at FROM notify_inbox WHERE user_id = ?`
 	args := []any{userID}
 	if before > 0 {
@@ -107,7 +108,7 @@ func (s Notifications) Inbox(ctx context.Context, userID, before int64, limit in
 	if err := s.DB.sel(ctx, &rows, q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...); err != nil {
 		return nil, err
 	}
-	out := make([]service.InboxItem, len(rows))
+	out := make([]notify.InboxItem, len(rows))
 	for i, r := range rows {
 		out[i] = r.toService()
 	}
@@ -163,7 +164,7 @@ func (s Notifications) DueOutbox(ctx context.Context, now time.Time, limit int) 
 	var ids []int64
 	err := s.DB.sel(ctx, &ids, `SELECT id FROM notify_outbox
 		WHERE status = ? AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
-		ORDER BY next_attempt_at, id LIMIT ?`, string(service.DeliveryPending), utc(now), utc(now), limit)
+		ORDER BY next_attempt_at, id LIMIT ?`, string(notify.DeliveryPending), utc(now), utc(now), limit)
 	return ids, err
 }
 
@@ -172,7 +173,7 @@ func (s Notifications) DueOutbox(ctx context.Context, now time.Time, limit int) 
 func (s Notifications) ClaimOutbox(ctx context.Context, id int64, owner string, now, until time.Time) (bool, error) {
 	return matched(s.DB.exec(ctx, `UPDATE notify_outbox SET claimed_by = ?, claimed_until = ?, updated_at = ?
 		WHERE id = ? AND status = ? AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)`,
-		owner, utc(until), utc(now), id, string(service.DeliveryPending), utc(now), utc(now)))
+		owner, utc(until), utc(now), id, string(notify.DeliveryPending), utc(now), utc(now)))
 }
 
 type outboxRow struct {
@@ -191,18 +192,18 @@ type outboxRow struct {
 }
 
 // OutboxMessage loads a message with the recipient's openid.
-func (s Notifications) OutboxMessage(ctx context.Context, id int64) (service.OutboxMessage, error) {
+func (s Notifications) OutboxMessage(ctx context.Context, id int64) (notify.OutboxMessage, error) {
 	var r outboxRow
 	err := s.DB.get(ctx, &r, `SELECT o.id, o.inbox_id, o.user_id, u.openid, o.kind, o.template_id, o.page, o.data, o.status, o.attempts, o.consent_used, o.last_error
 		FROM notify_outbox o LEFT JOIN users u ON u.id = o.user_id WHERE o.id = ?`, id)
 	if err != nil {
-		return service.OutboxMessage{}, err
+		return notify.OutboxMessage{}, err
 	}
-	m := service.OutboxMessage{ID: r.ID, InboxID: r.InboxID, UserID: r.UserID, OpenID: r.OpenID.String, Kind: service.NotificationKind(r.Kind),
-		TemplateID: r.TemplateID, Page: r.Page, Status: service.DeliveryStatus(r.Status), Attempts: r.Attempts, ConsentUsed: r.ConsentUsed, LastError: r.LastError}
+	m := notify.OutboxMessage{ID: r.ID, InboxID: r.InboxID, UserID: r.UserID, OpenID: r.OpenID.String, Kind: service.NotificationKind(r.Kind),
+		TemplateID: r.TemplateID, Page: r.Page, Status: notify.DeliveryStatus(r.Status), Attempts: r.Attempts, ConsentUsed: r.ConsentUsed, LastError: r.LastError}
 	if r.Data != "" {
 		if err := json.Unmarshal([]byte(r.Data), &m.Data); err != nil {
-			return service.OutboxMessage{}, fmt.Errorf("outbox %d: data: %w", id, err)
+			return notify.OutboxMessage{}, fmt.Errorf("outbox %d: data: %w", id, err)
 		}
 	}
 	return m, nil
@@ -212,13 +213,13 @@ func (s Notifications) OutboxMessage(ctx context.Context, id int64) (service.Out
 func (s Notifications) StartSend(ctx context.Context, id int64, owner string, until, now time.Time) (bool, error) {
 	return matched(s.DB.exec(ctx, `UPDATE notify_outbox SET status = ?, consent_used = 1, claimed_until = ?, updated_at = ?
 		WHERE id = ? AND claimed_by = ? AND status = ?`,
-		string(service.DeliverySending), utc(until), utc(now), id, owner, string(service.DeliveryPending)))
+		string(notify.DeliverySending), utc(until), utc(now), id, owner, string(notify.DeliveryPending)))
 }
 
 // FinishOutbox records a final status and empties the message's content.
-func (s Notifications) FinishOutbox(ctx context.Context, id int64, owner string, status service.DeliveryStatus, attempts int, lastError string, now time.Time) (bool, error) {
+func (s Notifications) FinishOutbox(ctx context.Context, id int64, owner string, status notify.DeliveryStatus, attempts int, lastError string, now time.Time) (bool, error) {
 	var sentAt any
-	if status == service.DeliverySent {
+	if status == notify.DeliverySent {
 		sentAt = utc(now)
 	}
 	return matched(s.DB.exec(ctx, `UPDATE notify_outbox SET status = ?, attempts = ?, last_error = ?, data = '', claimed_until = NULL, sent_at = ?, updated_at = ?
@@ -230,14 +231,14 @@ func (s Notifications) FinishOutbox(ctx context.Context, id int64, owner string,
 func (s Notifications) RetryOutbox(ctx context.Context, id int64, owner string, attempts int, next time.Time, lastError string, now time.Time) (bool, error) {
 	return matched(s.DB.exec(ctx, `UPDATE notify_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, claimed_until = NULL, updated_at = ?
 		WHERE id = ? AND claimed_by = ?`,
-		string(service.DeliveryPending), attempts, utc(next), lastError, utc(now), id, owner))
+		string(notify.DeliveryPending), attempts, utc(next), lastError, utc(now), id, owner))
 }
 
 // FailStaleSending fails the messages whose sender's lease ran out mid-send.
 func (s Notifications) FailStaleSending(ctx context.Context, now time.Time, lastError string) (int64, error) {
 	res, err := s.DB.exec(ctx, `UPDATE notify_outbox SET status = ?, attempts = attempts + 1, last_error = ?, data = '', updated_at = ?
 		WHERE status = ? AND claimed_until < ?`,
-		string(service.DeliveryFailed), lastError, utc(now), string(service.DeliverySending), utc(now))
+		string(notify.DeliveryFailed), lastError, utc(now), string(notify.DeliverySending), utc(now))
 	if err != nil {
 		return 0, err
 	}
@@ -259,7 +260,7 @@ type deliveryRow struct {
 }
 
 // Deliveries lists messages in status, newest first, without their content.
-func (s Notifications) Deliveries(ctx context.Context, status service.DeliveryStatus, before int64, limit int) ([]service.Delivery, error) {
+func (s Notifications) Deliveries(ctx context.Context, status notify.DeliveryStatus, before int64, limit int) ([]notify.Delivery, error) {
 	q := `SELECT o.id, o.user_id, o.kind, o.template_id, i.object_type, i.object_id, o.status, o.attempts, o.last_error, o.created_at, o.updated_at
 		FROM notify_outbox o JOIN notify_inbox i ON i.id = o.inbox_id WHERE o.status = ?`
 	args := []any{string(status)}
@@ -271,10 +272,10 @@ func (s Notifications) Deliveries(ctx context.Context, status service.DeliverySt
 	if err := s.DB.sel(ctx, &rows, q+` ORDER BY o.id DESC LIMIT ?`, append(args, limit)...); err != nil {
 		return nil, err
 	}
-	out := make([]service.Delivery, len(rows))
+	out := make([]notify.Delivery, len(rows))
 	for i, r := range rows {
-		out[i] = service.Delivery{ID: r.ID, UserID: r.UserID, Kind: service.NotificationKind(r.Kind), TemplateID: r.TemplateID,
-			ObjectType: r.ObjectType, ObjectID: r.ObjectID, Status: service.DeliveryStatus(r.Status), Attempts: r.Attempts,
+		out[i] = notify.Delivery{ID: r.ID, UserID: r.UserID, Kind: service.NotificationKind(r.Kind), TemplateID: r.TemplateID,
+			ObjectType: r.ObjectType, ObjectID: r.ObjectID, Status: notify.DeliveryStatus(r.Status), Attempts: r.Attempts,
 			LastError: r.LastError, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	}
 	return out, nil

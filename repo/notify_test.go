@@ -10,18 +10,19 @@ import (
 	"liaison/internal/testenv"
 	"liaison/repo"
 	"liaison/service"
+	"liaison/service/notify"
 )
 
 type notifyFixture struct {
 	t   *testing.T
 	db  *repo.DB
-	svc *service.Notifications
+	svc *notify.Service
 }
 
 func newNotifyFixture(t *testing.T) *notifyFixture {
 	t.Helper()
 	db := testenv.DB(t)
-	svc := &service.Notifications{Store: repo.Notifications{DB: db}, Tx: db, Clock: service.SystemClock{},
+	svc := &notify.Service{Store: repo.Notifications{DB: db}, Tx: db, Clock: service.SystemClock{},
 		Templates: map[service.NotificationKind]string{service.NotifyAccepted: "tpl-accepted"}}
 	return &notifyFixture{t: t, db: db, svc: svc}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"liaison/service"
+	"liaison/service/opinion"
 )
 
 // What the opinion service reads about the network (stations, deputies, units, categories,
@@ -85,7 +86,7 @@ func (s Opinions) OpinionCategory(ctx context.Context, code string) (*service.Ca
 
 // RouteCandidates lists the station's active deputies with the category in their expertise,
 // fewest open opinions (assigned, not yet replied) first, then lowest ID.
-func (s Opinions) RouteCandidates(ctx context.Context, stationID int64, category string) ([]service.DeputyLoad, error) {
+func (s Opinions) RouteCandidates(ctx context.Context, stationID int64, category string) ([]opinion.DeputyLoad, error) {
 	var rows []struct {
 		ID   int64  `db:"id"`
 		Name string `db:"name"`
@@ -102,9 +103,9 @@ func (s Opinions) RouteCandidates(ctx context.Context, stationID int64, category
 	if err != nil {
 		return nil, fmt.Errorf("route candidates: %w", err)
 	}
-	out := make([]service.DeputyLoad, len(rows))
+	out := make([]opinion.DeputyLoad, len(rows))
 	for i, r := range rows {
-		out[i] = service.DeputyLoad{DeputyID: r.ID, Name: r.Name, Open: r.Open}
+		out[i] = opinion.DeputyLoad{DeputyID: r.ID, Name: r.Name, Open: r.Open}
 	}
 	return out, nil
 }
@@ -148,19 +149,19 @@ type idempotencyRow struct {
 }
 
 // IdempotencyRecord loads a key's record.
-func (s Opinions) IdempotencyRecord(ctx context.Context, userID int64, key string) (*service.IdempotencyRecord, error) {
+func (s Opinions) IdempotencyRecord(ctx context.Context, userID int64, key string) (*opinion.IdempotencyRecord, error) {
 	var r idempotencyRow
 	if err := s.DB.get(ctx, &r, `SELECT user_id, idem_key, request_hash, response, status_code, opinion_id, created_at
 		FROM idempotency_keys WHERE user_id = ? AND idem_key = ?`, userID, key); err != nil {
 		return nil, err
 	}
-	return &service.IdempotencyRecord{UserID: r.UserID, Key: r.Key, RequestHash: r.RequestHash, Response: []byte(r.Response),
+	return &opinion.IdempotencyRecord{UserID: r.UserID, Key: r.Key, RequestHash: r.RequestHash, Response: []byte(r.Response),
 		StatusCode: r.StatusCode, OpinionID: r.OpinionID, CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
 // InsertIdempotency claims a key; ErrConflict when it is taken (on MySQL, after the holder's
 // transaction ends).
-func (s Opinions) InsertIdempotency(ctx context.Context, rec *service.IdempotencyRecord) error {
+func (s Opinions) InsertIdempotency(ctx context.Context, rec *opinion.IdempotencyRecord) error {
 	_, err := s.DB.exec(ctx, `INSERT INTO idempotency_keys (user_id, idem_key, request_hash, response, status_code, opinion_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, rec.UserID, rec.Key, rec.RequestHash, string(rec.Response), rec.StatusCode, rec.OpinionID, utc(rec.CreatedAt))
 	return err

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"liaison/service"
+	"liaison/service/opinion"
 )
 
 // Opinions implements service.OpinionStore.
 type Opinions struct{ DB *DB }
 
-var _ service.OpinionStore = Opinions{}
+var _ opinion.Store = Opinions{}
 
 type opinionRow struct {
 	ID                  int64           `db:"id"`
@@ -57,14 +58,14 @@ type opinionRow struct {
 	UnitName            string          `db:"unit_name"`
 }
 
-func (r opinionRow) toService() service.Opinion {
-	op := service.Opinion{
+func (r opinionRow) toService() opinion.Opinion {
+	op := opinion.Opinion{
 		ID: r.ID, PublicNo: r.PublicNo, Channel: r.Channel, StationID: r.StationID, RegionCode: r.RegionCode,
 		DeputyID: r.DeputyID.Int64, UnitID: r.UnitID.Int64, Category: r.Category, Priority: r.Priority, Complex: r.Complex,
 		Title: r.Title, Content: r.Content, ContactNameSealed: r.ContactNameEnc, ContactPhoneSealed: r.ContactPhoneEnc,
 		ContactPhoneIndex: r.ContactPhoneIdx, AddressSealed: r.AddressEnc, Anonymous: r.Anonymous,
 		ContactVisibleToDeputy: r.ContactVisible, ResidentUserID: r.ResidentUserID.Int64,
-		OfflineRegisteredBy: r.OfflineRegisteredBy.Int64, Moderation: r.Moderation, Status: service.OpinionStatus(r.Status),
+		OfflineRegisteredBy: r.OfflineRegisteredBy.Int64, Moderation: r.Moderation, Status: opinion.Status(r.Status),
 		Version: r.Version, ReopenCount: r.ReopenCount, Rating: r.Rating, RatingComment: r.RatingComment,
 		MergedInto: r.MergedInto.Int64, Overdue: r.Overdue, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		StationName: r.StationName, DeputyName: r.DeputyName, UnitName: r.UnitName,
@@ -115,7 +116,7 @@ const opinionSelect = `SELECT o.id, o.public_no, o.channel, o.station_id, o.regi
 	LEFT JOIN units u ON u.id = o.unit_id`
 
 // CreateOpinion inserts op and sets its ID.
-func (s Opinions) CreateOpinion(ctx context.Context, op *service.Opinion) error {
+func (s Opinions) CreateOpinion(ctx context.Context, op *opinion.Opinion) error {
 	id, err := s.DB.insert(ctx, `INSERT INTO opinions (public_no, channel, station_id, region_code, deputy_id, unit_id, category,
 		priority, complex, title, content, contact_name_enc, contact_phone_enc, contact_phone_idx, address_enc, lat, lng, anonymous,
 		contact_visible_to_deputy, resident_user_id, offline_registered_by, moderation, status, version, reopen_count, rating,
@@ -135,7 +136,7 @@ func (s Opinions) CreateOpinion(ctx context.Context, op *service.Opinion) error 
 }
 
 // OpinionByID loads one opinion.
-func (s Opinions) OpinionByID(ctx context.Context, id int64) (*service.Opinion, error) {
+func (s Opinions) OpinionByID(ctx context.Context, id int64) (*opinion.Opinion, error) {
 	var r opinionRow
 	if err := s.DB.get(ctx, &r, opinionSelect+` WHERE o.id = ?`, id); err != nil {
 		return nil, err
@@ -145,7 +146,7 @@ func (s Opinions) OpinionByID(ctx context.Context, id int64) (*service.Opinion, 
 }
 
 // UpdateOpinion writes the mutable fields where the version is still oldVersion.
-func (s Opinions) UpdateOpinion(ctx context.Context, op *service.Opinion, oldVersion int) error {
+func (s Opinions) UpdateOpinion(ctx context.Context, op *opinion.Opinion, oldVersion int) error {
 	res, err := s.DB.exec(ctx, `UPDATE opinions SET deputy_id = ?, unit_id = ?, priority = ?, complex = ?, moderation = ?,
 		status = ?, version = ?, reopen_count = ?, rating = ?, rating_comment = ?, merged_into = ?, due_at = ?, overdue = ?,
 		updated_at = ?, closed_at = ?
@@ -162,7 +163,7 @@ func (s Opinions) UpdateOpinion(ctx context.Context, op *service.Opinion, oldVer
 }
 
 // opinionWhere builds the WHERE clause of a list: the reach, then the filters.
-func opinionWhere(q service.OpinionQuery) (string, []any) {
+func opinionWhere(q opinion.Query) (string, []any) {
 	var conds []string
 	var args []any
 	add := func(cond string, a ...any) {
@@ -227,7 +228,7 @@ func opinionWhere(q service.OpinionQuery) (string, []any) {
 var opLikeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
 // opinionReachSQL is service.OpinionReach.Covers as SQL.
-func opinionReachSQL(r service.OpinionReach) (string, []any) {
+func opinionReachSQL(r opinion.Reach) (string, []any) {
 	if r.All {
 		return "1 = 1", nil
 	}
@@ -266,7 +267,7 @@ func opIDArgs(ids []int64) []any {
 	return out
 }
 
-func opStatusArgs(ss []service.OpinionStatus) []any {
+func opStatusArgs(ss []opinion.Status) []any {
 	out := make([]any, len(ss))
 	for i, s := range ss {
 		out[i] = string(s)
@@ -275,17 +276,17 @@ func opStatusArgs(ss []service.OpinionStatus) []any {
 }
 
 // ListOpinions returns a page, newest first.
-func (s Opinions) ListOpinions(ctx context.Context, q service.OpinionQuery) ([]service.Opinion, error) {
+func (s Opinions) ListOpinions(ctx context.Context, q opinion.Query) ([]opinion.Opinion, error) {
 	where, args := opinionWhere(q)
 	limit := q.Limit
 	if limit <= 0 {
-		limit = service.OpinionPageDefault
+		limit = service.PageDefault
 	}
 	var rows []opinionRow
 	if err := s.DB.sel(ctx, &rows, opinionSelect+` WHERE `+where+` ORDER BY o.id DESC LIMIT ?`, append(args, limit)...); err != nil {
 		return nil, fmt.Errorf("list opinions: %w", err)
 	}
-	out := make([]service.Opinion, len(rows))
+	out := make([]opinion.Opinion, len(rows))
 	for i, r := range rows {
 		out[i] = r.toService()
 	}
@@ -293,7 +294,7 @@ func (s Opinions) ListOpinions(ctx context.Context, q service.OpinionQuery) ([]s
 }
 
 // CountOpinions counts per status under q's filters.
-func (s Opinions) CountOpinions(ctx context.Context, q service.OpinionQuery) (map[service.OpinionStatus]int, error) {
+func (s Opinions) CountOpinions(ctx context.Context, q opinion.Query) (map[opinion.Status]int, error) {
 	where, args := opinionWhere(q)
 	var rows []struct {
 		Status string `db:"status"`
@@ -302,19 +303,19 @@ func (s Opinions) CountOpinions(ctx context.Context, q service.OpinionQuery) (ma
 	if err := s.DB.sel(ctx, &rows, `SELECT o.status AS status, COUNT(*) AS n FROM opinions o WHERE `+where+` GROUP BY o.status`, args...); err != nil {
 		return nil, fmt.Errorf("count opinions: %w", err)
 	}
-	out := map[service.OpinionStatus]int{}
+	out := map[opinion.Status]int{}
 	for _, r := range rows {
-		out[service.OpinionStatus(r.Status)] = r.N
+		out[opinion.Status(r.Status)] = r.N
 	}
 	return out, nil
 }
 
-func (s Opinions) listWhere(ctx context.Context, where string, args ...any) ([]service.Opinion, error) {
+func (s Opinions) listWhere(ctx context.Context, where string, args ...any) ([]opinion.Opinion, error) {
 	var rows []opinionRow
 	if err := s.DB.sel(ctx, &rows, opinionSelect+` WHERE `+where, args...); err != nil {
 		return nil, err
 	}
-	out := make([]service.Opinion, len(rows))
+	out := make([]opinion.Opinion, len(rows))
 	for i, r := range rows {
 		out[i] = r.toService()
 	}
@@ -322,12 +323,12 @@ func (s Opinions) listWhere(ctx context.Context, where string, args ...any) ([]s
 }
 
 // PendingModeration lists opinions held by the content check, oldest first.
-func (s Opinions) PendingModeration(ctx context.Context, afterID int64, limit int) ([]service.Opinion, error) {
+func (s Opinions) PendingModeration(ctx context.Context, afterID int64, limit int) ([]opinion.Opinion, error) {
 	return s.listWhere(ctx, `o.moderation = 'pending' AND o.id > ? ORDER BY o.id LIMIT ?`, afterID, limit)
 }
 
 // RatingExpired lists replied opinions whose rating window ended by now.
-func (s Opinions) RatingExpired(ctx context.Context, now time.Time, afterID int64, limit int) ([]service.Opinion, error) {
+func (s Opinions) RatingExpired(ctx context.Context, now time.Time, afterID int64, limit int) ([]opinion.Opinion, error) {
 	return s.listWhere(ctx, `o.status = 'replied' AND o.due_at <= ? AND o.id > ? ORDER BY o.id LIMIT ?`, utc(now), afterID, limit)
 }
 
@@ -339,7 +340,7 @@ func (s Opinions) OpinionIDsWithUpload(ctx context.Context, uploadID int64) ([]i
 }
 
 // AddOpinionImages attaches uploads.
-func (s Opinions) AddOpinionImages(ctx context.Context, imgs []service.OpinionImage) error {
+func (s Opinions) AddOpinionImages(ctx context.Context, imgs []opinion.Image) error {
 	for _, im := range imgs {
 		if _, err := s.DB.exec(ctx, s.DB.insertIgnore()+` INTO opinion_images (opinion_id, upload_id, purpose, event_id) VALUES (?, ?, ?, ?)`,
 			im.OpinionID, im.UploadID, im.Purpose, im.EventID); err != nil {
@@ -350,7 +351,7 @@ func (s Opinions) AddOpinionImages(ctx context.Context, imgs []service.OpinionIm
 }
 
 // OpinionImages lists an opinion's images in the order they were attached.
-func (s Opinions) OpinionImages(ctx context.Context, opinionID int64) ([]service.OpinionImage, error) {
+func (s Opinions) OpinionImages(ctx context.Context, opinionID int64) ([]opinion.Image, error) {
 	var rows []struct {
 		OpinionID int64  `db:"opinion_id"`
 		UploadID  int64  `db:"upload_id"`
@@ -360,9 +361,9 @@ func (s Opinions) OpinionImages(ctx context.Context, opinionID int64) ([]service
 	if err := s.DB.sel(ctx, &rows, `SELECT opinion_id, upload_id, purpose, event_id FROM opinion_images WHERE opinion_id = ? ORDER BY event_id, upload_id`, opinionID); err != nil {
 		return nil, err
 	}
-	out := make([]service.OpinionImage, len(rows))
+	out := make([]opinion.Image, len(rows))
 	for i, r := range rows {
-		out[i] = service.OpinionImage{OpinionID: r.OpinionID, UploadID: r.UploadID, Purpose: r.Purpose, EventID: r.EventID}
+		out[i] = opinion.Image{OpinionID: r.OpinionID, UploadID: r.UploadID, Purpose: r.Purpose, EventID: r.EventID}
 	}
 	return out, nil
 }
@@ -382,7 +383,7 @@ type opinionEventRow struct {
 }
 
 // AppendOpinionEvent appends to the timeline; events are never updated.
-func (s Opinions) AppendOpinionEvent(ctx context.Context, e *service.OpinionEvent) error {
+func (s Opinions) AppendOpinionEvent(ctx context.Context, e *opinion.Event) error {
 	data := []byte("{}")
 	if len(e.Data) > 0 {
 		var err error
@@ -401,13 +402,13 @@ func (s Opinions) AppendOpinionEvent(ctx context.Context, e *service.OpinionEven
 }
 
 // OpinionEvents returns the timeline, oldest first.
-func (s Opinions) OpinionEvents(ctx context.Context, opinionID int64) ([]service.OpinionEvent, error) {
+func (s Opinions) OpinionEvents(ctx context.Context, opinionID int64) ([]opinion.Event, error) {
 	var rows []opinionEventRow
 	if err := s.DB.sel(ctx, &rows, `SELECT id, opinion_id, at, actor_id, actor_role, action, from_status, to_status, note, public, data
 		FROM opinion_events WHERE opinion_id = ? ORDER BY id`, opinionID); err != nil {
 		return nil, err
 	}
-	out := make([]service.OpinionEvent, len(rows))
+	out := make([]opinion.Event, len(rows))
 	for i, r := range rows {
 		var data map[string]any
 		if r.Data != "" && r.Data != "{}" {
@@ -415,8 +416,8 @@ func (s Opinions) OpinionEvents(ctx context.Context, opinionID int64) ([]service
 				return nil, fmt.Errorf("opinion event %d: bad data: %w", r.ID, err)
 			}
 		}
-		out[i] = service.OpinionEvent{ID: r.ID, OpinionID: r.OpinionID, At: r.At.UTC(), ActorID: r.ActorID, ActorRole: r.ActorRole,
-			Action: r.Action, FromStatus: service.OpinionStatus(r.FromStatus), ToStatus: service.OpinionStatus(r.ToStatus),
+		out[i] = opinion.Event{ID: r.ID, OpinionID: r.OpinionID, At: r.At.UTC(), ActorID: r.ActorID, ActorRole: r.ActorRole,
+			Action: r.Action, FromStatus: opinion.Status(r.FromStatus), ToStatus: opinion.Status(r.ToStatus),
 			Note: r.Note, Public: r.Public, Data: data}
 	}
 	return out, nil
@@ -434,7 +435,7 @@ type opinionStageRow struct {
 }
 
 // StartOpinionStage records a stage that starts.
-func (s Opinions) StartOpinionStage(ctx context.Context, st *service.OpinionStage) error {
+func (s Opinions) StartOpinionStage(ctx context.Context, st *opinion.Stage) error {
 	id, err := s.DB.insert(ctx, `INSERT INTO opinion_stages (opinion_id, stage, started_at, due_at, paused_seconds) VALUES (?, ?, ?, ?, ?)`,
 		st.OpinionID, string(st.Stage), utc(st.StartedAt), utc(st.DueAt), st.PausedSeconds)
 	if err != nil {
@@ -450,21 +451,21 @@ func (s Opinions) EndOpinionStage(ctx context.Context, id int64, at time.Time, o
 }
 
 // OpinionStages lists an opinion's stages in the order they started.
-func (s Opinions) OpinionStages(ctx context.Context, opinionID int64) ([]service.OpinionStage, error) {
+func (s Opinions) OpinionStages(ctx context.Context, opinionID int64) ([]opinion.Stage, error) {
 	var rows []opinionStageRow
 	if err := s.DB.sel(ctx, &rows, `SELECT id, opinion_id, stage, started_at, due_at, ended_at, overdue, paused_seconds
 		FROM opinion_stages WHERE opinion_id = ? ORDER BY id`, opinionID); err != nil {
 		return nil, err
 	}
-	out := make([]service.OpinionStage, len(rows))
+	out := make([]opinion.Stage, len(rows))
 	for i, r := range rows {
 		out[i] = r.toService()
 	}
 	return out, nil
 }
 
-func (r opinionStageRow) toService() service.OpinionStage {
-	st := service.OpinionStage{ID: r.ID, OpinionID: r.OpinionID, Stage: service.DeadlineStage(r.Stage), StartedAt: r.StartedAt.UTC(),
+func (r opinionStageRow) toService() opinion.Stage {
+	st := opinion.Stage{ID: r.ID, OpinionID: r.OpinionID, Stage: service.DeadlineStage(r.Stage), StartedAt: r.StartedAt.UTC(),
 		DueAt: r.DueAt.UTC(), Overdue: r.Overdue.Int64 == 1, PausedSeconds: r.PausedSeconds}
 	if r.EndedAt.Valid {
 		st.EndedAt = r.EndedAt.Time.UTC()

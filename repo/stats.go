@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"liaison/service"
+	"liaison/service/stats"
 )
 
 // Stats implements service.StatsStore over the opinion_stats summary table.
@@ -16,7 +17,7 @@ var statsCounters = []string{"received", "accepted", "rejected", "responded_in_t
 
 // AddStats adds d's counters to its row, creating the row on first use. Concurrent adds to one
 // row serialize on its key; the increment is done by the database, never read-modify-write.
-func (s Stats) AddStats(ctx context.Context, d service.StatsDelta) error {
+func (s Stats) AddStats(ctx context.Context, d stats.Delta) error {
 	c := d.Counts
 	vals := []any{d.Day, d.StationID, d.RegionCode, d.DeputyID, d.UnitID, d.Category,
 		c.Received, c.Accepted, c.Rejected, c.RespondedInTime, c.Closed, c.ClosedInTime, c.Resolved, c.Rated, c.Satisfied, c.Overdue, c.CloseWorkdays}
@@ -27,7 +28,7 @@ func (s Stats) AddStats(ctx context.Context, d service.StatsDelta) error {
 }
 
 // StatsGroups sums the rows of one dimension and day range, grouped by month and category.
-func (s Stats) StatsGroups(ctx context.Context, f service.StatsFilter) ([]service.StatsGroup, error) {
+func (s Stats) StatsGroups(ctx context.Context, f stats.Filter) ([]stats.Group, error) {
 	var where string
 	var args []any
 	switch f.Scope {
@@ -71,9 +72,9 @@ func (s Stats) StatsGroups(ctx context.Context, f service.StatsFilter) ([]servic
 	if err := s.DB.sel(ctx, &rows, q, args...); err != nil {
 		return nil, err
 	}
-	out := make([]service.StatsGroup, 0, len(rows))
+	out := make([]stats.Group, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, service.StatsGroup{Month: r.Month, Category: r.Category, Counts: service.Counts{
+		out = append(out, stats.Group{Month: r.Month, Category: r.Category, Counts: stats.Counts{
 			Received: r.Received, Accepted: r.Accepted, Rejected: r.Rejected, RespondedInTime: r.InTime, Closed: r.Closed,
 			ClosedInTime: r.ClosedOT, Resolved: r.Resolved, Rated: r.Rated, Satisfied: r.Satisf, Overdue: r.Overdue, CloseWorkdays: r.Workdays}})
 	}

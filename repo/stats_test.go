@@ -11,6 +11,7 @@ import (
 	"liaison/internal/testenv"
 	"liaison/repo"
 	"liaison/service"
+	"liaison/service/stats"
 )
 
 type lookup map[string]string
@@ -34,19 +35,19 @@ func (c fixedClock) Now() time.Time { return time.Time(c) }
 //	resolved 3 of closed 5                  -> 解决率 0.6
 //	closed in time 4 of 5                   -> 按时办结率 0.8
 //	close working days 9+6+3+2+1 = 21       -> average 4.2
-func statsFixture() []service.StatsDelta {
-	st1 := func(day, cat string, deputy int64, c service.Counts) service.StatsDelta {
-		return service.StatsDelta{Day: day, StationID: 1, RegionCode: "440106000000", DeputyID: deputy, Category: cat, Counts: c}
+func statsFixture() []stats.Delta {
+	st1 := func(day, cat string, deputy int64, c stats.Counts) stats.Delta {
+		return stats.Delta{Day: day, StationID: 1, RegionCode: "440106000000", DeputyID: deputy, Category: cat, Counts: c}
 	}
-	return []service.StatsDelta{
-		st1("2026-01-05", "traffic", 7, service.Counts{Received: 4, Accepted: 3, Rejected: 1, RespondedInTime: 3}),
-		st1("2026-01-20", "traffic", 7, service.Counts{Received: 2, Accepted: 2, RespondedInTime: 2, Overdue: 1}),
-		st1("2026-01-20", "health", 8, service.Counts{Received: 4, Accepted: 4, RespondedInTime: 3, Overdue: 1}),
-		st1("2026-02-10", "traffic", 7, service.Counts{Closed: 3, ClosedInTime: 3, Rated: 3, Satisfied: 2, Resolved: 2, CloseWorkdays: 9 + 6 + 3}),
-		st1("2026-02-11", "health", 8, service.Counts{Closed: 2, ClosedInTime: 1, Rated: 1, Satisfied: 1, Resolved: 1, CloseWorkdays: 2 + 1}),
+	return []stats.Delta{
+		st1("2026-01-05", "traffic", 7, stats.Counts{Received: 4, Accepted: 3, Rejected: 1, RespondedInTime: 3}),
+		st1("2026-01-20", "traffic", 7, stats.Counts{Received: 2, Accepted: 2, RespondedInTime: 2, Overdue: 1}),
+		st1("2026-01-20", "health", 8, stats.Counts{Received: 4, Accepted: 4, RespondedInTime: 3, Overdue: 1}),
+		st1("2026-02-10", "traffic", 7, stats.Counts{Closed: 3, ClosedInTime: 3, Rated: 3, Satisfied: 2, Resolved: 2, CloseWorkdays: 9 + 6 + 3}),
+		st1("2026-02-11", "health", 8, stats.Counts{Closed: 2, ClosedInTime: 1, Rated: 1, Satisfied: 1, Resolved: 1, CloseWorkdays: 2 + 1}),
 		// Outside the period, and another station: must not count for station 1.
-		st1("2026-03-01", "traffic", 7, service.Counts{Received: 100}),
-		{Day: "2026-01-05", StationID: 2, RegionCode: "440104000000", DeputyID: 9, Category: "traffic", Counts: service.Counts{Received: 6, RespondedInTime: 6}},
+		st1("2026-03-01", "traffic", 7, stats.Counts{Received: 100}),
+		{Day: "2026-01-05", StationID: 2, RegionCode: "440104000000", DeputyID: 9, Category: "traffic", Counts: stats.Counts{Received: 6, RespondedInTime: 6}},
 	}
 }
 
@@ -60,15 +61,15 @@ func TestStatsMatchHandComputedFigures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	svc := &service.Stats{Store: store, Clock: fixedClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)),
+	svc := &stats.Service{Store: store, Clock: fixedClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)),
 		Lookup: lookup{"station1": "440106000000", "station2": "440104000000", "deputy7": "440106000000"}}
 	admin := service.Actor{UserID: 1, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440100000000"}}}
 
-	r, err := svc.Query(ctx, admin, service.StatsQuery{Scope: "station", ID: "1", From: "2026-01-01", To: "2026-02-28"})
+	r, err := svc.Query(ctx, admin, stats.Query{Scope: "station", ID: "1", From: "2026-01-01", To: "2026-02-28"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := service.Measures{ResponseRate: 0.8, ResolutionRate: 0.6, SatisfactionRate: 0.75, OnTimeRate: 0.8, AvgCloseWorkdays: 4.2}
+	want := stats.Measures{ResponseRate: 0.8, ResolutionRate: 0.6, SatisfactionRate: 0.75, OnTimeRate: 0.8, AvgCloseWorkdays: 4.2}
 	if r.Measures != want {
 		t.Fatalf("measures: got %+v, want %+v", r.Measures, want)
 	}
@@ -80,7 +81,7 @@ func TestStatsMatchHandComputedFigures(t *testing.T) {
 	}
 
 	// A region covers its whole subtree: Guangzhou has both stations.
-	gz, err := svc.Query(ctx, admin, service.StatsQuery{Scope: "region", ID: "440100", From: "2026-01-01", To: "2026-02-28"})
+	gz, err := svc.Query(ctx, admin, stats.Query{Scope: "region", ID: "440100", From: "2026-01-01", To: "2026-02-28"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,33 +90,33 @@ func TestStatsMatchHandComputedFigures(t *testing.T) {
 	}
 	// A deputy sees their own figures; another station's manager sees nothing (404).
 	dep := service.Actor{UserID: 2, Grants: []service.Grant{{Role: service.RoleDeputy, ScopeKind: service.ScopeDeputy, ScopeID: "7"}}}
-	d7, err := svc.Query(ctx, dep, service.StatsQuery{Scope: "deputy", ID: "7", From: "2026-01-01", To: "2026-02-28"})
+	d7, err := svc.Query(ctx, dep, stats.Query{Scope: "deputy", ID: "7", From: "2026-01-01", To: "2026-02-28"})
 	if err != nil || d7.Totals.Received != 6 || d7.Totals.Closed != 3 {
 		t.Fatalf("deputy 7: %+v %v", d7.Totals, err)
 	}
 	// Deputy 7 also serves a station in Yuexiu: an admin of Tianhe sees only the Tianhe part of
 	// the deputy's figures, an admin of Guangzhou sees both.
-	if err := store.AddStats(ctx, service.StatsDelta{Day: "2026-01-10", StationID: 2, RegionCode: "440104000000", DeputyID: 7, Category: "traffic",
-		Counts: service.Counts{Received: 5}}); err != nil {
+	if err := store.AddStats(ctx, stats.Delta{Day: "2026-01-10", StationID: 2, RegionCode: "440104000000", DeputyID: 7, Category: "traffic",
+		Counts: stats.Counts{Received: 5}}); err != nil {
 		t.Fatal(err)
 	}
 	tianhe := service.Actor{UserID: 4, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440106"}}}
 	for who, want := range map[*service.Actor]int{&tianhe: 6, &admin: 11, &dep: 11} {
-		r, err := svc.Query(ctx, *who, service.StatsQuery{Scope: "deputy", ID: "7", From: "2026-01-01", To: "2026-02-28"})
+		r, err := svc.Query(ctx, *who, stats.Query{Scope: "deputy", ID: "7", From: "2026-01-01", To: "2026-02-28"})
 		if err != nil || r.Totals.Received != want {
 			t.Errorf("deputy 7 seen by %+v: received %d, want %d (%v)", who.Grants, r.Totals.Received, want, err)
 		}
 	}
 	mgr2 := service.Actor{UserID: 3, Grants: []service.Grant{{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: "2"}}}
-	for _, q := range []service.StatsQuery{{Scope: "station", ID: "1"}, {Scope: "region", ID: "440100"}, {Scope: "deputy", ID: "7"}, {Scope: "station", ID: "99"}} {
+	for _, q := range []stats.Query{{Scope: "station", ID: "1"}, {Scope: "region", ID: "440100"}, {Scope: "deputy", ID: "7"}, {Scope: "station", ID: "99"}} {
 		if _, err := svc.Query(ctx, mgr2, q); !errors.Is(err, service.ErrNotFound) {
 			t.Errorf("%+v: want not found, got %v", q, err)
 		}
 	}
-	if _, err := svc.Query(ctx, mgr2, service.StatsQuery{Scope: "station", ID: "2"}); err != nil {
+	if _, err := svc.Query(ctx, mgr2, stats.Query{Scope: "station", ID: "2"}); err != nil {
 		t.Errorf("own station: %v", err)
 	}
-	if _, err := svc.Query(ctx, admin, service.StatsQuery{Scope: "planet", ID: "1"}); !errors.Is(err, service.ErrInvalid) {
+	if _, err := svc.Query(ctx, admin, stats.Query{Scope: "planet", ID: "1"}); !errors.Is(err, service.ErrInvalid) {
 		t.Errorf("bad scope: %v", err)
 	}
 }
@@ -132,7 +133,7 @@ func TestStatsConcurrentIncrements(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			err := db.WithinTx(ctx, func(ctx context.Context) error {
-				return store.AddStats(ctx, service.StatsDelta{Day: "2026-05-01", StationID: 3, RegionCode: "440106000000", Category: "other", Counts: service.Counts{Received: 1, Closed: 2}})
+				return store.AddStats(ctx, stats.Delta{Day: "2026-05-01", StationID: 3, RegionCode: "440106000000", Category: "other", Counts: stats.Counts{Received: 1, Closed: 2}})
 			})
 			if err != nil {
 				t.Error(err)
@@ -140,7 +141,7 @@ func TestStatsConcurrentIncrements(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	g, err := store.StatsGroups(ctx, service.StatsFilter{Scope: "station", ID: 3, From: "2026-01-01", To: "2026-12-31"})
+	g, err := store.StatsGroups(ctx, stats.Filter{Scope: "station", ID: 3, From: "2026-01-01", To: "2026-12-31"})
 	if err != nil || len(g) != 1 || g[0].Received != 20 || g[0].Closed != 40 {
 		t.Fatalf("got %+v %v", g, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"liaison/service"
+	"liaison/service/opinion"
 )
 
 // Supervision implements service.SupervisionStore.
@@ -14,7 +15,7 @@ type Supervision struct{ DB *DB }
 // OpenStaffStages lists open stages the staff owe (every stage but the resident's rating) whose
 // deadline is before dueBefore, by stage ID, with what supervision already did for them; those
 // with every step done are left out, so a backlog of old overdue items is not re-read each tick.
-func (s Supervision) OpenStaffStages(ctx context.Context, dueBefore time.Time, afterID int64, limit int) ([]service.SupervisedStage, error) {
+func (s Supervision) OpenStaffStages(ctx context.Context, dueBefore time.Time, afterID int64, limit int) ([]opinion.SupervisedStage, error) {
 	var rows []struct {
 		ID         int64        `db:"id"`
 		OpinionID  int64        `db:"opinion_id"`
@@ -35,10 +36,10 @@ func (s Supervision) OpenStaffStages(ctx context.Context, dueBefore time.Time, a
 	if err != nil {
 		return nil, err
 	}
-	out := make([]service.SupervisedStage, len(rows))
+	out := make([]opinion.SupervisedStage, len(rows))
 	for i, r := range rows {
-		out[i] = service.SupervisedStage{
-			OpinionStage: service.OpinionStage{ID: r.ID, OpinionID: r.OpinionID, Stage: service.DeadlineStage(r.Stage), StartedAt: r.StartedAt.UTC(), DueAt: r.DueAt.UTC()},
+		out[i] = opinion.SupervisedStage{
+			Stage: opinion.Stage{ID: r.ID, OpinionID: r.OpinionID, Stage: service.DeadlineStage(r.Stage), StartedAt: r.StartedAt.UTC(), DueAt: r.DueAt.UTC()},
 			RemindedAt:   r.Reminded.Time, OverdueAt: r.Overdue.Time, EscalatedAt: r.Escalated.Time, EscalatedUpAt: r.EscalateUp.Time,
 		}
 	}
@@ -46,8 +47,8 @@ func (s Supervision) OpenStaffStages(ctx context.Context, dueBefore time.Time, a
 }
 
 var supervisionColumns = map[string]string{
-	service.SuperviseRemind: "reminded_at", service.SuperviseOverdue: "overdue_at",
-	service.SuperviseEscalate: "escalated_at", service.SuperviseEscalateUp: "escalated_up_at",
+	opinion.SuperviseRemind: "reminded_at", opinion.SuperviseOverdue: "overdue_at",
+	opinion.SuperviseEscalate: "escalated_at", opinion.SuperviseEscalateUp: "escalated_up_at",
 }
 
 // MarkSupervision records that step was taken for the stage at t, if it was not yet and the
@@ -99,8 +100,8 @@ func (s Supervision) RegionAncestors(ctx context.Context, code string) ([]string
 
 // OpinionStagesFor returns the stages of several opinions in one query, by opinion, in start
 // order.
-func (s Supervision) OpinionStagesFor(ctx context.Context, ids []int64) (map[int64][]service.OpinionStage, error) {
-	out := make(map[int64][]service.OpinionStage, len(ids))
+func (s Supervision) OpinionStagesFor(ctx context.Context, ids []int64) (map[int64][]opinion.Stage, error) {
+	out := make(map[int64][]opinion.Stage, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}

@@ -1,6 +1,9 @@
 package service
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // Reach: what part of the network a staff actor covers. One place for these rules, used by the
 // network, opinion, statistics and export code alike.
@@ -40,7 +43,7 @@ func (a Actor) AdminRegions() (codes []string, all bool) {
 func (a Actor) ManagedStations() []int64 { return a.ids(RoleStationManager, ScopeStation) }
 
 // ManagesStation reports whether the actor manages station id.
-func (a Actor) ManagesStation(id int64) bool { return containsID(a.ManagedStations(), id) }
+func (a Actor) ManagesStation(id int64) bool { return slices.Contains(a.ManagedStations(), id) }
 
 // Units returns the handling units the actor is staff of.
 func (a Actor) Units() []int64 { return a.ids(RoleUnitStaff, ScopeUnit) }
@@ -63,15 +66,6 @@ func (a Actor) ids(role Role, kind string) []int64 {
 	return out
 }
 
-func containsID(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
 // IsStaff reports whether the actor works on opinions (deputy, manager, unit staff or admin).
 func (a Actor) IsStaff() bool {
 	return a.Has(RoleDeputy) || a.Has(RoleStationManager) || a.Has(RoleUnitStaff) || a.Has(RoleAdmin)
@@ -86,7 +80,7 @@ func (a Actor) SeesWork(stationID int64, regionCode string, deputyID, unitID int
 		return true
 	case a.ManagesStation(stationID):
 		return true
-	case unitID != 0 && containsID(a.Units(), unitID):
+	case unitID != 0 && slices.Contains(a.Units(), unitID):
 		return true
 	}
 	return a.AdminCovers(regionCode)
@@ -106,7 +100,7 @@ func (a Actor) ProvinceAdmin() bool {
 
 // adminPrefixFor returns the region prefix of the admin grant that covers code: "" for an
 // unscoped admin (everything), else the widest of the actor's regions containing code.
-func (a Actor) adminPrefixFor(code string) string {
+func (a Actor) AdminPrefixFor(code string) string {
 	best := ""
 	for _, g := range a.Grants {
 		if g.Role != RoleAdmin {

@@ -24,6 +24,6 @@ type AuditStore interface {
 }
 
 // audit builds an entry for actor's action at now.
-func audit(a Actor, now time.Time, action, objType, objID, detail string) AuditEntry {
+func NewAuditEntry(a Actor, now time.Time, action, objType, objID, detail string) AuditEntry {
 	return AuditEntry{At: now, ActorID: a.UserID, Action: action, ObjectType: objType, ObjectID: objID, IP: a.IP, RequestID: a.RequestID, Detail: detail}
 }

@@ -80,10 +80,21 @@ func (v *Validator) Check(ok bool, field, code, message string) {
 	}
 }
 
+// Fields returns the field errors collected so far.
+func (v *Validator) Fields() []FieldError { return v.fields }
+
 // Err returns the collected errors as one *Error, or nil.
 func (v *Validator) Err() error {
 	if len(v.fields) == 0 {
 		return nil
 	}
 	return Invalid(v.fields...)
+}
+
+// notFoundAs gives a bare ErrNotFound a Chinese message.
+func NotFoundAs(err error, msg string) error {
+	if err == ErrNotFound {
+		return NotFound(msg)
+	}
+	return err
 }

@@ -36,3 +36,6 @@ func MaskName(n string) string {
 }
 
 var usernameRe = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,64}$`)
+
+// ValidUsername reports a console username: 3-64 letters, digits, _ . or -.
+func ValidUsername(s string) bool { return usernameRe.MatchString(s) }

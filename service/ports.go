@@ -139,3 +139,6 @@ type Notification struct {
 type Notifier interface {
 	Notify(ctx context.Context, ns ...Notification) error
 }
+
+// NotifyTime formats t for a template's time field: 2026年11月26日 17:04, Beijing time.
+func NotifyTime(t time.Time) string { return t.In(Zone).Format("2006年01月02日 15:04") }

@@ -16,14 +16,6 @@ type Upload struct {
 	CreatedAt   time.Time
 }
 
-// UploadStore keeps upload metadata.
-type UploadStore interface {
-	CreateUpload(ctx context.Context, u *Upload) error
-	UploadByID(ctx context.Context, id int64) (*Upload, error)
-	// UploadsOwnedBy returns those of ids that ownerID uploaded, in the order of ids.
-	UploadsOwnedBy(ctx context.Context, ids []int64, ownerID int64) ([]Upload, error)
-}
-
 // BlobStorage stores upload bytes; the data directory today, object storage later.
 type BlobStorage interface {
 	Put(ctx context.Context, key string, r io.Reader) error

@@ -14,6 +14,7 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 
 	"liaison/service"
+	"liaison/service/network"
 )
 
 // WeChat errcodes of getwxacodeunlimit.
@@ -23,7 +24,7 @@ const (
 	codeInvalidPage = 41030 // page malformed, or not in the published mini-program
 )
 
-var _ service.QRCoder = (*Client)(nil)
+var _ network.QRCoder = (*Client)(nil)
 
 func errInvalidCodeArgs() *service.Error {
 	return service.NewError(service.ErrInvalid, "invalid_qrcode_args", "小程序码参数无效")

@@ -19,6 +19,13 @@ import (
 	"liaison/repo"
 	"liaison/repo/kv"
 	"liaison/service"
+	"liaison/service/auth"
+	"liaison/service/calendar"
+	"liaison/service/network"
+	"liaison/service/notify"
+	"liaison/service/opinion"
+	"liaison/service/stats"
+	"liaison/service/upload"
 	"liaison/wechat"
 	"liaison/wechat/wechatfake"
 )
@@ -38,13 +45,13 @@ type App struct {
 	Log     *slog.Logger
 	DB      *repo.DB
 	Shared  shared
-	Auth    *service.Auth
-	Network *service.Network // the station network: regions, stations, deputies, units, categories
-	Uploads *service.Uploads
-	Live    *service.Live
-	Stats   *service.Stats
+	Auth    *auth.Service
+	Network *network.Service // the station network: regions, stations, deputies, units, categories
+	Uploads *upload.Service
+	Live    *opinion.Live
+	Stats   *stats.Service
 	// Supervisor is the supervision worker; tests drive its Tick with an injected clock.
-	Supervisor *service.Supervisor
+	Supervisor *opinion.Supervisor
 	Fake       *wechatfake.Server // nil with real WeChat credentials
 	Handler    http.Handler
 	// Workers run in the background while the server serves, each until its context ends.
@@ -52,7 +59,7 @@ type App struct {
 
 	// Opinions is the opinion lifecycle; the supervision worker calls its RecheckModeration
 	// and CloseUnrated.
-	Opinions *service.Opinions
+	Opinions *opinion.Service
 
 	closers  []func() error
 	stopping context.Context // ends when shutdown begins: long-lived streams close
@@ -138,16 +145,16 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		return nil, err
 	}
 
-	a.Auth = &service.Auth{
+	a.Auth = &auth.Service{
 		Users: repo.Users{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, KV: a.Shared, Limiter: a.Shared,
 		WeChat: wc, Sealer: sealer, Clock: opt.Clock, Secret: []byte(cfg.TokenSecret), TTL: cfg.TokenTTL,
 		MaxFailures: 10, IPMaxFailures: 100, FailWindow: 15 * time.Minute,
 	}
 
-	uploads := &service.Uploads{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock, NewKey: repo.NewBlobKey}
+	uploads := &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock, NewKey: repo.NewBlobKey}
 	a.Uploads = uploads
-	a.Live = &service.Live{PubSub: a.Shared}
-	a.Stats = &service.Stats{Store: repo.Stats{DB: db}, Lookup: repo.ScopeLookup{DB: db}, Clock: opt.Clock}
+	a.Live = &opinion.Live{PubSub: a.Shared}
+	a.Stats = &stats.Service{Store: repo.Stats{DB: db}, Lookup: repo.ScopeLookup{DB: db}, Clock: opt.Clock}
 	a.stopping, a.stop = context.WithCancel(context.Background())
 	a.closers = append(a.closers, func() error { a.stop(); return nil })
 
@@ -158,9 +165,9 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.X.DB, string(db.Dialect)), queueCollector{db})
-	calendarSvc := &service.CalendarService{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
-	deadlinePolicy := &service.DeadlinePolicy{Store: repo.DeadlineRules{DB: db}, Calendar: calendarSvc, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
-	a.Network = &service.Network{Store: repo.Network{DB: db}, Users: repo.Users{DB: db}, Auth: a.Auth, Audit: repo.Audit{DB: db},
+	calendarSvc := &calendar.Service{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
+	deadlinePolicy := &calendar.DeadlinePolicy{Store: repo.DeadlineRules{DB: db}, Calendar: calendarSvc, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
+	a.Network = &network.Service{Store: repo.Network{DB: db}, Users: repo.Users{DB: db}, Auth: a.Auth, Audit: repo.Audit{DB: db},
 		Tx: db, Sealer: sealer, Clock: opt.Clock, Rates: a.Stats}
 	if err := a.Network.SeedCategories(ctx); err != nil {
 		return nil, err
@@ -171,14 +178,14 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	notifications := &service.Notifications{Store: repo.Notifications{DB: db}, Tx: db, Clock: opt.Clock, Templates: templates}
-	notifyWorker := &service.NotifyWorker{Store: repo.Notifications{DB: db}, Tx: db, WeChat: wc, Clock: opt.Clock, Log: a.Log,
+	notifications := &notify.Service{Store: repo.Notifications{DB: db}, Tx: db, Clock: opt.Clock, Templates: templates}
+	notifyWorker := &notify.Worker{Store: repo.Notifications{DB: db}, Tx: db, WeChat: wc, Clock: opt.Clock, Log: a.Log,
 		ID: service.NewInstanceID(), Interval: cfg.NotifyInterval}
 	a.Workers = append(a.Workers, notifyWorker.Run)
-	a.Opinions = &service.Opinions{Store: repo.Opinions{DB: db}, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db},
+	a.Opinions = &opinion.Service{Store: repo.Opinions{DB: db}, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db},
 		Tx: db, KV: a.Shared, WeChat: wc, Notifier: notifications, Deadlines: deadlinePolicy, Sealer: sealer,
 		Clock: opt.Clock, Live: a.Live, Regions: repo.Supervision{DB: db}, Audit: repo.Audit{DB: db},
-		Observers: []service.OpinionObserver{&service.StatsObserver{Store: repo.Stats{DB: db}, Stages: repo.Opinions{DB: db}, Calendar: calendarSvc}}}
+		Observers: []opinion.Observer{&stats.Observer{Store: repo.Stats{DB: db}, Stages: repo.Opinions{DB: db}, Calendar: calendarSvc}}}
 	uploads.CanView = a.Opinions.CanViewUpload
 
 	// Supervision (督办) runs on one instance at a time: the lease lives in Redis when there is
@@ -187,12 +194,12 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if cfg.RedisAddr != "" {
 		locker = a.Shared
 	}
-	a.Supervisor = &service.Supervisor{Opinions: a.Opinions, Store: repo.Supervision{DB: db}, Calendar: calendarSvc, Log: a.Log}
+	a.Supervisor = &opinion.Supervisor{Opinions: a.Opinions, Store: repo.Supervision{DB: db}, Calendar: calendarSvc, Log: a.Log}
 	leader := service.Leader{Locker: locker, Name: "supervision", Owner: service.NewInstanceID(), TTL: 2 * cfg.SuperviseInterval,
 		Every: cfg.SuperviseInterval, Log: a.Log}
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = leader.Run(ctx, a.Supervisor.Tick) })
 	// Station and deputy codes (站点码/代表码), kept beside the uploads so every instance reuses them.
-	qrcodes := &service.QRCodes{Network: a.Network, Coder: wc, Blobs: repo.FileStorage{Dir: cfg.DataDir}}
+	qrcodes := &network.QRCodes{Network: a.Network, Coder: wc, Blobs: repo.FileStorage{Dir: cfg.DataDir}}
 	deps := handler.Deps{
 		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
 		TrustedProxies: proxies,

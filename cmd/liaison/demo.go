@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"liaison/service"
+	"liaison/service/auth"
+	"liaison/service/network"
 )
 
 func asServiceError(err error, target **service.Error) bool { return errors.As(err, target) }
@@ -21,7 +23,7 @@ func seedDemo(ctx context.Context, app *App, out io.Writer) error {
 		{"admin", "demo-admin-2026", service.Grant{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440100"}},
 	}
 	for _, acc := range accounts {
-		_, err := app.Auth.CreateUser(ctx, service.SystemActor, service.NewUser{Username: acc.user, Password: acc.pass, Grants: []service.Grant{acc.grant}})
+		_, err := app.Auth.CreateUser(ctx, service.SystemActor, auth.NewUser{Username: acc.user, Password: acc.pass, Grants: []service.Grant{acc.grant}})
 		if err != nil && !errors.Is(err, service.ErrConflict) {
 			return err
 		}
@@ -45,7 +47,7 @@ const demoManager, demoManagerPass = "manager", "demo-manager-2026"
 // and a station manager, idempotently (what exists is left alone).
 func seedDemoNetwork(ctx context.Context, app *App) error {
 	net, sys := app.Network, service.SystemActor
-	for _, r := range []service.NewRegion{
+	for _, r := range []network.NewRegion{
 		{Code: "440000", Name: "广东省"},
 		{Code: "440100", Name: "广州市", ParentCode: "440000"},
 		{Code: "440103", Name: "荔湾区", ParentCode: "440100"},
@@ -67,7 +69,7 @@ func seedDemoNetwork(ctx context.Context, app *App) error {
 	}
 	ids := map[string]int64{}
 	for _, s := range stations {
-		found, _, err := net.AdminStations(ctx, sys, service.StationQuery{RegionCode: s.region, Q: s.name, Limit: 1})
+		found, _, err := net.AdminStations(ctx, sys, network.StationQuery{RegionCode: s.region, Q: s.name, Limit: 1})
 		if err != nil {
 			return err
 		}
@@ -76,7 +78,7 @@ func seedDemoNetwork(ctx context.Context, app *App) error {
 			continue
 		}
 		lat, lng := s.lat, s.lng
-		st, err := net.CreateStation(ctx, sys, service.NewStation{Name: s.name, RegionCode: s.region, Kind: s.kind, Address: s.addr,
+		st, err := net.CreateStation(ctx, sys, network.NewStation{Name: s.name, RegionCode: s.region, Kind: s.kind, Address: s.addr,
 			Lat: &lat, Lng: &lng, Hours: "周一至周五 9:00-12:00，14:30-17:30"})
 		if err != nil {
 			return err
@@ -94,7 +96,7 @@ func seedDemoNetwork(ctx context.Context, app *App) error {
 		{"黄志强", service.DeputyTownship, "13800000004", "governance", []string{"荔湾区逢源街人大代表联络站"}},
 	}
 	for _, d := range deputies {
-		found, _, err := net.AdminDeputies(ctx, sys, service.DeputyQuery{Q: d.name, Limit: 1})
+		found, _, err := net.AdminDeputies(ctx, sys, network.DeputyQuery{Q: d.name, Limit: 1})
 		if err != nil {
 			return err
 		}
@@ -105,12 +107,12 @@ func seedDemoNetwork(ctx context.Context, app *App) error {
 		for _, s := range d.stations {
 			sids = append(sids, ids[s])
 		}
-		if _, err := net.CreateDeputy(ctx, sys, service.NewDeputy{Name: d.name, Level: d.level, Phone: d.phone, Expertise: []string{d.expertise},
+		if _, err := net.CreateDeputy(ctx, sys, network.NewDeputy{Name: d.name, Level: d.level, Phone: d.phone, Expertise: []string{d.expertise},
 			StationIDs: sids, Intro: "演示数据"}); err != nil {
 			return err
 		}
 	}
-	_, err := net.CreateStaff(ctx, sys, service.NewStaff{Username: demoManager, Password: demoManagerPass, Role: service.RoleStationManager,
+	_, err := net.CreateStaff(ctx, sys, network.NewStaff{Username: demoManager, Password: demoManagerPass, Role: service.RoleStationManager,
 		StationIDs: []int64{ids["天河区五山街人大代表联络站"]}})
 	if err != nil && !errors.Is(err, service.ErrConflict) {
 		return err

@@ -11,6 +11,8 @@ import (
 
 	"liaison/repo/kv"
 	"liaison/service"
+	"liaison/service/auth"
+	"liaison/service/opinion"
 )
 
 // startPair runs two instances on one database and one shared store (Redis when the suite has
@@ -33,7 +35,7 @@ func TestLiveEventsCrossInstancesAndRespectScope(t *testing.T) {
 	t.Parallel()
 	a, b := startPair(t)
 	ctx := context.Background()
-	if _, err := a.App.Auth.CreateUser(ctx, service.SystemActor, service.NewUser{Username: "live-mgr", Password: "live-manager-1",
+	if _, err := a.App.Auth.CreateUser(ctx, service.SystemActor, auth.NewUser{Username: "live-mgr", Password: "live-manager-1",
 		Grants: []service.Grant{{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: "5"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -61,11 +63,11 @@ func TestLiveEventsCrossInstancesAndRespectScope(t *testing.T) {
 	}
 	// Published on the other instance: one event for another station, then one for ours.
 	for _, st := range []int64{6, 5} {
-		if err := b.App.Live.Publish(ctx, service.LiveEvent{Type: "opinion_created", OpinionID: 100 + st, StationID: st, RegionCode: "440106000000", At: time.Now()}); err != nil {
+		if err := b.App.Live.Publish(ctx, opinion.LiveEvent{Type: "opinion_created", OpinionID: 100 + st, StationID: st, RegionCode: "440106000000", At: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var got service.LiveEvent
+	var got opinion.LiveEvent
 	for lines.Scan() {
 		if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok {
 			if err := json.Unmarshal([]byte(data), &got); err != nil {

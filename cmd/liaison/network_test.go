@@ -14,12 +14,14 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"liaison/service"
+	"liaison/service/auth"
+	"liaison/service/network"
 )
 
 // nwAdmin creates a console admin for region and logs it in.
 func nwAdmin(t testing.TB, ts *testServer, username, region string) string {
 	t.Helper()
-	_, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: username, Password: "admin-pass-2026",
+	_, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, auth.NewUser{Username: username, Password: "admin-pass-2026",
 		Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: region}}})
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +220,7 @@ func TestNetworkEndToEnd(t *testing.T) {
 	}
 	ts.must(404, "GET", "/api/v1/stations/999999", "", nil)
 	ts.must(404, "GET", "/api/v1/deputies/abc", "", nil)
-	if cats := nwItems(ts.must(200, "GET", "/api/v1/categories", "", nil)); len(cats) != len(service.DefaultCategories) || cats[0]["name"] != "交通出行" {
+	if cats := nwItems(ts.must(200, "GET", "/api/v1/categories", "", nil)); len(cats) != len(network.DefaultCategories) || cats[0]["name"] != "交通出行" {
 		t.Fatalf("categories: %v", cats)
 	}
 
@@ -258,7 +260,7 @@ func TestNetworkEndToEnd(t *testing.T) {
 		t.Fatalf("manager reads admin deputy: %d", st)
 	}
 	ts.must(200, "PUT", "/api/v1/admin/categories/housing", adm, map[string]any{"name": "住房保障", "sort": 55})
-	if cats := nwItems(ts.must(200, "GET", "/api/v1/categories", "", nil)); len(cats) != len(service.DefaultCategories)+1 || cats[5]["code"] != "housing" {
+	if cats := nwItems(ts.must(200, "GET", "/api/v1/categories", "", nil)); len(cats) != len(network.DefaultCategories)+1 || cats[5]["code"] != "housing" {
 		t.Fatalf("categories after edit: %v", cats)
 	}
 

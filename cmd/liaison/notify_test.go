@@ -10,6 +10,8 @@ import (
 
 	"liaison/repo"
 	"liaison/service"
+	"liaison/service/auth"
+	"liaison/service/notify"
 	"liaison/wechat/wechatfake"
 )
 
@@ -32,7 +34,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 
 	// Public: the configured templates (fake ones for every kind out of the box).
 	tpls := ts.must(200, "GET", "/api/v1/subscriptions/templates", "", nil)["items"].([]any)
-	if len(tpls) != len(service.NotificationKinds) {
+	if len(tpls) != len(notify.Kinds) {
 		t.Fatalf("templates: %v", tpls)
 	}
 	first := tpls[0].(map[string]any)
@@ -59,7 +61,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 		t.Fatalf("consent without login: %d", status)
 	}
 
-	notifier := &service.Notifications{Store: repo.Notifications{DB: ts.App.DB}, Tx: ts.App.DB, Clock: service.SystemClock{}, Templates: service.FakeTemplates()}
+	notifier := &notify.Service{Store: repo.Notifications{DB: ts.App.DB}, Tx: ts.App.DB, Clock: service.SystemClock{}, Templates: notify.FakeTemplates()}
 	err := ts.App.DB.WithinTx(ctx, func(ctx context.Context) error {
 		return notifier.Notify(ctx,
 			service.Notification{UserID: uid, Kind: service.NotifyAccepted, Title: "您的意见已受理", ObjectType: "opinion", ObjectID: "1"}, // no consent: inbox only
@@ -125,7 +127,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	orphanID := int64(ts.must(200, "GET", "/api/v1/me", orphanTok, nil)["id"].(float64))
 	ts.must(200, "POST", "/api/v1/me/subscriptions", orphanTok, map[string]any{"accepted": []string{"tpl-overdue"}})
 	ntOrphanNotifyAndDie(t, ts, orphanID)
-	_, err = ts.App.Auth.CreateUser(ctx, service.SystemActor, service.NewUser{Username: "nt-admin", Password: "correct-horse-9",
+	_, err = ts.App.Auth.CreateUser(ctx, service.SystemActor, auth.NewUser{Username: "nt-admin", Password: "correct-horse-9",
 		Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +171,7 @@ func ntOrphanNotifyAndDie(t testing.TB, ts *testServer, userID int64) {
 	t.Helper()
 	store := repo.Notifications{DB: ts.App.DB}
 	past := time.Now().Add(-time.Hour)
-	notifier := &service.Notifications{Store: store, Tx: ts.App.DB, Clock: ntFrozenClock{past}, Templates: service.FakeTemplates()}
+	notifier := &notify.Service{Store: store, Tx: ts.App.DB, Clock: ntFrozenClock{past}, Templates: notify.FakeTemplates()}
 	err := ts.App.DB.WithinTx(context.Background(), func(ctx context.Context) error {
 		if err := notifier.Notify(ctx, service.Notification{UserID: userID, Kind: service.NotifyOverdue, Title: "意见办理已超期", ObjectType: "opinion", ObjectID: "3"}); err != nil {
 			return err

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"liaison/service"
+	"liaison/service/auth"
+	"liaison/service/network"
 )
 
 // The station network for opinion tests, inserted with SQL (the schema of migrations
@@ -46,7 +48,7 @@ func opStation(t testing.TB, ts *testServer, name, region string) int64 {
 	t.Helper()
 	now := time.Now().UTC()
 	opRegion(t, ts, region)
-	for i, c := range service.DefaultCategories {
+	for i, c := range network.DefaultCategories {
 		opExec(t, ts, opInsertIgnore(ts)+` INTO categories (code, name, sort, active, updated_at) VALUES (?, ?, ?, 1, ?)`, c.Code, c.Name, i, now)
 	}
 	return opExec(t, ts, `INSERT INTO stations (name, region_code, kind, address, active, created_at, updated_at) VALUES (?, ?, 'community', '', 1, ?, ?)`,
@@ -78,7 +80,7 @@ func opUnit(t testing.TB, ts *testServer, name, region string) int64 {
 func opStaff(t testing.TB, ts *testServer, role service.Role, kind string, scope any) (string, int64) {
 	t.Helper()
 	name := fmt.Sprintf("op-%s-%d", role, opSeq.Add(1))
-	u, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: name, Password: "long-enough-pw-1",
+	u, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, auth.NewUser{Username: name, Password: "long-enough-pw-1",
 		Grants: []service.Grant{{Role: role, ScopeKind: kind, ScopeID: fmt.Sprint(scope)}}})
 	if err != nil {
 		t.Fatal(err)

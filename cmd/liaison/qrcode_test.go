@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"liaison/service"
+	"liaison/service/network"
 	"liaison/wechat/wechatfake"
 )
 
@@ -39,8 +39,8 @@ func qrWant(t *testing.T, ts *testServer, path, scene string) []byte {
 	if _, err := png.Decode(bytes.NewReader(raw)); err != nil {
 		t.Fatalf("GET %s: not a PNG: %v", path, err)
 	}
-	if gotScene, page, ok := wechatfake.CodeScene(raw); !ok || gotScene != scene || page != service.QRPage {
-		t.Fatalf("GET %s: code for scene %q page %q (ok %v), want %q on %q", path, gotScene, page, ok, scene, service.QRPage)
+	if gotScene, page, ok := wechatfake.CodeScene(raw); !ok || gotScene != scene || page != network.QRPage {
+		t.Fatalf("GET %s: code for scene %q page %q (ok %v), want %q on %q", path, gotScene, page, ok, scene, network.QRPage)
 	}
 	return raw
 }
@@ -70,7 +70,7 @@ func TestStationAndDeputyCodes(t *testing.T) {
 		t.Fatalf("the first station code called WeChat %d times, want 1", got)
 	}
 	codes := fake.Codes()
-	if last := codes[len(codes)-1]; last.CheckPath || last.Width != service.QRDefaultWidth {
+	if last := codes[len(codes)-1]; last.CheckPath || last.Width != network.QRDefaultWidth {
 		t.Fatalf("code request: %+v", last)
 	}
 

@@ -9,6 +9,7 @@ import (
 
 	"liaison/repo"
 	"liaison/service"
+	"liaison/service/stats"
 )
 
 // The public station page shows the station's rates from the statistics summary.
@@ -35,9 +36,9 @@ func TestStationPageShowsRatesFromStats(t *testing.T) {
 	if err := db.X.Get(&stationID, "SELECT id FROM stations"); err != nil {
 		t.Fatal(err)
 	}
-	day := service.StatsDay(now.AddDate(0, -1, 0))
-	if err := (repo.Stats{DB: db}).AddStats(ctx, service.StatsDelta{Day: day, StationID: stationID, RegionCode: "440100000000", Category: "traffic",
-		Counts: service.Counts{Received: 4, RespondedInTime: 3, Closed: 2, Rated: 2, Satisfied: 1, Resolved: 1}}); err != nil {
+	day := stats.Day(now.AddDate(0, -1, 0))
+	if err := (repo.Stats{DB: db}).AddStats(ctx, stats.Delta{Day: day, StationID: stationID, RegionCode: "440100000000", Category: "traffic",
+		Counts: stats.Counts{Received: 4, RespondedInTime: 3, Closed: 2, Rated: 2, Satisfied: 1, Resolved: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	out := ts.must(200, "GET", fmt.Sprintf("/api/v1/stations/%d", stationID), "", nil)

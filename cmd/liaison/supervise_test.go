@@ -9,6 +9,7 @@ import (
 
 	"liaison/repo"
 	"liaison/service"
+	"liaison/service/calendar"
 )
 
 // testClock is a clock the test moves by hand.
@@ -72,7 +73,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal := service.NewCalendar(nil)
+	cal := calendar.NewCalendar(nil)
 	if want := cal.Due(clock.t, 15); !due.Equal(want) {
 		t.Fatalf("reply deadline %v, want 15 working days: %v", due, want)
 	}

@@ -1,0 +1,321 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"liaison/service"
+	"slices"
+	"strings"
+)
+
+var regionLevelRank = map[string]int{service.LevelProvince: 1, service.LevelCity: 2, service.LevelCounty: 3, service.LevelTownship: 4, service.LevelVillage: 5}
+
+var regionLevelNames = map[string]string{service.LevelProvince: "省", service.LevelCity: "市", service.LevelCounty: "县区", service.LevelTownship: "镇街", service.LevelVillage: "村居"}
+
+// NewRegion is a region to create.
+type NewRegion struct{ Code, Name, ParentCode, Level string }
+
+// nwCheckRegion validates a region's own fields and its relation to its parent's code; it does
+// not look at the database. It returns the normalized region.
+func checkRegion(v *service.Validator, in NewRegion) service.Region {
+	r := service.Region{Code: service.NormalizeRegionCode(in.Code), Name: service.Clean(in.Name), ParentCode: service.NormalizeRegionCode(in.ParentCode)}
+	if r.Code == "" {
+		v.Add("code", "invalid", "区划代码须为 6、9 或 12 位数字")
+	}
+	r.Level = service.RegionLevel(r.Code)
+	service.CheckText(v, "name", "区划名称", r.Name, 1, 64)
+	if in.Level != "" && r.Code != "" && in.Level != r.Level {
+		if _, known := regionLevelRank[in.Level]; !known {
+			v.Add("level", "invalid", "层级须为 province、city、county、township 或 village")
+		} else {
+			v.Add("level", "mismatch", fmt.Sprintf("区划代码对应的层级是 %s（%s）", r.Level, regionLevelNames[r.Level]))
+		}
+	}
+	switch {
+	case r.Code == "":
+	case r.Level == service.LevelProvince:
+		if service.Clean(in.ParentCode) != "" {
+			v.Add("parent_code", "invalid", "省级区划没有上级")
+		}
+		r.ParentCode = ""
+	case service.Clean(in.ParentCode) == "":
+		v.Add("parent_code", "required", "请填写上级区划代码")
+	case r.ParentCode == "":
+		v.Add("parent_code", "invalid", "上级区划代码须为 6、9 或 12 位数字")
+	case regionLevelRank[service.RegionLevel(r.ParentCode)] >= regionLevelRank[r.Level] || !service.InRegion(r.Code, r.ParentCode):
+		v.Add("parent_code", "mismatch", "上级区划与区划代码不对应")
+	}
+	return r
+}
+
+// CreateRegion adds a region under an existing parent, inside the admin's subtree.
+func (s *Service) CreateRegion(ctx context.Context, a service.Actor, in NewRegion) (*service.Region, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	var v service.Validator
+	r := checkRegion(&v, in)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if !covers(a, r.Code) {
+		return nil, service.NewError(service.ErrForbidden, "out_of_region", "该区划不在您的管辖范围内")
+	}
+	r.CreatedAt = s.now()
+	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		if r.ParentCode != "" {
+			if _, err := s.Store.Region(ctx, r.ParentCode); errors.Is(err, service.ErrNotFound) {
+				return service.Invalid(service.FieldError{Field: "parent_code", Code: "not_found", Message: "上级区划不存在，请先创建上级区划"})
+			} else if err != nil {
+				return err
+			}
+		}
+		if err := s.Store.CreateRegion(ctx, &r); err != nil {
+			if errors.Is(err, service.ErrConflict) {
+				return service.Conflict("region_exists", "区划代码已存在")
+			}
+			return err
+		}
+		return s.audit(ctx, a, "region.create", "region", r.Code, "")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create region: %w", err)
+	}
+	return &r, nil
+}
+
+// Regions lists the children of parentCode for tree browsing; without a parent, the roots the
+// admin may see (the provinces for an unscoped admin, otherwise the admin's own regions).
+func (s *Service) Regions(ctx context.Context, a service.Actor, parentCode string) ([]service.Region, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	if parentCode == "" {
+		sc := adminScope(a)
+		if sc.All {
+			return s.regionChildren(ctx, "")
+		}
+		var codes []string
+		for _, g := range a.Grants {
+			if g.Role == service.RoleAdmin && g.ScopeKind == service.ScopeRegion {
+				if n := service.NormalizeRegionCode(g.ScopeID); n != "" {
+					codes = append(codes, n)
+				}
+			}
+		}
+		m, err := s.Store.RegionsByCodes(ctx, codes)
+		if err != nil {
+			return nil, fmt.Errorf("regions: %w", err)
+		}
+		out := make([]service.Region, 0, len(m))
+		for _, r := range m {
+			out = append(out, r)
+		}
+		slices.SortFunc(out, func(x, y service.Region) int { return strings.Compare(x.Code, y.Code) })
+		return out, nil
+	}
+	parent := service.NormalizeRegionCode(parentCode)
+	if parent == "" {
+		return nil, service.Invalid(service.FieldError{Field: "parent_code", Code: "invalid", Message: "区划代码须为 6、9 或 12 位数字"})
+	}
+	if !covers(a, parent) {
+		return nil, service.NotFound("行政区划不存在")
+	}
+	if _, err := s.Store.Region(ctx, parent); errors.Is(err, service.ErrNotFound) {
+		return nil, service.NotFound("行政区划不存在")
+	} else if err != nil {
+		return nil, fmt.Errorf("regions: %w", err)
+	}
+	return s.regionChildren(ctx, parent)
+}
+
+func (s *Service) regionChildren(ctx context.Context, parent string) ([]service.Region, error) {
+	rs, err := s.Store.RegionChildren(ctx, parent)
+	if err != nil {
+		return nil, fmt.Errorf("regions: %w", err)
+	}
+	return rs, nil
+}
+
+// Region returns one region, for other modules; no access check.
+func (s *Service) Region(ctx context.Context, code string) (*service.Region, error) {
+	n := service.NormalizeRegionCode(code)
+	if n == "" {
+		return nil, service.NotFound("行政区划不存在")
+	}
+	r, err := s.Store.Region(ctx, n)
+	if errors.Is(err, service.ErrNotFound) {
+		return nil, service.NotFound("行政区划不存在")
+	}
+	return r, err
+}
+
+// ImportResult reports a bulk import: how many rows were written, or, when any row is bad,
+// every bad row and nothing written.
+type ImportResult struct {
+	Imported int
+	Errors   []ImportError
+}
+
+// ImportError names one bad row (numbered as in the file, the header being row 1).
+type ImportError struct {
+	Row     int    `json:"row"`
+	Message string `json:"message"`
+}
+
+// MaxImportRows bounds one import file.
+const MaxImportRows = 20000
+
+// nwMaxReportedErrors bounds the error report; the message still gives the total.
+const maxReportedErrors = 500
+
+// nwRowErrors collects messages per row.
+type rowErrors map[int][]string
+
+func (e rowErrors) add(row int, msg string) { e[row] = append(e[row], msg) }
+
+// reject fills res with the bad rows in file order and returns the error that rolls back.
+func (e rowErrors) reject(res *ImportResult) error {
+	rows := make([]int, 0, len(e))
+	for r := range e {
+		rows = append(rows, r)
+	}
+	slices.Sort(rows)
+	res.Imported, res.Errors = 0, nil
+	for _, r := range rows {
+		if len(res.Errors) == maxReportedErrors {
+			break
+		}
+		res.Errors = append(res.Errors, ImportError{Row: r, Message: strings.Join(e[r], "；")})
+	}
+	msg := fmt.Sprintf("共有 %d 行有误，未导入任何数据，请修改后重新导入", len(rows))
+	return &service.Error{Kind: service.ErrUnprocessable, Code: "import_invalid", Message: msg}
+}
+
+// nwTableBody strips the header row (recognized by its first cell) and blank rows, and returns
+// the data rows with their row numbers in the file.
+func tableBody(table [][]string, header string) (rows [][]string, nums []int) {
+	for i, row := range table {
+		if i == 0 && len(row) > 0 && strings.Contains(service.Clean(row[0]), header) {
+			continue
+		}
+		blank := true
+		for _, c := range row {
+			if service.Clean(c) != "" {
+				blank = false
+				break
+			}
+		}
+		if blank {
+			continue
+		}
+		rows, nums = append(rows, row), append(nums, i+1)
+	}
+	return rows, nums
+}
+
+func cell(row []string, i int) string {
+	if i < len(row) {
+		return service.Clean(row[i])
+	}
+	return ""
+}
+
+// nwRowMessage joins a row's field errors into one message.
+func rowMessage(err error) string {
+	var se *service.Error
+	if errors.As(err, &se) && len(se.Fields) > 0 {
+		parts := make([]string, 0, len(se.Fields))
+		for _, f := range se.Fields {
+			parts = append(parts, f.Message)
+		}
+		return strings.Join(parts, "；")
+	}
+	return err.Error()
+}
+
+// ImportRegions imports regions from a table with the columns 代码, 名称, 上级代码. A parent
+// may come from the database or from the same file. Nothing is written when any row is bad.
+func (s *Service) ImportRegions(ctx context.Context, a service.Actor, table [][]string) (ImportResult, error) {
+	var res ImportResult
+	if err := requireAdmin(a); err != nil {
+		return res, err
+	}
+	rows, nums := tableBody(table, "代码")
+	if len(rows) == 0 {
+		return res, service.Invalid(service.FieldError{Field: "file", Code: "empty", Message: "文件中没有数据行"})
+	}
+	if len(rows) > MaxImportRows {
+		return res, service.Invalid(service.FieldError{Field: "file", Code: "too_many_rows", Message: fmt.Sprintf("一次最多导入 %d 行", MaxImportRows)})
+	}
+	regions := make([]service.Region, len(rows))
+	bad := rowErrors{}
+	inFile := map[string]int{}
+	var codes []string
+	for i, row := range rows {
+		var v service.Validator
+		r := checkRegion(&v, NewRegion{Code: cell(row, 0), Name: cell(row, 1), ParentCode: cell(row, 2)})
+		if r.Code != "" && !covers(a, r.Code) {
+			v.Add("code", "out_of_region", "区划不在您的管辖范围内")
+		}
+		if first, dup := inFile[r.Code]; dup && r.Code != "" {
+			v.Add("code", "duplicate", fmt.Sprintf("区划代码与第 %d 行重复", first))
+		} else if r.Code != "" {
+			inFile[r.Code] = nums[i]
+		}
+		if err := v.Err(); err != nil {
+			bad.add(nums[i], rowMessage(err))
+			if fieldCodes := v.Err().(*service.Error).Fields; slices.ContainsFunc(fieldCodes, func(f service.FieldError) bool { return f.Field == "parent_code" }) {
+				r.ParentCode = "" // already reported; do not also report it missing
+			}
+		}
+		regions[i] = r
+		codes = append(codes, r.Code)
+		if r.ParentCode != "" {
+			codes = append(codes, r.ParentCode)
+		}
+	}
+	now := s.now()
+	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		existing, err := s.Store.RegionsByCodes(ctx, codes)
+		if err != nil {
+			return err
+		}
+		for i, r := range regions {
+			if r.Code == "" {
+				continue
+			}
+			if _, ok := existing[r.Code]; ok {
+				bad.add(nums[i], "区划代码已存在")
+			}
+			if r.ParentCode != "" {
+				_, inDB := existing[r.ParentCode]
+				if _, inF := inFile[r.ParentCode]; !inDB && !inF {
+					bad.add(nums[i], "上级区划不存在")
+				}
+			}
+		}
+		if len(bad) > 0 {
+			return bad.reject(&res)
+		}
+		// Parents first, for readers that walk the tree while the import commits.
+		slices.SortStableFunc(regions, func(x, y service.Region) int { return regionLevelRank[x.Level] - regionLevelRank[y.Level] })
+		for i := range regions {
+			regions[i].CreatedAt = now
+		}
+		if err := s.Store.InsertRegions(ctx, regions); err != nil {
+			if errors.Is(err, service.ErrConflict) {
+				return service.Conflict("region_exists", "部分区划代码已存在，请刷新后重试")
+			}
+			return err
+		}
+		res.Imported = len(regions)
+		return s.audit(ctx, a, "region.import", "region", "", fmt.Sprintf("count=%d", len(regions)))
+	})
+	if err != nil {
+		res.Imported = 0
+		return res, fmt.Errorf("import regions: %w", err)
+	}
+	return res, nil
+}

@@ -1,0 +1,486 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"liaison/service"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Station grades (样板站 / 示范站 / 标杆站), stored as written.
+var StationGrades = []string{"", "样板站", "示范站", "标杆站"}
+
+// China's extent, for validating a station's location.
+const (
+	chinaMinLat, chinaMaxLat = 3.0, 54.0
+	chinaMinLng, chinaMaxLng = 73.0, 136.0
+)
+
+func validKind(k string) bool { return k == service.StationCentral || k == service.StationCommunity }
+
+// nwCheckStation validates a station's own fields.
+func checkStation(v *service.Validator, st *service.Station) {
+	service.CheckText(v, "name", "联络站名称", st.Name, 1, 100)
+	v.Check(validKind(st.Kind), "kind", "invalid", "类型须为 central（中心联络站）或 community（社区联络站）")
+	service.CheckText(v, "address", "地址", st.Address, 0, 200)
+	service.CheckText(v, "hours", "开放时间", st.Hours, 0, 200)
+	v.Check(slices.Contains(StationGrades, st.Grade), "grade", "invalid", "等级须为 样板站、示范站 或 标杆站")
+	v.Check(!math.IsNaN(st.Lat) && st.Lat >= chinaMinLat && st.Lat <= chinaMaxLat, "lat", "out_of_range", "纬度须在 3-54 之间（中国境内）")
+	v.Check(!math.IsNaN(st.Lng) && st.Lng >= chinaMinLng && st.Lng <= chinaMaxLng, "lng", "out_of_range", "经度须在 73-136 之间（中国境内）")
+}
+
+// NewStation is a station to create. Lat and Lng are required.
+type NewStation struct {
+	Name, RegionCode, Kind, Address, Hours string
+	Lat, Lng                               *float64
+}
+
+// CreateStation creates a station in a region the admin covers.
+func (s *Service) CreateStation(ctx context.Context, a service.Actor, in NewStation) (*service.Station, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	st := &service.Station{Name: service.Clean(in.Name), RegionCode: service.NormalizeRegionCode(in.RegionCode), Kind: in.Kind, Address: service.Clean(in.Address),
+		Hours: service.Clean(in.Hours), Active: true, CreatedAt: now, UpdatedAt: now}
+	var v service.Validator
+	if in.Lat != nil {
+		st.Lat = *in.Lat
+	}
+	if in.Lng != nil {
+		st.Lng = *in.Lng
+	}
+	checkStation(&v, st)
+	v.Check(in.Lat != nil, "lat", "required", "请填写纬度")
+	v.Check(in.Lng != nil, "lng", "required", "请填写经度")
+	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		if err := s.checkRegionRef(ctx, a, &v, "region_code", st.RegionCode, in.RegionCode); err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := s.Store.CreateStation(ctx, st); err != nil {
+			return err
+		}
+		return s.audit(ctx, a, "station.create", "station", itoa(st.ID), "")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create station: %w", err)
+	}
+	return st, nil
+}
+
+// StationPatch changes the fields that are set.
+type StationPatch struct {
+	Name, RegionCode, Kind, Address, Hours, Grade *string
+	Lat, Lng                                      *float64
+	Active                                        *bool
+}
+
+var errStationNotFound = service.NotFound("联络站不存在")
+
+// adminStation loads a station the admin covers; any other is not found.
+func (s *Service) adminStation(ctx context.Context, a service.Actor, id int64) (*service.Station, error) {
+	if !a.System && !a.Has(service.RoleAdmin) {
+		return nil, errStationNotFound
+	}
+	st, err := s.Store.Station(ctx, id)
+	if errors.Is(err, service.ErrNotFound) || (err == nil && !covers(a, st.RegionCode)) {
+		return nil, errStationNotFound
+	}
+	return st, err
+}
+
+// AdminStation returns a station the admin covers.
+func (s *Service) AdminStation(ctx context.Context, a service.Actor, id int64) (*service.Station, error) {
+	st, err := s.adminStation(ctx, a, id)
+	if err != nil {
+		return nil, fmt.Errorf("station: %w", err)
+	}
+	return st, nil
+}
+
+// UpdateStation changes a station the admin covers; moving it to another region needs that
+// region to be covered as well.
+func (s *Service) UpdateStation(ctx context.Context, a service.Actor, id int64, p StationPatch) (*service.Station, error) {
+	var st *service.Station
+	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		var err error
+		if st, err = s.adminStation(ctx, a, id); err != nil {
+			return err
+		}
+		var v service.Validator
+		set := func(dst *string, src *string) {
+			if src != nil {
+				*dst = service.Clean(*src)
+			}
+		}
+		set(&st.Name, p.Name)
+		set(&st.Kind, p.Kind)
+		set(&st.Address, p.Address)
+		set(&st.Hours, p.Hours)
+		set(&st.Grade, p.Grade)
+		if p.Lat != nil {
+			st.Lat = *p.Lat
+		}
+		if p.Lng != nil {
+			st.Lng = *p.Lng
+		}
+		if p.Active != nil {
+			st.Active = *p.Active
+		}
+		checkStation(&v, st)
+		if p.RegionCode != nil {
+			st.RegionCode = service.NormalizeRegionCode(*p.RegionCode)
+			if err := s.checkRegionRef(ctx, a, &v, "region_code", st.RegionCode, *p.RegionCode); err != nil {
+				return err
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		st.UpdatedAt = s.now()
+		if err := s.Store.UpdateStation(ctx, st); err != nil {
+			return err
+		}
+		return s.audit(ctx, a, "station.update", "station", itoa(id), "")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update station: %w", err)
+	}
+	return st, nil
+}
+
+// StationQuery lists stations.
+type StationQuery struct {
+	RegionCode string
+	Q          string
+	Cursor     string
+	Limit      int
+}
+
+func checkQuery(v *service.Validator, q string) string {
+	q = service.Clean(q)
+	service.CheckText(v, "q", "搜索词", q, 0, 50)
+	return q
+}
+
+// AdminStations lists the stations in the admin's regions, by ID, with keyset pagination.
+func (s *Service) AdminStations(ctx context.Context, a service.Actor, q StationQuery) ([]service.Station, string, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, "", err
+	}
+	var v service.Validator
+	f := StationFilter{Scope: adminScope(a), Q: checkQuery(&v, q.Q), AfterID: service.ParseIDCursor(&v, q.Cursor), Limit: service.PageLimit(&v, q.Limit, 50, 200)}
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	prefix, err := regionFilter(q.RegionCode)
+	if err != nil {
+		return nil, "", err
+	}
+	f.RegionPrefix = prefix
+	sts, err := s.Store.ListStations(ctx, f)
+	if err != nil {
+		return nil, "", fmt.Errorf("stations: %w", err)
+	}
+	next := ""
+	if len(sts) > 0 {
+		next = service.NextIDCursor(len(sts), f.Limit, sts[len(sts)-1].ID)
+	}
+	return sts, next, nil
+}
+
+// visibleStations returns those of ids the admin covers.
+func (s *Service) visibleStations(ctx context.Context, a service.Actor, ids []int64) ([]service.Station, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	sts, err := s.Store.StationsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(sts, func(st service.Station) bool { return !covers(a, st.RegionCode) }), nil
+}
+
+// Station returns a station, for other modules; no access check.
+func (s *Service) Station(ctx context.Context, id int64) (*service.Station, error) {
+	st, err := s.Store.Station(ctx, id)
+	if errors.Is(err, service.ErrNotFound) {
+		return nil, errStationNotFound
+	}
+	return st, err
+}
+
+// nwStationKinds maps the spreadsheet's words to kinds.
+var stationKinds = map[string]string{
+	"中心站": service.StationCentral, "中心联络站": service.StationCentral, service.StationCentral: service.StationCentral,
+	"社区站": service.StationCommunity, "社区联络站": service.StationCommunity, "村居站": service.StationCommunity, service.StationCommunity: service.StationCommunity,
+}
+
+// ImportStations imports stations from a table with the columns 名称, 区划代码, 类型
+// (中心站/社区站), 地址, 纬度, 经度, 开放时间. Every row is checked first; when any is bad,
+// every bad row is reported and nothing is written. Otherwise all rows go in one transaction.
+func (s *Service) ImportStations(ctx context.Context, a service.Actor, table [][]string) (ImportResult, error) {
+	var res ImportResult
+	if err := requireAdmin(a); err != nil {
+		return res, err
+	}
+	rows, nums := tableBody(table, "名称")
+	if len(rows) == 0 {
+		return res, service.Invalid(service.FieldError{Field: "file", Code: "empty", Message: "文件中没有数据行"})
+	}
+	if len(rows) > MaxImportRows {
+		return res, service.Invalid(service.FieldError{Field: "file", Code: "too_many_rows", Message: fmt.Sprintf("一次最多导入 %d 行", MaxImportRows)})
+	}
+	now := s.now()
+	bad := rowErrors{}
+	sts := make([]service.Station, len(rows))
+	var codes []string
+	for i, row := range rows {
+		var v service.Validator
+		st := service.Station{Name: cell(row, 0), RegionCode: service.NormalizeRegionCode(cell(row, 1)), Kind: stationKinds[cell(row, 2)],
+			Address: cell(row, 3), Hours: cell(row, 6), Active: true, CreatedAt: now, UpdatedAt: now}
+		st.Lat = parseCoord(&v, "lat", "纬度", cell(row, 4))
+		st.Lng = parseCoord(&v, "lng", "经度", cell(row, 5))
+		checkStation(&v, &st)
+		switch {
+		case cell(row, 1) == "":
+			v.Add("region_code", "required", "请填写区划代码")
+		case st.RegionCode == "":
+			v.Add("region_code", "invalid", "区划代码须为 6、9 或 12 位数字")
+		case !covers(a, st.RegionCode):
+			v.Add("region_code", "not_found", "行政区划不存在或不在您的管辖范围内")
+		default:
+			codes = append(codes, st.RegionCode)
+		}
+		if err := v.Err(); err != nil {
+			bad.add(nums[i], rowMessage(err))
+		}
+		sts[i] = st
+	}
+	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		known, err := s.Store.RegionsByCodes(ctx, slices.Compact(slices.Sorted(slices.Values(codes))))
+		if err != nil {
+			return err
+		}
+		for i, st := range sts {
+			if _, ok := known[st.RegionCode]; !ok && st.RegionCode != "" && covers(a, st.RegionCode) {
+				bad.add(nums[i], "行政区划不存在或不在您的管辖范围内")
+			}
+		}
+		if len(bad) > 0 {
+			return bad.reject(&res)
+		}
+		if err := s.Store.InsertStations(ctx, sts); err != nil {
+			return err
+		}
+		res.Imported = len(sts)
+		return s.audit(ctx, a, "station.import", "station", "", fmt.Sprintf("count=%d", len(sts)))
+	})
+	if err != nil {
+		res.Imported = 0
+		return res, fmt.Errorf("import stations: %w", err)
+	}
+	return res, nil
+}
+
+func parseCoord(v *service.Validator, field, label, s string) float64 {
+	if s == "" {
+		v.Add(field, "required", "请填写"+label)
+		return 0
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		v.Add(field, "invalid", label+"须为数字")
+		return 0
+	}
+	return f
+}
+
+// ---- public ----
+
+// StationSearch is a public station search: nearest first when Lat and Lng are given.
+type StationSearch struct {
+	Lat, Lng   *float64
+	RegionCode string
+	Q          string
+	Cursor     string // only without a location
+	Limit      int
+}
+
+// StationHit is a search result; DistanceM is set for a search by location.
+type StationHit struct {
+	service.Station
+	DistanceM *float64
+}
+
+// MaxNearby bounds a search by location.
+const MaxNearby = 50
+
+// nwNearbyRadiiKm are the boxes tried in turn; a last pass looks everywhere.
+var nearbyRadiiKm = []float64{2, 5, 15, 50, 150, 500}
+
+// SearchStations finds active stations: by location nearest first (with the distance in
+// metres), else by ID with keyset pagination; both filter by region subtree and keyword.
+func (s *Service) SearchStations(ctx context.Context, q StationSearch) ([]StationHit, string, error) {
+	var v service.Validator
+	f := StationFilter{Scope: AllRegions, Q: checkQuery(&v, q.Q), ActiveOnly: true}
+	prefix, err := regionFilter(q.RegionCode)
+	if err != nil {
+		return nil, "", err
+	}
+	f.RegionPrefix = prefix
+	if (q.Lat == nil) != (q.Lng == nil) {
+		v.Add("lat", "required", "经纬度须同时提供")
+	}
+	if q.Lat != nil && q.Lng != nil {
+		v.Check(*q.Lat >= -90 && *q.Lat <= 90, "lat", "out_of_range", "纬度须在 -90 到 90 之间")
+		v.Check(*q.Lng >= -180 && *q.Lng <= 180, "lng", "out_of_range", "经度须在 -180 到 180 之间")
+		limit := service.PageLimit(&v, q.Limit, 20, MaxNearby)
+		if err := v.Err(); err != nil {
+			return nil, "", err
+		}
+		hits, err := s.nearest(ctx, *q.Lat, *q.Lng, limit, f)
+		if err != nil {
+			return nil, "", fmt.Errorf("search stations: %w", err)
+		}
+		return hits, "", nil
+	}
+	f.Limit = service.PageLimit(&v, q.Limit, 20, MaxNearby)
+	f.AfterID = service.ParseIDCursor(&v, q.Cursor)
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	sts, err := s.Store.ListStations(ctx, f)
+	if err != nil {
+		return nil, "", fmt.Errorf("search stations: %w", err)
+	}
+	hits := make([]StationHit, len(sts))
+	for i := range sts {
+		hits[i] = StationHit{Station: sts[i]}
+	}
+	next := ""
+	if len(sts) > 0 {
+		next = service.NextIDCursor(len(sts), f.Limit, sts[len(sts)-1].ID)
+	}
+	return hits, next, nil
+}
+
+// nearest looks in growing boxes around the point (using the (lat, lng) index) until it has
+// limit stations within the box's inscribed circle, so none nearer can lie outside the box.
+func (s *Service) nearest(ctx context.Context, lat, lng float64, limit int, f StationFilter) ([]StationHit, error) {
+	for i := 0; ; i++ {
+		var box *GeoBox
+		radius := math.Inf(1)
+		if i < len(nearbyRadiiKm) {
+			radius = nearbyRadiiKm[i] * 1000
+			box = boxAround(lat, lng, radius)
+		}
+		sts, err := s.Store.StationsInBox(ctx, box, f)
+		if err != nil {
+			return nil, err
+		}
+		hits := make([]StationHit, 0, len(sts))
+		for _, st := range sts {
+			d := math.Round(HaversineMeters(lat, lng, st.Lat, st.Lng))
+			if d <= radius {
+				hits = append(hits, StationHit{Station: st, DistanceM: &d})
+			}
+		}
+		if len(hits) >= limit || box == nil {
+			slices.SortFunc(hits, func(x, y StationHit) int {
+				if c := cmpFloat(*x.DistanceM, *y.DistanceM); c != 0 {
+					return c
+				}
+				return int(x.ID - y.ID)
+			})
+			if len(hits) > limit {
+				hits = hits[:limit]
+			}
+			return hits, nil
+		}
+	}
+}
+
+func cmpFloat(x, y float64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+const earthRadiusM = 6371008.8
+
+// HaversineMeters is the great-circle distance between two points.
+func HaversineMeters(lat1, lng1, lat2, lng2 float64) float64 {
+	rad := math.Pi / 180
+	dLat, dLng := (lat2-lat1)*rad, (lng2-lng1)*rad
+	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
+	return 2 * earthRadiusM * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+// nwBoxAround is a box that contains the circle of radius metres around the point.
+func boxAround(lat, lng, radius float64) *GeoBox {
+	dLat := radius / earthRadiusM * 180 / math.Pi
+	cos := math.Cos(lat * math.Pi / 180)
+	dLng := 180.0
+	if cos > 0.01 {
+		dLng = math.Min(180, dLat/cos)
+	}
+	return &GeoBox{MinLat: lat - dLat, MaxLat: lat + dLat, MinLng: lng - dLng, MaxLng: lng + dLng}
+}
+
+// StationDetail is a station's public page.
+type StationDetail struct {
+	Station  service.Station
+	Deputies []service.Deputy // active deputies; phones are never part of the page
+	Rates    service.Rates
+	From, To time.Time
+}
+
+// PublicStation returns an active station with its active deputies and its rates over the
+// last 12 months.
+func (s *Service) PublicStation(ctx context.Context, id int64) (*StationDetail, error) {
+	st, err := s.publicStation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	deps, err := s.Store.StationDeputies(ctx, id, true)
+	if err != nil {
+		return nil, fmt.Errorf("station: %w", err)
+	}
+	to := s.now()
+	d := &StationDetail{Station: *st, Deputies: deps, To: to, From: to.AddDate(-1, 0, 0)}
+	if s.Rates != nil {
+		if d.Rates, err = s.Rates.StationRates(ctx, id, d.From, d.To); err != nil {
+			return nil, fmt.Errorf("station rates: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// StationDeputies returns a station's deputies, for other modules (routing); no access check.
+func (s *Service) StationDeputies(ctx context.Context, stationID int64, activeOnly bool) ([]service.Deputy, error) {
+	return s.Store.StationDeputies(ctx, stationID, activeOnly)
+}
+
+// publicStation is the rule for what the public may see of a station: an active one; an
+// unknown or inactive station is not found. The station page and its code both apply it.
+func (s *Service) publicStation(ctx context.Context, id int64) (*service.Station, error) {
+	st, err := s.Store.Station(ctx, id)
+	if errors.Is(err, service.ErrNotFound) || (err == nil && !st.Active) {
+		return nil, errStationNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("station: %w", err)
+	}
+	return st, nil
+}

@@ -1,0 +1,321 @@
+package opinion_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"liaison/fieldcrypt"
+	"liaison/internal/testenv"
+	"liaison/repo"
+	"liaison/service"
+	"liaison/service/network"
+	"liaison/service/opinion"
+)
+
+// opFix is an opinion service on a real database (SQLite, or MySQL with
+// LIAISON_TEST_MYSQL_DSN) and the suite's KV (Redis with LIAISON_TEST_REDIS_ADDR), with fakes
+// for WeChat, notifications, deadlines and the clock.
+type opFix struct {
+	t      testing.TB
+	db     *repo.DB
+	svc    *opinion.Service
+	wechat *opFakeWeChat
+	notes  *opNotes
+	clock  *opClock
+	seq    atomic.Int64
+}
+
+func newOpFix(t testing.TB) *opFix {
+	t.Helper()
+	db := testenv.DB(t)
+	backends := testenv.KVBackends(t)
+	kv := backends[len(backends)-1].Store // Redis when the suite has one
+	keys := map[string][]byte{"k1": []byte(strings.Repeat("k", 32))}
+	sealer, err := fieldcrypt.New(keys, "k1", []byte(strings.Repeat("i", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &opFix{t: t, db: db, wechat: &opFakeWeChat{}, notes: &opNotes{}, clock: &opClock{now: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}}
+	f.svc = &opinion.Service{Store: repo.Opinions{DB: db}, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db}, Tx: db,
+		KV: kv, WeChat: f.wechat, Notifier: f.notes, Deadlines: opDays{}, Sealer: sealer, Clock: f.clock}
+	for i, c := range network.DefaultCategories {
+		f.exec(f.insertIgnore()+` INTO categories (code, name, sort, active, updated_at) VALUES (?, ?, ?, ?, ?)`,
+			c.Code, c.Name, i, c.Active, f.clock.Now())
+	}
+	return f
+}
+
+func (f *opFix) insertIgnore() string {
+	if f.db.Dialect == repo.MySQL {
+		return "INSERT IGNORE"
+	}
+	return "INSERT OR IGNORE"
+}
+
+func (f *opFix) exec(q string, args ...any) int64 {
+	f.t.Helper()
+	res, err := f.db.X.Exec(f.db.X.Rebind(q), args...)
+	if err != nil {
+		f.t.Fatalf("fixture %q: %v", q, err)
+	}
+	id, _ := res.LastInsertId()
+	return id
+}
+
+func (f *opFix) region(code string) {
+	f.exec(f.insertIgnore()+` INTO regions (code, name, parent_code, level, prefix, created_at) VALUES (?, ?, '', ?, ?, ?)`,
+		code, "区域"+code, service.RegionLevel(code), service.RegionPrefix(code), f.clock.Now())
+}
+
+func (f *opFix) station(name, region string) int64 {
+	f.region(region)
+	return f.exec(`INSERT INTO stations (name, region_code, kind, address, active, created_at, updated_at) VALUES (?, ?, 'community', '', 1, ?, ?)`,
+		name, region, f.clock.Now(), f.clock.Now())
+}
+
+func (f *opFix) deputy(name, status string, stations []int64, expertise ...string) int64 {
+	id := f.exec(`INSERT INTO deputies (name, level, region_code, status, created_at, updated_at) VALUES (?, 'county', '', ?, ?, ?)`,
+		name, status, f.clock.Now(), f.clock.Now())
+	for _, st := range stations {
+		f.exec(`INSERT INTO station_deputies (station_id, deputy_id) VALUES (?, ?)`, st, id)
+	}
+	for _, c := range expertise {
+		f.exec(`INSERT INTO deputy_expertise (deputy_id, category_code) VALUES (?, ?)`, id, c)
+	}
+	return id
+}
+
+func (f *opFix) unit(name, region string) int64 {
+	f.region(region)
+	return f.exec(`INSERT INTO units (name, region_code, active, created_at, updated_at) VALUES (?, ?, 1, ?, ?)`, name, region, f.clock.Now(), f.clock.Now())
+}
+
+// user creates an account with grants and returns it as an actor.
+func (f *opFix) user(openID string, grants ...service.Grant) service.Actor {
+	f.t.Helper()
+	n := f.seq.Add(1)
+	u := &service.User{Username: fmt.Sprintf("u%d", n), OpenID: openID, Grants: grants, CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now()}
+	if err := (repo.Users{DB: f.db}).CreateUser(context.Background(), u); err != nil {
+		f.t.Fatal(err)
+	}
+	return service.Actor{UserID: u.ID, Grants: grants}
+}
+
+func (f *opFix) resident() service.Actor {
+	return f.user(fmt.Sprintf("openid-%d", f.seq.Add(1)), service.Grant{Role: service.RoleResident})
+}
+
+func (f *opFix) deputyUser(deputyID int64) service.Actor {
+	a := f.user("", service.Grant{Role: service.RoleDeputy, ScopeKind: service.ScopeDeputy, ScopeID: fmt.Sprint(deputyID)})
+	f.exec(`UPDATE deputies SET user_id = ? WHERE id = ?`, a.UserID, deputyID)
+	return a
+}
+
+func (f *opFix) manager(stationID int64) service.Actor {
+	return f.user("", service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: fmt.Sprint(stationID)})
+}
+
+func (f *opFix) unitStaff(unitID int64) service.Actor {
+	return f.user("", service.Grant{Role: service.RoleUnitStaff, ScopeKind: service.ScopeUnit, ScopeID: fmt.Sprint(unitID)})
+}
+
+func (f *opFix) admin(region string) service.Actor {
+	return f.user("", service.Grant{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: region})
+}
+
+func (f *opFix) upload(owner int64) int64 {
+	n := f.seq.Add(1)
+	return f.exec(`INSERT INTO uploads (owner_id, content_type, size, storage_key, created_at) VALUES (?, 'image/png', 10, ?, ?)`,
+		owner, fmt.Sprintf("k/%d.png", n), f.clock.Now())
+}
+
+func (f *opFix) count(q string, args ...any) int {
+	f.t.Helper()
+	var n int
+	if err := f.db.X.Get(&n, f.db.X.Rebind(q), args...); err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
+// input is a valid submission to station.
+func opInput(station int64, category, title string) opinion.Input {
+	return opinion.Input{StationID: station, Category: category, Title: title,
+		Content: "小区门口的路灯坏了很久，晚上出行很不方便，希望尽快修复。", ContactName: "张三", ContactPhone: "13812345678"}
+}
+
+func (f *opFix) submit(a service.Actor, in opinion.Input) opinion.Receipt {
+	f.t.Helper()
+	res, err := f.svc.Submit(context.Background(), a, fmt.Sprintf("key-%d", f.seq.Add(1)), in)
+	if err != nil {
+		f.t.Fatalf("submit: %v", err)
+	}
+	return res.Receipt
+}
+
+func (f *opFix) get(a service.Actor, id int64) *opinion.View {
+	f.t.Helper()
+	v, err := f.svc.Get(context.Background(), a, id)
+	if err != nil {
+		f.t.Fatalf("get %d: %v", id, err)
+	}
+	return v
+}
+
+// act runs an action with the current version and fails the test on error.
+func (f *opFix) act(a service.Actor, id int64, act opinion.Action, in opinion.ActionInput) *opinion.View {
+	f.t.Helper()
+	v, err := f.tryAct(a, id, act, in)
+	if err != nil {
+		f.t.Fatalf("%s %d: %v", act, id, err)
+	}
+	return v
+}
+
+func (f *opFix) tryAct(a service.Actor, id int64, act opinion.Action, in opinion.ActionInput) (*opinion.View, error) {
+	f.t.Helper()
+	if in.Version == 0 {
+		in.Version = f.version(id)
+	}
+	return f.svc.Act(context.Background(), a, id, string(act), in)
+}
+
+func (f *opFix) version(id int64) int {
+	return f.count(`SELECT version FROM opinions WHERE id = ?`, id)
+}
+
+func (f *opFix) status(id int64) opinion.Status {
+	var s string
+	if err := f.db.X.Get(&s, f.db.X.Rebind(`SELECT status FROM opinions WHERE id = ?`), id); err != nil {
+		f.t.Fatal(err)
+	}
+	return opinion.Status(s)
+}
+
+func errCodeOf(err error) string {
+	var se *service.Error
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// opFakeWeChat answers msgSecCheck like the project's fake server, or through check.
+type opFakeWeChat struct {
+	mu    sync.Mutex
+	check func(ctx context.Context, openID, text string) (service.Verdict, error)
+	calls int
+}
+
+func (w *opFakeWeChat) CheckText(ctx context.Context, openID, text string) (service.Verdict, error) {
+	w.mu.Lock()
+	w.calls++
+	check := w.check
+	w.mu.Unlock()
+	if check != nil {
+		return check(ctx, openID, text)
+	}
+	switch {
+	case strings.Contains(text, "违禁词测试"):
+		return service.VerdictRisky, nil
+	case strings.Contains(text, "待审核测试"):
+		return service.VerdictReview, nil
+	}
+	return service.VerdictPass, nil
+}
+
+func (w *opFakeWeChat) setCheck(fn func(ctx context.Context, openID, text string) (service.Verdict, error)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.check = fn
+}
+
+func (w *opFakeWeChat) Code2Session(context.Context, string) (service.WeChatSession, error) {
+	return service.WeChatSession{}, errors.New("not in this test")
+}
+func (w *opFakeWeChat) PhoneNumber(context.Context, string) (string, error) {
+	return "", errors.New("not in this test")
+}
+func (w *opFakeWeChat) SendSubscribe(context.Context, service.SubscribeMessage) error { return nil }
+
+// opNotes records notifications.
+type opNotes struct {
+	mu sync.Mutex
+	ns []service.Notification
+}
+
+func (n *opNotes) Notify(_ context.Context, ns ...service.Notification) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.ns = append(n.ns, ns...)
+	return nil
+}
+
+func (n *opNotes) to(userID int64, kind service.NotificationKind) int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c := 0
+	for _, x := range n.ns {
+		if x.UserID == userID && x.Kind == kind {
+			c++
+		}
+	}
+	return c
+}
+
+// opClock is a settable clock.
+type opClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *opClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *opClock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// opDays is a deadline fake: each stage lasts a fixed number of calendar days.
+type opDays struct{}
+
+var opStageDays = map[service.DeadlineStage]int{
+	service.StageAccept: 1, service.StageAssign: 3, service.StageReply: 15, service.StageReplyComplex: 30,
+	service.StageUnitReply: 15, service.StageRehandle: 10, service.StageRating: 7,
+}
+
+func (opDays) DueAt(_ context.Context, stage service.DeadlineStage, _, _ string, start time.Time) (time.Time, error) {
+	n, ok := opStageDays[stage]
+	if !ok {
+		return time.Time{}, fmt.Errorf("unknown stage %q", stage)
+	}
+	return start.AddDate(0, 0, n), nil
+}
+
+// opFailingKV is shared state that is down.
+type opFailingKV struct{}
+
+var errKVDown = errors.New("kv down")
+
+func (opFailingKV) Get(context.Context, string) ([]byte, bool, error) { return nil, false, errKVDown }
+func (opFailingKV) Set(context.Context, string, []byte, time.Duration) error {
+	return errKVDown
+}
+func (opFailingKV) SetNX(context.Context, string, []byte, time.Duration) (bool, error) {
+	return false, errKVDown
+}
+func (opFailingKV) Del(context.Context, string) error { return errKVDown }

@@ -1,0 +1,156 @@
+package opinion
+
+import (
+	"context"
+	"fmt"
+	"liaison/service"
+	"strings"
+	"time"
+)
+
+// Lists: a resident's own opinions and the staff worklist. Visibility is applied in SQL (the
+// reach), never by filtering after fetching; pages are keyset pages, newest first, stable while
+// new opinions arrive (they get higher IDs than any cursor).
+
+const maxQuery = 50
+
+// OpinionPage is one page of a list.
+type Page struct {
+	Items      []Summary      `json:"items"`
+	NextCursor *string        `json:"next_cursor"` // null on the last page
+	Counts     map[Status]int `json:"counts,omitempty"`
+}
+
+// WorklistInput is the worklist's query string.
+type WorklistInput struct {
+	Status    string // one status or a comma-separated list
+	StationID int64
+	Assignee  string // "me": what waits on the caller
+	Overdue   bool
+	Category  string
+	From, To  string // YYYY-MM-DD, Beijing dates, inclusive
+	Q         string
+	Cursor    string
+	Limit     int
+	// Supervised keeps open items escalated by the supervision worker (督办), for the
+	// supervision list.
+	Supervised bool
+}
+
+// Mine lists the opinions the caller submitted, newest first.
+func (s *Service) Mine(ctx context.Context, a service.Actor, cursor string, limit int) (Page, error) {
+	var v service.Validator
+	before, limit := service.DecodeOpinionCursor(&v, cursor), service.OpinionLimit(&v, limit)
+	if err := v.Err(); err != nil {
+		return Page{}, err
+	}
+	q := Query{Reach: Reach{ResidentID: a.UserID}, BeforeID: before, Limit: limit}
+	if a.UserID == 0 {
+		return Page{Items: []Summary{}}, nil
+	}
+	return s.page(ctx, q)
+}
+
+// Worklist lists the opinions a staff member may see, with filters and counts per status under
+// the same filters (status aside).
+func (s *Service) Worklist(ctx context.Context, a service.Actor, in WorklistInput) (Page, error) {
+	q, err := s.worklistQuery(a, in)
+	if err != nil {
+		return Page{}, err
+	}
+	page, err := s.page(ctx, q)
+	if err != nil {
+		return Page{}, err
+	}
+	if in.Cursor != "" {
+		// Counts cover the whole filter, not the page: the first page has them, and a client
+		// paging on keeps them rather than make every page count the caller's whole reach.
+		return page, nil
+	}
+	cq := q
+	cq.Statuses, cq.BeforeID, cq.Limit = nil, 0, 0
+	counts, err := s.Store.CountOpinions(ctx, cq)
+	if err != nil {
+		return Page{}, fmt.Errorf("worklist: %w", err)
+	}
+	page.Counts = map[Status]int{}
+	for _, st := range Statuses {
+		page.Counts[st] = counts[st]
+	}
+	return page, nil
+}
+
+// worklistQuery turns the worklist's filters into a query within the caller's reach; the
+// ledger export uses the same one, so both show exactly the same items.
+func (s *Service) worklistQuery(a service.Actor, in WorklistInput) (Query, error) {
+	if !a.IsStaff() {
+		return Query{}, service.NotFound("接口不存在")
+	}
+	var v service.Validator
+	q := Query{Reach: staffReach(a), StationID: in.StationID, Category: strings.TrimSpace(in.Category), Supervised: in.Supervised}
+	q.BeforeID, q.Limit = service.DecodeOpinionCursor(&v, in.Cursor), service.OpinionLimit(&v, in.Limit)
+	for part := range strings.SplitSeq(in.Status, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		st := Status(part)
+		if !st.valid() {
+			v.Add("status", "invalid", "状态无效")
+			break
+		}
+		q.Statuses = append(q.Statuses, st)
+	}
+	v.Check(in.StationID >= 0, "station_id", "invalid", "联络站无效")
+	switch in.Assignee {
+	case "":
+	case "me":
+		q.Mine = &Mine{DeputyID: a.DeputyID(), UnitIDs: a.Units(), TriageStationIDs: a.ManagedStations()}
+	default:
+		v.Add("assignee", "invalid", "assignee 只能为 me")
+	}
+	if in.Overdue {
+		q.OverdueAt = s.now()
+	}
+	q.From = parseDay(&v, "from", in.From, 0)
+	q.To = parseDay(&v, "to", in.To, 1)
+	v.Check(q.From.IsZero() || q.To.IsZero() || q.From.Before(q.To), "to", "invalid", "结束日期不能早于开始日期")
+	q.Q = strings.TrimSpace(in.Q)
+	v.Check(runes(q.Q) <= maxQuery, "q", "length", fmt.Sprintf("关键词最多 %d 个字", maxQuery))
+	if err := v.Err(); err != nil {
+		return Query{}, err
+	}
+	return q, nil
+}
+
+// opParseDay reads a Beijing date; plusDays 1 gives the start of the next day (an exclusive end).
+func parseDay(v *service.Validator, field, s string, plusDays int) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, service.Zone)
+	if err != nil {
+		v.Add(field, "invalid", "日期格式须为 YYYY-MM-DD")
+		return time.Time{}
+	}
+	return d.AddDate(0, 0, plusDays).UTC()
+}
+
+func (s *Service) page(ctx context.Context, q Query) (Page, error) {
+	want := q.Limit
+	q.Limit = want + 1
+	ops, err := s.Store.ListOpinions(ctx, q)
+	if err != nil {
+		return Page{}, fmt.Errorf("list opinions: %w", err)
+	}
+	page := Page{Items: make([]Summary, 0, min(len(ops), want))}
+	now := s.now()
+	for i := range ops {
+		if i == want {
+			c := service.EncodeOpinionCursor(ops[i-1].ID)
+			page.NextCursor = &c
+			break
+		}
+		page.Items = append(page.Items, summary(&ops[i], now))
+	}
+	return page, nil
+}

@@ -1,0 +1,224 @@
+package stats
+
+import (
+	"context"
+	"fmt"
+	"liaison/service"
+	"slices"
+	"time"
+)
+
+// Statistics: the measures offices are judged by (DOMAIN.md "Measures"). They are aggregated as
+// opinions move — each lifecycle step adds a StatsDelta in its own transaction — so a query sums
+// a few hundred summary rows and never scans the opinions table.
+//
+// Definitions (also in the API description):
+//   - 响应率 response rate    = responded (accepted or rejected) within the accept limit / received
+//   - 解决率 resolution rate  = closed and rated 满意 or 基本满意 / closed
+//   - 满意率 satisfaction rate = (满意 + 基本满意) / rated
+//   - 按时办结率 on-time rate  = closed within the limit / closed
+//   - average working days to close = working days from submission to closure / closed
+//
+// Each figure counts events on the Beijing day they happened: received on the submission day,
+// closed on the closing day. An item closed as 未评价 (unrated) counts as closed, not rated, and
+// not resolved.
+
+// StatsDelta is one increment of the counters for a dimension combination.
+type Delta struct {
+	Day        string // YYYY-MM-DD, Beijing
+	StationID  int64
+	RegionCode string
+	DeputyID   int64
+	UnitID     int64
+	Category   string
+	Counts
+}
+
+// Counts are the additive counters behind every figure.
+type Counts struct {
+	Received        int `json:"received"`
+	Accepted        int `json:"accepted"`
+	Rejected        int `json:"rejected"`
+	RespondedInTime int `json:"responded_in_time"`
+	Closed          int `json:"closed"`
+	ClosedInTime    int `json:"closed_in_time"`
+	Resolved        int `json:"resolved"`
+	Rated           int `json:"rated"`
+	Satisfied       int `json:"satisfied"`
+	Overdue         int `json:"overdue"`
+	CloseWorkdays   int `json:"-"`
+}
+
+// Add sums two sets of counters.
+func (c Counts) Add(o Counts) Counts {
+	return Counts{c.Received + o.Received, c.Accepted + o.Accepted, c.Rejected + o.Rejected, c.RespondedInTime + o.RespondedInTime,
+		c.Closed + o.Closed, c.ClosedInTime + o.ClosedInTime, c.Resolved + o.Resolved, c.Rated + o.Rated, c.Satisfied + o.Satisfied,
+		c.Overdue + o.Overdue, c.CloseWorkdays + o.CloseWorkdays}
+}
+
+// Measures are the derived figures; a rate with no denominator is 0.
+type Measures struct {
+	ResponseRate     float64 `json:"response_rate"`
+	ResolutionRate   float64 `json:"resolution_rate"`
+	SatisfactionRate float64 `json:"satisfaction_rate"`
+	OnTimeRate       float64 `json:"on_time_rate"`
+	AvgCloseWorkdays float64 `json:"avg_close_workdays"`
+}
+
+// Measures derives the figures from the counters, rounded to 4 decimals.
+func (c Counts) Measures() Measures {
+	return Measures{
+		ResponseRate:     ratio(c.RespondedInTime, c.Received),
+		ResolutionRate:   ratio(c.Resolved, c.Closed),
+		SatisfactionRate: ratio(c.Satisfied, c.Rated),
+		OnTimeRate:       ratio(c.ClosedInTime, c.Closed),
+		AvgCloseWorkdays: ratio(c.CloseWorkdays, c.Closed),
+	}
+}
+
+func ratio(n, d int) float64 {
+	if d == 0 {
+		return 0
+	}
+	return float64(int64(float64(n)/float64(d)*10000+0.5)) / 10000
+}
+
+// StatsGroup is one summary row grouped by month and category.
+type Group struct {
+	Month    string // YYYY-MM
+	Category string
+	Counts
+}
+
+// StatsFilter selects summary rows: one dimension, and a day range (inclusive).
+type Filter struct {
+	Scope string // station, deputy, unit, region
+	ID    int64  // for station, deputy, unit
+	// RegionPrefix for scope region: every region code starting with it.
+	RegionPrefix string
+	// Within, when set, keeps only rows whose region code starts with it.
+	Within   string
+	From, To string
+}
+
+// StatsStore keeps the summary rows.
+type Store interface {
+	AddStats(ctx context.Context, d Delta) error
+	StatsGroups(ctx context.Context, f Filter) ([]Group, error)
+}
+
+// ScopeLookup tells the region of a station, deputy or unit, so access can be checked.
+type ScopeLookup interface {
+	ScopeRegion(ctx context.Context, scope string, id int64) (string, error)
+}
+
+// Stats answers statistics queries.
+type Service struct {
+	Store  Store
+	Lookup ScopeLookup
+	Clock  service.Clock
+}
+
+// StatsQuery is a request for figures.
+type Query struct {
+	Scope    string
+	ID       string
+	From, To string // YYYY-MM-DD; default: the last 12 months
+}
+
+// StatsReport is the answer.
+type Report struct {
+	Scope      string
+	ID         string
+	From, To   string
+	Totals     Counts
+	Measures   Measures
+	ByCategory map[string]Counts
+	ByMonth    map[string]Counts
+}
+
+// Query returns the figures of one station, deputy, unit or region subtree for a period. Who
+// may not see the scope gets not found.
+func (s *Service) Query(ctx context.Context, a service.Actor, q Query) (Report, error) {
+	var v service.Validator
+	switch q.Scope {
+	case "station", "deputy", "unit", "region":
+	default:
+		v.Add("scope", "invalid", "scope 须为 station、deputy、unit 或 region")
+	}
+	today := s.Clock.Now().In(service.Zone)
+	if q.To == "" {
+		q.To = today.Format(time.DateOnly)
+	}
+	if q.From == "" {
+		q.From = today.AddDate(-1, 0, 1).Format(time.DateOnly)
+	}
+	from, errF := time.Parse(time.DateOnly, q.From)
+	to, errT := time.Parse(time.DateOnly, q.To)
+	v.Check(errF == nil, "from", "invalid", "日期格式须为 YYYY-MM-DD")
+	v.Check(errT == nil, "to", "invalid", "日期格式须为 YYYY-MM-DD")
+	v.Check(errF != nil || errT != nil || !to.Before(from), "to", "invalid", "结束日期不能早于开始日期")
+	v.Check(errF != nil || errT != nil || to.Sub(from) <= 5*366*24*time.Hour, "from", "too_long", "统计区间不能超过五年")
+	if err := v.Err(); err != nil {
+		return Report{}, err
+	}
+	f := Filter{Scope: q.Scope, From: q.From, To: q.To}
+	notFound := service.NotFound("统计对象不存在")
+	if q.Scope == "region" {
+		code := service.NormalizeRegionCode(q.ID)
+		if code == "" || !a.AdminCovers(code) {
+			return Report{}, notFound
+		}
+		f.RegionPrefix = service.RegionPrefix(code)
+	} else {
+		var id int64
+		if _, err := fmt.Sscan(q.ID, &id); err != nil || id <= 0 {
+			return Report{}, notFound
+		}
+		f.ID = id
+		region, err := s.Lookup.ScopeRegion(ctx, q.Scope, id)
+		if err != nil {
+			return Report{}, service.NotFoundAs(err, "统计对象不存在")
+		}
+		own := (q.Scope == "station" && a.ManagesStation(id)) || (q.Scope == "deputy" && a.DeputyID() == id) ||
+			(q.Scope == "unit" && slices.Contains(a.Units(), id))
+		if !own && !a.AdminCovers(region) {
+			return Report{}, notFound
+		}
+		// A deputy or unit can serve stations outside its home region: an admin sees only the
+		// part of their figures that lies within the admin's own region.
+		if !own && q.Scope != "station" {
+			f.Within = a.AdminPrefixFor(region)
+		}
+	}
+	groups, err := s.Store.StatsGroups(ctx, f)
+	if err != nil {
+		return Report{}, fmt.Errorf("stats: %w", err)
+	}
+	r := Report{Scope: q.Scope, ID: q.ID, From: q.From, To: q.To, ByCategory: map[string]Counts{}, ByMonth: map[string]Counts{}}
+	for _, g := range groups {
+		r.Totals = r.Totals.Add(g.Counts)
+		r.ByCategory[g.Category] = r.ByCategory[g.Category].Add(g.Counts)
+		r.ByMonth[g.Month] = r.ByMonth[g.Month].Add(g.Counts)
+	}
+	r.Measures = r.Totals.Measures()
+	return r, nil
+}
+
+// StationRates returns a station's figures for a period, for its public page.
+func (s *Service) StationRates(ctx context.Context, stationID int64, from, to time.Time) (service.Rates, error) {
+	groups, err := s.Store.StatsGroups(ctx, Filter{Scope: "station", ID: stationID, From: Day(from), To: Day(to)})
+	if err != nil {
+		return service.Rates{}, err
+	}
+	var c Counts
+	for _, g := range groups {
+		c = c.Add(g.Counts)
+	}
+	m := c.Measures()
+	return service.Rates{Received: c.Received, Responded: c.RespondedInTime, Closed: c.Closed, Resolved: c.Resolved, Rated: c.Rated,
+		Satisfied: c.Satisfied, ResponseRate: m.ResponseRate, ResolutionRate: m.ResolutionRate, SatisfactionRate: m.SatisfactionRate}, nil
+}
+
+// StatsDay is the Beijing date of t, the day a counted event belongs to.
+func Day(t time.Time) string { return t.In(service.Zone).Format(time.DateOnly) }
