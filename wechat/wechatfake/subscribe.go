@@ -1,0 +1,86 @@
+// Subscribe messages: fakes /cgi-bin/message/subscribe/send and records what it receives.
+
+package wechatfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// Message is one subscribe message the server received.
+type Message struct {
+	ToUser           string
+	TemplateID       string
+	Page             string
+	Data             map[string]string
+	MiniprogramState string
+	Lang             string
+	ErrCode          int // what the server answered: 0 or 43101
+}
+
+// SetNoConsent marks openids as not having accepted subscribe messages (43101).
+func (s *Server) SetNoConsent(openIDs ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range openIDs {
+		s.noConsent[id] = true
+	}
+}
+
+// Messages returns the subscribe messages received, oldest first.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Message, len(s.messages))
+	copy(out, s.messages)
+	return out
+}
+
+func (s *Server) subscribeSend(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r, http.MethodPost) {
+		return
+	}
+	var req struct {
+		ToUser           string `json:"touser"`
+		TemplateID       string `json:"template_id"`
+		Page             string `json:"page"`
+		MiniprogramState string `json:"miniprogram_state"`
+		Lang             string `json:"lang"`
+		Data             map[string]struct {
+			Value any `json:"value"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeErr(w, codeBadDataFormat)
+		return
+	}
+	switch {
+	case req.ToUser == "":
+		writeErr(w, codeInvalidOpenID)
+		return
+	case req.TemplateID == "":
+		writeErr(w, codeInvalidTmpl)
+		return
+	}
+	msg := Message{
+		ToUser: req.ToUser, TemplateID: req.TemplateID, Page: req.Page,
+		MiniprogramState: req.MiniprogramState, Lang: req.Lang,
+		Data: make(map[string]string, len(req.Data)),
+	}
+	for k, v := range req.Data {
+		msg.Data[k] = fmt.Sprint(v.Value)
+	}
+	s.mu.Lock()
+	if s.noConsent[req.ToUser] {
+		msg.ErrCode = codeNoConsent
+	}
+	s.messages = append(s.messages, msg)
+	msgID := len(s.messages)
+	s.mu.Unlock()
+	if msg.ErrCode != 0 {
+		writeErr(w, msg.ErrCode)
+		return
+	}
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": msgID})
+}
