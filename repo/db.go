@@ -138,10 +138,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 		defer conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK('liaison_migrate')")
 	}
-	// Areas number their migrations in their own ranges, so a database may already hold a
-	// higher version than one that lands later; each migration stands alone, so apply the
-	// missing ones rather than refuse to start.
-	p, err := goose.NewProvider(dialect, db.X.DB, sub, goose.WithAllowOutofOrder(true))
+	// Migrations are numbered as one increasing sequence, so a new one always lands above every
+	// applied one; goose's default then refuses a database that misses a version below its
+	// newest rather than applying it out of order.
+	p, err := goose.NewProvider(dialect, db.X.DB, sub)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
