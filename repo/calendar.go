@@ -10,7 +10,7 @@ import (
 	"liaison/service/calendar"
 )
 
-// Calendar implements service.CalendarStore.
+// Calendar implements calendar.Store.
 type Calendar struct{ DB *DB }
 
 type calendarDayRow struct {
@@ -67,7 +67,7 @@ func (s Calendar) DeleteOverride(ctx context.Context, day calendar.CivilDate) er
 	return mustAffect(s.DB.exec(ctx, `DELETE FROM calendar_days WHERE day = ?`, day.String()))
 }
 
-// DeadlineRules implements service.DeadlineRuleStore.
+// DeadlineRules implements calendar.DeadlineRuleStore.
 type DeadlineRules struct{ DB *DB }
 
 type deadlineRuleRow struct {

@@ -11,7 +11,7 @@ import (
 	"liaison/service/network"
 )
 
-// Network implements service.NetworkStore.
+// Network implements network.Store.
 type Network struct{ DB *DB }
 
 var _ network.Store = Network{}

@@ -12,7 +12,7 @@ import (
 	"liaison/service/notify"
 )
 
-// Notifications implements service.NotifyStore: the inbox, the outbox and consents.
+// Notifications implements notify.Store: the inbox, the outbox and consents.
 type Notifications struct{ DB *DB }
 
 var _ notify.Store = Notifications{}

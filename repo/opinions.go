@@ -13,7 +13,7 @@ import (
 	"liaison/service/opinion"
 )
 
-// Opinions implements service.OpinionStore.
+// Opinions implements opinion.Store.
 type Opinions struct{ DB *DB }
 
 var _ opinion.Store = Opinions{}

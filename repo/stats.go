@@ -9,7 +9,7 @@ import (
 	"liaison/service/stats"
 )
 
-// Stats implements service.StatsStore over the opinion_stats summary table.
+// Stats implements stats.Store over the opinion_stats summary table.
 type Stats struct{ DB *DB }
 
 var statsCounters = []string{"received", "accepted", "rejected", "responded_in_time", "closed", "closed_in_time",

@@ -9,7 +9,7 @@ import (
 	"liaison/service/opinion"
 )
 
-// Supervision implements service.SupervisionStore.
+// Supervision implements opinion.SupervisionStore.
 type Supervision struct{ DB *DB }
 
 // OpenStaffStages lists open stages the staff owe (every stage but the resident's rating) whose
@@ -39,8 +39,8 @@ func (s Supervision) OpenStaffStages(ctx context.Context, dueBefore time.Time, a
 	out := make([]opinion.SupervisedStage, len(rows))
 	for i, r := range rows {
 		out[i] = opinion.SupervisedStage{
-			Stage: opinion.Stage{ID: r.ID, OpinionID: r.OpinionID, Stage: service.DeadlineStage(r.Stage), StartedAt: r.StartedAt.UTC(), DueAt: r.DueAt.UTC()},
-			RemindedAt:   r.Reminded.Time, OverdueAt: r.Overdue.Time, EscalatedAt: r.Escalated.Time, EscalatedUpAt: r.EscalateUp.Time,
+			Stage:      opinion.Stage{ID: r.ID, OpinionID: r.OpinionID, Stage: service.DeadlineStage(r.Stage), StartedAt: r.StartedAt.UTC(), DueAt: r.DueAt.UTC()},
+			RemindedAt: r.Reminded.Time, OverdueAt: r.Overdue.Time, EscalatedAt: r.Escalated.Time, EscalatedUpAt: r.EscalateUp.Time,
 		}
 	}
 	return out, nil

@@ -15,7 +15,7 @@ import (
 	"liaison/service"
 )
 
-// Uploads implements service.UploadStore.
+// Uploads implements upload.Store.
 type Uploads struct{ DB *DB }
 
 type uploadRow struct {

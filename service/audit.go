@@ -23,7 +23,7 @@ type AuditStore interface {
 	AppendAudit(ctx context.Context, e AuditEntry) error
 }
 
-// audit builds an entry for actor's action at now.
+// NewAuditEntry builds an entry for actor's action at now.
 func NewAuditEntry(a Actor, now time.Time, action, objType, objID, detail string) AuditEntry {
 	return AuditEntry{At: now, ActorID: a.UserID, Action: action, ObjectType: objType, ObjectID: objID, IP: a.IP, RequestID: a.RequestID, Detail: detail}
 }

@@ -91,7 +91,7 @@ func (v *Validator) Err() error {
 	return Invalid(v.fields...)
 }
 
-// notFoundAs gives a bare ErrNotFound a Chinese message.
+// NotFoundAs gives a bare ErrNotFound a Chinese message.
 func NotFoundAs(err error, msg string) error {
 	if err == ErrNotFound {
 		return NotFound(msg)

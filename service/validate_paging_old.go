@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// nwCheckText checks a text field's length in characters (runes), after trimming spaces.
+// CheckText checks a text field's length in characters (runes), after trimming spaces.
 func CheckText(v *Validator, field, label, val string, minLen, maxLen int) {
 	n := utf8.RuneCountInString(val)
 	switch {
@@ -23,7 +23,7 @@ func CheckText(v *Validator, field, label, val string, minLen, maxLen int) {
 	}
 }
 
-// nwClean trims surrounding white space.
+// Clean trims surrounding white space.
 func Clean(s string) string { return strings.TrimSpace(s) }
 
 // PageLimit bounds a list's page size: def when zero, at most maxLimit.
@@ -38,7 +38,7 @@ func PageLimit(v *Validator, limit, def, maxLimit int) int {
 	return limit
 }
 
-// nwParseCursor reads a keyset cursor (the last ID of the previous page).
+// ParseIDCursor reads a keyset cursor (the last ID of the previous page).
 func ParseIDCursor(v *Validator, cursor string) int64 {
 	if cursor == "" {
 		return 0
@@ -51,7 +51,7 @@ func ParseIDCursor(v *Validator, cursor string) int64 {
 	return id
 }
 
-// nwNextCursor returns the cursor of the page after one that ended with lastID, or "" when the
+// NextIDCursor returns the cursor of the page after one that ended with lastID, or "" when the
 // page was not full.
 func NextIDCursor(n, limit int, lastID int64) string {
 	if limit > 0 && n == limit {

@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 )
 
-// Auth logs people in and out and tells who a token belongs to.
+// Service logs people in and out and tells who a token belongs to.
 type Service struct {
 	Users   service.UserStore
 	Audit   service.AuditStore

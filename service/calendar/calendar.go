@@ -194,7 +194,7 @@ func (c *Calendar) Due(start time.Time, n int) time.Time {
 	return c.AddWorkdays(CivilDateOf(start), max(n, 0)).End()
 }
 
-// calendarDueDay is the day whose end is due: due itself is 24:00, the first instant of the
+// dueDay is the day whose end is due: due itself is 24:00, the first instant of the
 // next day.
 func dueDay(due time.Time) CivilDate { return CivilDateOf(due.Add(-time.Nanosecond)) }
 
@@ -265,7 +265,7 @@ func AddCalendarDays(start time.Time, n int) time.Time {
 	return CivilDateOf(start).AddDays(max(n, 0)).End()
 }
 
-// CalendarStore persists the calendar's overrides.
+// Store persists the calendar's overrides.
 type Store interface {
 	// ListOverrides returns the overrides dated from..to, both included, by date.
 	ListOverrides(ctx context.Context, from, to CivilDate) ([]DayOverride, error)
@@ -275,7 +275,7 @@ type Store interface {
 	DeleteOverride(ctx context.Context, day CivilDate) error
 }
 
-// CalendarSource gives the current calendar; *CalendarService (cached, from the database) and
+// Source gives the current calendar; *CalendarService (cached, from the database) and
 // *Calendar (fixed, for tests) implement it.
 type Source interface {
 	Current(ctx context.Context) (*Calendar, error)
@@ -289,10 +289,10 @@ const (
 	maxYear                = 2099
 )
 
-// calendarCacheTTL is how long an instance keeps the calendar before reading it again.
+// cacheTTL is how long an instance keeps the calendar before reading it again.
 const cacheTTL = time.Minute
 
-// CalendarService keeps the working-day calendar: admins edit its overrides, and deadline
+// Service keeps the working-day calendar: admins edit its overrides, and deadline
 // rules read it through Current.
 //
 // Current is cached per instance and read again from the store at most once a minute. An edit
@@ -330,7 +330,7 @@ func (s *Service) Authorize(a service.Actor) error {
 	return nil
 }
 
-// CalendarDayInput is one day as an admin sends it.
+// DayInput is one day as an admin sends it.
 type DayInput struct {
 	Date    string
 	Workday *bool
@@ -446,7 +446,7 @@ func (s *Service) Delete(ctx context.Context, a service.Actor, date string) erro
 	return nil
 }
 
-// CalendarImportRow is one spreadsheet row as read from the file: the cells of the columns
+// ImportRow is one spreadsheet row as read from the file: the cells of the columns
 // 日期 | 是否工作日 | 说明, and the row's number in the sheet (1-based) for error reports.
 type ImportRow struct {
 	Row     int
@@ -455,13 +455,13 @@ type ImportRow struct {
 	Note    string
 }
 
-// CalendarImportError reports one bad row.
+// ImportError reports one bad row.
 type ImportError struct {
 	Row     int    `json:"row"`
 	Message string `json:"message"`
 }
 
-// CalendarImportReport is the outcome of an import: either every day was stored (Imported,
+// ImportReport is the outcome of an import: either every day was stored (Imported,
 // Days) or none was (Errors lists every bad row).
 type ImportReport struct {
 	Imported int
@@ -544,7 +544,7 @@ func (s *Service) Import(ctx context.Context, a service.Actor, rows []ImportRow)
 	return rep, nil
 }
 
-// checkCalendarDate parses and range-checks a date; code is "" when it is fine.
+// checkDate parses and range-checks a date; code is "" when it is fine.
 func checkDate(s string, parse func(string) (CivilDate, error)) (d CivilDate, code, msg string) {
 	if s == "" {
 		return d, "required", "请填写日期"
@@ -569,7 +569,7 @@ func checkNote(note string) (code, msg string) {
 	return "", ""
 }
 
-// parseCalendarSheetDate reads a date as people type it into a spreadsheet: 2026-10-01, 2026-10-1,
+// parseSheetDate reads a date as people type it into a spreadsheet: 2026-10-01, 2026-10-1,
 // 2026/10/1, 2026.10.1, 2026年10月1日, 20261001, or the serial number of a date cell (days
 // since 1899-12-30 in the 1900 date system; a time part is ignored).
 func parseSheetDate(s string) (CivilDate, error) {

@@ -402,7 +402,7 @@ func (s *Service) PublicDeputy(ctx context.Context, id int64) (*DeputyProfile, e
 // InviteTTL is how long an invite code stays valid.
 const InviteTTL = 7 * 24 * time.Hour
 
-// nwInviteAlphabet has no look-alikes (no I, O, 0, 1); 32 letters, so a byte maps without bias.
+// inviteAlphabet has no look-alikes (no I, O, 0, 1); 32 letters, so a byte maps without bias.
 const inviteAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 const inviteLen = 8
@@ -424,7 +424,7 @@ func newInviteCode() string {
 	return string(b)
 }
 
-// nwNormalizeInvite accepts what people type: lower case, spaces and dashes.
+// normalizeInvite accepts what people type: lower case, spaces and dashes.
 func normalizeInvite(code string) (string, bool) {
 	code = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '-' || r == '\t' {

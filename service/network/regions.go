@@ -16,7 +16,7 @@ var regionLevelNames = map[string]string{service.LevelProvince: "省", service.L
 // NewRegion is a region to create.
 type NewRegion struct{ Code, Name, ParentCode, Level string }
 
-// nwCheckRegion validates a region's own fields and its relation to its parent's code; it does
+// checkRegion validates a region's own fields and its relation to its parent's code; it does
 // not look at the database. It returns the normalized region.
 func checkRegion(v *service.Validator, in NewRegion) service.Region {
 	r := service.Region{Code: service.NormalizeRegionCode(in.Code), Name: service.Clean(in.Name), ParentCode: service.NormalizeRegionCode(in.ParentCode)}
@@ -167,10 +167,10 @@ type ImportError struct {
 // MaxImportRows bounds one import file.
 const MaxImportRows = 20000
 
-// nwMaxReportedErrors bounds the error report; the message still gives the total.
+// maxReportedErrors bounds the error report; the message still gives the total.
 const maxReportedErrors = 500
 
-// nwRowErrors collects messages per row.
+// rowErrors collects messages per row.
 type rowErrors map[int][]string
 
 func (e rowErrors) add(row int, msg string) { e[row] = append(e[row], msg) }
@@ -193,7 +193,7 @@ func (e rowErrors) reject(res *ImportResult) error {
 	return &service.Error{Kind: service.ErrUnprocessable, Code: "import_invalid", Message: msg}
 }
 
-// nwTableBody strips the header row (recognized by its first cell) and blank rows, and returns
+// tableBody strips the header row (recognized by its first cell) and blank rows, and returns
 // the data rows with their row numbers in the file.
 func tableBody(table [][]string, header string) (rows [][]string, nums []int) {
 	for i, row := range table {
@@ -222,7 +222,7 @@ func cell(row []string, i int) string {
 	return ""
 }
 
-// nwRowMessage joins a row's field errors into one message.
+// rowMessage joins a row's field errors into one message.
 func rowMessage(err error) string {
 	var se *service.Error
 	if errors.As(err, &se) && len(se.Fields) > 0 {

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Network runs the station network: regions, stations, deputies and their binding to WeChat
+// Service runs the station network: regions, stations, deputies and their binding to WeChat
 // users, handling units, staff accounts and categories. Admin methods act within the caller's
 // region subtree; an object outside it is reported as not found.
 type Service struct {
@@ -32,7 +32,7 @@ func (s *Service) today() string { return s.now().In(service.Zone).Format(time.D
 
 var errNotAdmin = service.NewError(service.ErrForbidden, "forbidden", "没有权限，需要管理员账号")
 
-// nwRequireAdmin lets admins (of any region) and background workers through.
+// requireAdmin lets admins (of any region) and background workers through.
 func requireAdmin(a service.Actor) error {
 	if a.System || a.Has(service.RoleAdmin) {
 		return nil
@@ -40,7 +40,7 @@ func requireAdmin(a service.Actor) error {
 	return errNotAdmin
 }
 
-// nwCovers reports whether the actor administers region code. Grants given from the shell or
+// covers reports whether the actor administers region code. Grants given from the shell or
 // the demo hold the short GB/T 2260 form (440100), which Actor.AdminCovers does not pad, so
 // the scope IDs are normalized here as well.
 func covers(a service.Actor, code string) bool {
@@ -63,7 +63,7 @@ func covers(a service.Actor, code string) bool {
 	return false
 }
 
-// nwAdminScope is the part of the region tree an admin sees.
+// adminScope is the part of the region tree an admin sees.
 func adminScope(a service.Actor) RegionScope {
 	if a.System {
 		return AllRegions
@@ -224,7 +224,7 @@ func (s *Service) Unit(ctx context.Context, id int64) (*service.Unit, error) {
 	return u, err
 }
 
-// nwRegionFilter validates an optional region_code query parameter and returns its prefix.
+// regionFilter validates an optional region_code query parameter and returns its prefix.
 func regionFilter(code string) (string, error) {
 	if code == "" {
 		return "", nil

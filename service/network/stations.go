@@ -22,7 +22,7 @@ const (
 
 func validKind(k string) bool { return k == service.StationCentral || k == service.StationCommunity }
 
-// nwCheckStation validates a station's own fields.
+// checkStation validates a station's own fields.
 func checkStation(v *service.Validator, st *service.Station) {
 	service.CheckText(v, "name", "联络站名称", st.Name, 1, 100)
 	v.Check(validKind(st.Kind), "kind", "invalid", "类型须为 central（中心联络站）或 community（社区联络站）")
@@ -217,7 +217,7 @@ func (s *Service) Station(ctx context.Context, id int64) (*service.Station, erro
 	return st, err
 }
 
-// nwStationKinds maps the spreadsheet's words to kinds.
+// stationKinds maps the spreadsheet's words to kinds.
 var stationKinds = map[string]string{
 	"中心站": service.StationCentral, "中心联络站": service.StationCentral, service.StationCentral: service.StationCentral,
 	"社区站": service.StationCommunity, "社区联络站": service.StationCommunity, "村居站": service.StationCommunity, service.StationCommunity: service.StationCommunity,
@@ -323,7 +323,7 @@ type StationHit struct {
 // MaxNearby bounds a search by location.
 const MaxNearby = 50
 
-// nwNearbyRadiiKm are the boxes tried in turn; a last pass looks everywhere.
+// nearbyRadiiKm are the boxes tried in turn; a last pass looks everywhere.
 var nearbyRadiiKm = []float64{2, 5, 15, 50, 150, 500}
 
 // SearchStations finds active stations: by location nearest first (with the distance in
@@ -428,7 +428,7 @@ func HaversineMeters(lat1, lng1, lat2, lng2 float64) float64 {
 	return 2 * earthRadiusM * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
-// nwBoxAround is a box that contains the circle of radius metres around the point.
+// boxAround is a box that contains the circle of radius metres around the point.
 func boxAround(lat, lng, radius float64) *GeoBox {
 	dLat := radius / earthRadiusM * 180 / math.Pi
 	cos := math.Cos(lat * math.Pi / 180)

@@ -59,7 +59,7 @@ type Invite struct {
 	CreatedAt time.Time
 }
 
-// NetworkStore persists the station network. Every method joins the transaction in ctx.
+// Store persists the station network. Every method joins the transaction in ctx.
 type Store interface {
 	CreateRegion(ctx context.Context, r *service.Region) error // ErrConflict on a taken code
 	InsertRegions(ctx context.Context, rs []service.Region) error

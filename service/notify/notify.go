@@ -13,12 +13,12 @@ import (
 	"unicode/utf8"
 )
 
-// NotificationKinds lists every kind, in the order lists show them.
+// Kinds lists every kind, in the order lists show them.
 var Kinds = []service.NotificationKind{
 	service.NotifyAccepted, service.NotifyRejected, service.NotifyAssigned, service.NotifyReplyReady, service.NotifyDueSoon, service.NotifyOverdue, service.NotifyStudy,
 }
 
-// notifyKindDescriptions says, in Chinese, what each kind's subscribe message is for; the
+// kindDescriptions says, in Chinese, what each kind's subscribe message is for; the
 // mini-program shows it next to the consent request.
 var kindDescriptions = map[service.NotificationKind]string{
 	service.NotifyAccepted:   "意见已受理通知",
@@ -30,7 +30,7 @@ var kindDescriptions = map[service.NotificationKind]string{
 	service.NotifyStudy:      "学习资料推送提醒",
 }
 
-// ValidNotificationKind reports whether k is one of NotificationKinds.
+// ValidKind reports whether k is one of NotificationKinds.
 func ValidKind(k service.NotificationKind) bool { return slices.Contains(Kinds, k) }
 
 var templateIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
@@ -111,7 +111,7 @@ func TemplateData(data map[string]string) map[string]string {
 	return out
 }
 
-// notifyCut cuts s to at most n characters; with ellipsis, a cut string ends in "…".
+// cut cuts s to at most n characters; with ellipsis, a cut string ends in "…".
 func cut(s string, n int, ellipsis bool) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -202,7 +202,7 @@ type TemplateInfo struct {
 	Description string
 }
 
-// NotifyStore persists the inbox, the outbox and consents. Every method uses the transaction
+// Store persists the inbox, the outbox and consents. Every method uses the transaction
 // carried by ctx when there is one.
 type Store interface {
 	// AddNotification stores n in the inbox and, when out is not nil, out in the outbox. A
@@ -244,7 +244,7 @@ type Store interface {
 	Deliveries(ctx context.Context, status DeliveryStatus, before int64, limit int) ([]Delivery, error)
 }
 
-// Notifications is the notifications module: the transactional outbox (it implements
+// Service is the notifications module: the transactional outbox (it implements
 // Notifier), the in-app inbox and the users' subscribe-message consents.
 type Service struct {
 	Store Store
@@ -350,7 +350,7 @@ func (s *Service) Inbox(ctx context.Context, a service.Actor, cursor string, lim
 	return page, nil
 }
 
-// notifyPageArgs checks a keyset cursor (a positive ID, or "") and a page size (0: the default).
+// pageArgs checks a keyset cursor (a positive ID, or "") and a page size (0: the default).
 func pageArgs(v *service.Validator, cursor string, limit int) (before int64, n int) {
 	if cursor != "" {
 		var err error

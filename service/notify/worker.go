@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 )
 
-// NotifyWorker delivers queued subscribe messages. Every instance runs one; they share the
+// Worker delivers queued subscribe messages. Every instance runs one; they share the
 // work through leases on outbox rows, and a message is sent at most once:
 //
 //   - A row is claimed (leased) and, in the same transaction, takes one of the user's
@@ -242,7 +242,7 @@ func weChatErrorText(we *service.WeChatError) string {
 	return fmt.Sprintf("wechat errcode %d", we.Code)
 }
 
-// notifyClipError keeps an error short enough for the outbox row, cutting on a character boundary.
+// clipError keeps an error short enough for the outbox row, cutting on a character boundary.
 func clipError(s string) string {
 	const max = 480
 	if len(s) <= max {

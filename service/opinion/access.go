@@ -8,7 +8,7 @@ import (
 )
 
 // Who sees what. OpinionReachOf is the one rule, applied in Go to a loaded opinion (Covers,
-// opinionParties) and in SQL to lists (the repo translates the reach into a WHERE clause):
+// parties) and in SQL to lists (the repo translates the reach into a WHERE clause):
 //
 //   - a resident sees their own opinions;
 //   - a deputy sees what is assigned to them, once its content check has passed;
@@ -18,7 +18,7 @@ import (
 //
 // Anything else is not found, with no hint that it exists.
 
-// OpinionReachOf is what a can see.
+// ReachOf is what a can see.
 func ReachOf(a service.Actor) Reach {
 	if a.System {
 		return Reach{All: true}
@@ -28,7 +28,7 @@ func ReachOf(a service.Actor) Reach {
 	return r
 }
 
-// opStaffReach is the reach of a's staff roles alone (worklists).
+// staffReach is the reach of a's staff roles alone (worklists).
 func staffReach(a service.Actor) Reach {
 	r := Reach{StationIDs: a.ManagedStations(), DeputyID: a.DeputyID(), UnitIDs: a.Units()}
 	for _, g := range a.Grants {
@@ -46,8 +46,8 @@ func staffReach(a service.Actor) Reach {
 	return r
 }
 
-// opinionParties is a's relation to op; zero means op is not visible to a. It agrees with
-// OpinionReachOf(a).Covers(op).
+// parties is a's relation to op; zero means op is not visible to a. It agrees with
+// ReachOf(a).Covers(op).
 func parties(a service.Actor, op *Opinion) Party {
 	var p Party
 	if a.UserID != 0 && op.ResidentUserID == a.UserID {
@@ -72,7 +72,7 @@ func parties(a service.Actor, op *Opinion) Party {
 	return p
 }
 
-// OpinionParties is exported for tests and other areas (exports, attachments).
+// Parties is exported for tests and other areas (exports, attachments).
 func Parties(a service.Actor, op *Opinion) Party { return parties(a, op) }
 
 var errNotFound = service.NotFound("意见不存在")

@@ -15,7 +15,7 @@ import (
 // (UPDATE ... WHERE id = ? AND version = ?), one timeline event, the stage bookkeeping, the
 // notifications (outbox) and the observers. Where an action goes is read from OpinionMachine.
 
-// OpinionActionInput is the body of an action; each action reads the fields it needs.
+// ActionInput is the body of an action; each action reads the fields it needs.
 type ActionInput struct {
 	Version  int
 	Reason   string  // reject
@@ -102,7 +102,7 @@ func (s *Service) Act(ctx context.Context, a service.Actor, id int64, action str
 	return s.Get(ctx, a, id)
 }
 
-// opAuthorize checks, in order: the version, the state, the caller's part.
+// authorize checks, in order: the version, the state, the caller's part.
 func authorize(op *Opinion, p Party, act Action, version int) (Transition, error) {
 	if version != op.Version {
 		return Transition{}, errVersion
@@ -152,7 +152,7 @@ func validateAction(act Action, in *ActionInput) error {
 	return v.Err()
 }
 
-// opStep is one change being made.
+// draft is one change being made.
 type draft struct {
 	op     *Opinion
 	before Opinion
@@ -352,7 +352,7 @@ func imagesFor(opinionID int64, ids []int64, purpose string) []Image {
 	return out
 }
 
-// opActorRole is the role a acts in, from the parties the action allows.
+// actorRole is the role a acts in, from the parties the action allows.
 func actorRole(a service.Actor, op *Opinion, by Party) string {
 	if a.System {
 		return "system"

@@ -99,7 +99,7 @@ func LedgerTime(t time.Time) string {
 	return t.In(service.Zone).Format("2006-01-02 15:04")
 }
 
-// OpinionStatusNames are the Chinese names of the statuses.
+// StatusNames are the Chinese names of the statuses.
 var StatusNames = map[Status]string{
 	Submitted: "待受理", Handling: "办理中", Transferred: "已转办", Escalated: "已上报",
 	Replied: "已答复", Closed: "已办结", Rejected: "不予受理", Merged: "已合并",

@@ -14,7 +14,7 @@ import (
 
 const maxQuery = 50
 
-// OpinionPage is one page of a list.
+// Page is one page of a list.
 type Page struct {
 	Items      []Summary      `json:"items"`
 	NextCursor *string        `json:"next_cursor"` // null on the last page
@@ -122,7 +122,7 @@ func (s *Service) worklistQuery(a service.Actor, in WorklistInput) (Query, error
 	return q, nil
 }
 
-// opParseDay reads a Beijing date; plusDays 1 gives the start of the next day (an exclusive end).
+// parseDay reads a Beijing date; plusDays 1 gives the start of the next day (an exclusive end).
 func parseDay(v *service.Validator, field, s string, plusDays int) time.Time {
 	if s == "" {
 		return time.Time{}

@@ -4,7 +4,7 @@ package opinion
 // Everything that decides whether an action is allowed reads this table; the table test and
 // the fuzz test iterate it.
 
-// OpinionAction is a lifecycle action (POST /api/v1/opinions/{id}/{action}).
+// Action is a lifecycle action (POST /api/v1/opinions/{id}/{action}).
 type Action string
 
 const (
@@ -25,14 +25,14 @@ const (
 	ActCloseUnrated Action = "close_unrated"
 )
 
-// OpinionActions lists every API action.
+// Actions lists every API action.
 var Actions = []Action{ActAccept, ActReject, ActMerge, ActAssign, ActTransfer, ActUnitReply,
 	ActEscalate, ActReply, ActEvaluate, ActFollowup, ActNote}
 
-// OpinionSystemActions are the table's actions only background workers take.
+// SystemActions are the table's actions only background workers take.
 var SystemActions = []Action{ActCloseUnrated}
 
-// OpinionParty is a caller's relation to one opinion; a caller can have several.
+// Party is a caller's relation to one opinion; a caller can have several.
 type Party uint8
 
 const (
@@ -45,7 +45,7 @@ const (
 	ByStaff    = ByDeputy | ByManager | ByUnit | ByAdmin
 )
 
-// OpinionTransition is one cell of the table.
+// Transition is one cell of the table.
 type Transition struct {
 	By   Party
 	Next Status // "" keeps the state
@@ -54,7 +54,7 @@ type Transition struct {
 	Reopen Status
 }
 
-// OpinionMachine is the lifecycle: a missing cell is an invalid transition.
+// Machine is the lifecycle: a missing cell is an invalid transition.
 var Machine = map[Status]map[Action]Transition{
 	Submitted: {
 		ActAccept:   {By: ByManager | ByDeputy, Next: Handling},
@@ -95,13 +95,13 @@ var Machine = map[Status]map[Action]Transition{
 	Merged:   {ActNote: {By: ByStaff}},
 }
 
-// OpinionTransitionFor returns the cell for status and action.
+// TransitionFor returns the cell for status and action.
 func TransitionFor(status Status, act Action) (Transition, bool) {
 	t, ok := Machine[status][act]
 	return t, ok
 }
 
-// NextOpinionStatus is where act leads from status; rating matters only for evaluate.
+// NextStatus is where act leads from status; rating matters only for evaluate.
 func NextStatus(status Status, act Action, rating string, reopenCount int) (Status, bool) {
 	t, ok := TransitionFor(status, act)
 	if !ok {

@@ -12,7 +12,7 @@ import (
 // to closure through the state machine in opinion_machine.go. Every change happens in one
 // transaction with its timeline event, its stage bookkeeping and its notifications.
 
-// OpinionStatus is where an opinion is in its life.
+// Status is where an opinion is in its life.
 type Status string
 
 const (
@@ -26,7 +26,7 @@ const (
 	Merged      Status = "merged"      // merged into another opinion
 )
 
-// OpinionStatuses lists every status in the order of an opinion's life.
+// Statuses lists every status in the order of an opinion's life.
 var Statuses = []Status{Submitted, Handling, Transferred, Escalated,
 	Replied, Closed, Rejected, Merged}
 
@@ -71,10 +71,10 @@ const (
 	Unrated            = "unrated"
 )
 
-// OpinionMaxReopen is how many times an unsatisfied rating reopens an opinion (重办).
+// MaxReopen is how many times an unsatisfied rating reopens an opinion (重办).
 const MaxReopen = 2
 
-// OpinionRejectReasons are the out-of-scope reasons (不予受理, DOMAIN.md), with their labels.
+// RejectReasons are the out-of-scope reasons (不予受理, DOMAIN.md), with their labels.
 var RejectReasons = map[string]string{
 	"personal_matter":        "个人问题",
 	"petition_or_discipline": "属信访或纪检监察事项",
@@ -134,7 +134,7 @@ type Opinion struct {
 	StationName, DeputyName, UnitName string
 }
 
-// OpinionEvent is one entry of an opinion's append-only timeline.
+// Event is one entry of an opinion's append-only timeline.
 type Event struct {
 	ID         int64
 	OpinionID  int64
@@ -149,7 +149,7 @@ type Event struct {
 	Data       map[string]any
 }
 
-// OpinionStage is one step with a time limit. Overdue is frozen when the stage ends, so
+// Stage is one step with a time limit. Overdue is frozen when the stage ends, so
 // statistics never change afterwards.
 type Stage struct {
 	ID            int64
@@ -165,7 +165,7 @@ type Stage struct {
 // Open reports a stage that has not ended.
 func (s Stage) Open() bool { return s.EndedAt.IsZero() }
 
-// OpinionImage attaches an upload to an opinion.
+// Image attaches an upload to an opinion.
 type Image struct {
 	OpinionID int64
 	UploadID  int64
@@ -192,7 +192,7 @@ type DeputyLoad struct {
 	Open     int
 }
 
-// OpinionReach is the part of all opinions an actor may see, in a form both Go (Covers) and
+// Reach is the part of all opinions an actor may see, in a form both Go (Covers) and
 // SQL (the repo's WHERE clause) apply: the union of its parts.
 type Reach struct {
 	All            bool    // an admin without a region
@@ -230,7 +230,7 @@ func (r Reach) Covers(op *Opinion) bool {
 	return false
 }
 
-// OpinionQuery selects opinions for a list. Reach is always applied.
+// Query selects opinions for a list. Reach is always applied.
 type Query struct {
 	Reach      Reach
 	Statuses   []Status
@@ -245,7 +245,7 @@ type Query struct {
 	Supervised bool // only open items the supervision worker escalated
 }
 
-// OpinionMine is what waits on the caller: assigned to their deputy, transferred to their units
+// Mine is what waits on the caller: assigned to their deputy, transferred to their units
 // and not answered yet, or in their stations' triage queue.
 type Mine struct {
 	DeputyID         int64
@@ -253,7 +253,7 @@ type Mine struct {
 	TriageStationIDs []int64
 }
 
-// OpinionStore persists opinions and reads what routing and checks need. Every method uses the
+// Store persists opinions and reads what routing and checks need. Every method uses the
 // transaction carried by ctx, if any.
 type Store interface {
 	// References.
@@ -299,12 +299,12 @@ type Store interface {
 	OpinionStages(ctx context.Context, opinionID int64) ([]Stage, error)
 }
 
-// OpinionDeadlines computes stage deadlines (the working-day calendar, DeadlinePolicy).
+// Deadlines computes stage deadlines (the working-day calendar, DeadlinePolicy).
 type Deadlines interface {
 	DueAt(ctx context.Context, stage service.DeadlineStage, category, priority string, start time.Time) (time.Time, error)
 }
 
-// OpinionChange describes one committed-to-be change, for observers.
+// Change describes one committed-to-be change, for observers.
 type Change struct {
 	Before  *Opinion // nil on submission
 	After   *Opinion
@@ -313,7 +313,7 @@ type Change struct {
 	Ended   []Stage // with EndedAt and the frozen Overdue
 }
 
-// OpinionObserver is told about every change inside its transaction, so summaries (statistics)
+// Observer is told about every change inside its transaction, so summaries (statistics)
 // move with the opinions; an error rolls the change back.
 type Observer interface {
 	OpinionChanged(ctx context.Context, ch Change) error
@@ -324,7 +324,7 @@ type RegionTree interface {
 	RegionAncestors(ctx context.Context, code string) ([]string, error) // nearest first
 }
 
-// Opinions is the opinion service.
+// Service is the opinion service.
 type Service struct {
 	Store     Store
 	Users     service.UserStore

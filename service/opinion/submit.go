@@ -40,10 +40,10 @@ const (
 	publicNoSeqDigits = 6
 )
 
-// opIdemKeyRe: 1-64 visible ASCII characters.
+// idemKeyRe: 1-64 visible ASCII characters.
 var idemKeyRe = regexp.MustCompile(`^[\x21-\x7e]{1,64}$`)
 
-// OpinionInput is a submission.
+// Input is a submission.
 type Input struct {
 	StationID              int64    `json:"station_id"`
 	DeputyID               int64    `json:"deputy_id"`
@@ -61,7 +61,7 @@ type Input struct {
 	Priority               string   `json:"priority"` // offline intake only
 }
 
-// OpinionReceipt answers a submission; an idempotent retry replays it byte for byte. It holds
+// Receipt answers a submission; an idempotent retry replays it byte for byte. It holds
 // no personal data (it is stored with the key).
 type Receipt struct {
 	ID         int64     `json:"id"`
@@ -88,7 +88,7 @@ const statusCreated = 201 // the status a stored submission replays with
 
 var (
 	errRisky = service.NewError(service.ErrUnprocessable, "content_risky", "内容含有违规信息，请修改后重新提交")
-	// opErrKeyTaken: another request with the same key committed first.
+	// errKeyTaken: another request with the same key committed first.
 	errKeyTaken = errors.New("idempotency key taken")
 )
 
@@ -299,7 +299,7 @@ func (s *Service) checkTextAs(ctx context.Context, openID, text string) (string,
 	return ModerationPending, nil
 }
 
-// opRoute is where a new opinion goes and why.
+// routing is where a new opinion goes and why.
 type routing struct {
 	Station *service.Station
 	Deputy  *service.Deputy // nil: the station manager's triage queue

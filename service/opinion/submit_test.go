@@ -297,7 +297,7 @@ func TestOpinionRouting(t *testing.T) {
 	if open := opOpenStages(f.get(f.manager(st), tr.ID)); len(open) != 2 || open[1] != service.StageAssign {
 		t.Fatalf("triage stages: %v", open)
 	}
-	// Notifications: the deputy's user when bound, else the managers.
+	// Notify: the deputy's user when bound, else the managers.
 	mgr := f.manager(st)
 	d := f.submit(res, opInput(st, "traffic", "四")) // d1 2 open, d2 1 open
 	if routed(d) != d2 || f.notes.to(u2.UserID, service.NotifyAssigned) != 2 {

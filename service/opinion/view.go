@@ -16,7 +16,7 @@ import (
 // timeline only, and never a deputy's phone (no view carries one). These structs are the JSON
 // the API returns.
 
-// OpinionView is the detail of one opinion.
+// View is the detail of one opinion.
 type View struct {
 	ID                     int64       `json:"id"`
 	PublicNo               string      `json:"public_no"`
@@ -52,20 +52,20 @@ type View struct {
 	Actions                []Action    `json:"actions"` // what the caller may do now
 }
 
-// OpinionRef names a station, deputy or unit.
+// Ref names a station, deputy or unit.
 type Ref struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
 }
 
-// OpinionLocation is where the matter is.
+// Location is where the matter is.
 type Location struct {
 	Lat     *float64 `json:"lat"`
 	Lng     *float64 `json:"lng"`
 	Address string   `json:"address"`
 }
 
-// OpinionContact is the resident's contact as the caller may see it.
+// Contact is the resident's contact as the caller may see it.
 type Contact struct {
 	Name   string `json:"name"`
 	Phone  string `json:"phone"`
@@ -73,14 +73,14 @@ type Contact struct {
 	Hidden bool   `json:"hidden"` // the name is hidden: the resident asked to stay anonymous
 }
 
-// OpinionImageView is an attached image; the handler fills URL.
+// ImageView is an attached image; the handler fills URL.
 type ImageView struct {
 	ID      int64  `json:"id"`
 	Purpose string `json:"purpose"`
 	URL     string `json:"url"`
 }
 
-// OpinionStageView is a stage with its deadline; Overdue is frozen for ended stages and live
+// StageView is a stage with its deadline; Overdue is frozen for ended stages and live
 // for open ones.
 type StageView struct {
 	Stage     service.DeadlineStage `json:"stage"`
@@ -90,7 +90,7 @@ type StageView struct {
 	Overdue   bool                  `json:"overdue"`
 }
 
-// OpinionEventView is a timeline entry.
+// EventView is a timeline entry.
 type EventView struct {
 	ID         int64          `json:"id"`
 	At         time.Time      `json:"at"`
@@ -104,7 +104,7 @@ type EventView struct {
 	Data       map[string]any `json:"data,omitempty"`     // staff views only
 }
 
-// OpinionSummary is a list row: no contact, no content.
+// Summary is a list row: no contact, no content.
 type Summary struct {
 	ID          int64      `json:"id"`
 	PublicNo    string     `json:"public_no"`
@@ -291,7 +291,7 @@ func maskPhone(p string) string {
 	return service.MaskPhone(p)
 }
 
-// opShownOverdue: an open stage the staff owe is past its deadline (or the worker marked it).
+// shownOverdue: an open stage the staff owe is past its deadline (or the worker marked it).
 func shownOverdue(op *Opinion, now time.Time) bool {
 	if !op.Status.StaffOwes() || op.DueAt.IsZero() {
 		return false
@@ -299,7 +299,7 @@ func shownOverdue(op *Opinion, now time.Time) bool {
 	return op.Overdue || now.After(op.DueAt)
 }
 
-// opAllowedActions lists what parties p may do to op now.
+// allowedActions lists what parties p may do to op now.
 func allowedActions(op *Opinion, p Party) []Action {
 	out := []Action{}
 	for _, act := range Actions {

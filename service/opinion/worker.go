@@ -155,7 +155,7 @@ func (s *Service) reroute(ctx context.Context, op *Opinion) (routing, error) {
 	return s.route(ctx, st, qr, cat, ModerationPass)
 }
 
-// opDataInt reads a number from event data decoded from JSON.
+// dataInt reads a number from event data decoded from JSON.
 func dataInt(v any) int64 {
 	switch x := v.(type) {
 	case float64:

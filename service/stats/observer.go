@@ -9,7 +9,7 @@ import (
 	"math"
 )
 
-// StatsObserver moves the statistics summary with the opinions: told about every change inside
+// Observer moves the statistics summary with the opinions: told about every change inside
 // its transaction, it adds the counters that change implies, so the figures commit or roll back
 // with the change itself.
 //

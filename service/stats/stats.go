@@ -23,7 +23,7 @@ import (
 // closed on the closing day. An item closed as 未评价 (unrated) counts as closed, not rated, and
 // not resolved.
 
-// StatsDelta is one increment of the counters for a dimension combination.
+// Delta is one increment of the counters for a dimension combination.
 type Delta struct {
 	Day        string // YYYY-MM-DD, Beijing
 	StationID  int64
@@ -83,14 +83,14 @@ func ratio(n, d int) float64 {
 	return float64(int64(float64(n)/float64(d)*10000+0.5)) / 10000
 }
 
-// StatsGroup is one summary row grouped by month and category.
+// Group is one summary row grouped by month and category.
 type Group struct {
 	Month    string // YYYY-MM
 	Category string
 	Counts
 }
 
-// StatsFilter selects summary rows: one dimension, and a day range (inclusive).
+// Filter selects summary rows: one dimension, and a day range (inclusive).
 type Filter struct {
 	Scope string // station, deputy, unit, region
 	ID    int64  // for station, deputy, unit
@@ -101,7 +101,7 @@ type Filter struct {
 	From, To string
 }
 
-// StatsStore keeps the summary rows.
+// Store keeps the summary rows.
 type Store interface {
 	AddStats(ctx context.Context, d Delta) error
 	StatsGroups(ctx context.Context, f Filter) ([]Group, error)
@@ -112,21 +112,21 @@ type ScopeLookup interface {
 	ScopeRegion(ctx context.Context, scope string, id int64) (string, error)
 }
 
-// Stats answers statistics queries.
+// Service answers statistics queries.
 type Service struct {
 	Store  Store
 	Lookup ScopeLookup
 	Clock  service.Clock
 }
 
-// StatsQuery is a request for figures.
+// Query is a request for figures.
 type Query struct {
 	Scope    string
 	ID       string
 	From, To string // YYYY-MM-DD; default: the last 12 months
 }
 
-// StatsReport is the answer.
+// Report is the answer.
 type Report struct {
 	Scope      string
 	ID         string
@@ -220,5 +220,5 @@ func (s *Service) StationRates(ctx context.Context, stationID int64, from, to ti
 		Satisfied: c.Satisfied, ResponseRate: m.ResponseRate, ResolutionRate: m.ResolutionRate, SatisfactionRate: m.SatisfactionRate}, nil
 }
 
-// StatsDay is the Beijing date of t, the day a counted event belongs to.
+// Day is the Beijing date of t, the day a counted event belongs to.
 func Day(t time.Time) string { return t.In(service.Zone).Format(time.DateOnly) }

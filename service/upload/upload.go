@@ -13,13 +13,13 @@ import (
 	"liaison/service"
 )
 
-// MaxUploadBytes is the largest image accepted.
+// MaxBytes is the largest image accepted.
 const MaxBytes = 10 << 20
 
 // maxImagePixels refuses images whose header claims absurd dimensions (decompression bombs).
 const maxImagePixels = 50_000_000
 
-// Uploads accepts images, checked by content rather than by name.
+// Service accepts images, checked by content rather than by name.
 type Service struct {
 	Store   Store
 	Blobs   service.BlobStorage
@@ -129,7 +129,7 @@ func sniffImage(b []byte) string {
 	return ""
 }
 
-// UploadStore keeps upload metadata.
+// Store keeps upload metadata.
 type Store interface {
 	CreateUpload(ctx context.Context, u *service.Upload) error
 	UploadByID(ctx context.Context, id int64) (*service.Upload, error)
