@@ -15,9 +15,9 @@ import (
 
 // Ledger serves the opinion ledger (台帐) as XLSX, streamed with excelize's stream writer so
 // the rows never sit in memory together.
-func Ledger(svc *opinion.Service, stages opinion.LedgerStages) Module {
+func Ledger(svc *opinion.Service) Module {
 	return func(r Routes) {
-		r.Authed.GET("/work/opinions/export.xlsx", func(c *gin.Context) { exportLedger(c, svc, stages) })
+		r.Authed.GET("/work/opinions/export.xlsx", func(c *gin.Context) { exportLedger(c, svc) })
 	}
 }
 
@@ -58,7 +58,7 @@ func ledgerCells(row opinion.LedgerRow) []any {
 	return append(cells, opinion.RatingNames[op.Rating], op.ReopenCount, opinion.LedgerTime(op.ClosedAt))
 }
 
-func exportLedger(c *gin.Context, svc *opinion.Service, stages opinion.LedgerStages) {
+func exportLedger(c *gin.Context, svc *opinion.Service) {
 	in, ok := worklistInput(c)
 	if !ok {
 		return
@@ -81,7 +81,7 @@ func exportLedger(c *gin.Context, svc *opinion.Service, stages opinion.LedgerSta
 		rowNo++
 		return sw.SetRow(cell, cells)
 	}
-	err = svc.ExportLedger(c.Request.Context(), actor(c), in, stages,
+	err = svc.ExportLedger(c.Request.Context(), actor(c), in,
 		func() error { return write(ledgerHeader()) },
 		func(row opinion.LedgerRow) error { return write(ledgerCells(row)) })
 	if err != nil {

@@ -184,17 +184,15 @@ func nwToPublicDeputy(p network.DeputyProfile) nwPublicDeputyJSON {
 }
 
 type nwRatesJSON struct {
-	From             time.Time `json:"from"`
-	To               time.Time `json:"to"`
-	Received         int       `json:"received"`
-	Responded        int       `json:"responded"`
-	Closed           int       `json:"closed"`
-	Resolved         int       `json:"resolved"`
-	Rated            int       `json:"rated"`
-	Satisfied        int       `json:"satisfied"`
-	ResponseRate     float64   `json:"response_rate"`
-	ResolutionRate   float64   `json:"resolution_rate"`
-	SatisfactionRate float64   `json:"satisfaction_rate"`
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+	Received  int       `json:"received"`
+	Responded int       `json:"responded"`
+	Closed    int       `json:"closed"`
+	Resolved  int       `json:"resolved"`
+	Rated     int       `json:"rated"`
+	Satisfied int       `json:"satisfied"`
+	service.Rates
 }
 
 type nwUnitJSON struct {
@@ -284,7 +282,7 @@ func (h *networkHandlers) publicStation(c *gin.Context) {
 	r := d.Rates
 	c.JSON(http.StatusOK, gin.H{"station": nwToPublicStation(d.Station, nil), "deputies": deps,
 		"rates": nwRatesJSON{From: d.From, To: d.To, Received: r.Received, Responded: r.Responded, Closed: r.Closed, Resolved: r.Resolved,
-			Rated: r.Rated, Satisfied: r.Satisfied, ResponseRate: r.ResponseRate, ResolutionRate: r.ResolutionRate, SatisfactionRate: r.SatisfactionRate}})
+			Rated: r.Rated, Satisfied: r.Satisfied, Rates: r.Rates}})
 }
 
 func (h *networkHandlers) publicDeputy(c *gin.Context) {

@@ -473,6 +473,20 @@ func (s Network) StationDeputies(ctx context.Context, stationID int64, activeOnl
 	return s.withLinks(ctx, rows)
 }
 
+// ExpertDeputies lists the station's active deputies with category in their expertise and a
+// bound user, by ID.
+func (s Network) ExpertDeputies(ctx context.Context, stationID int64, category string) ([]service.Deputy, error) {
+	var rows []deputyRow
+	if err := s.DB.sel(ctx, &rows, `SELECT `+deputyCols+` FROM station_deputies sd
+		JOIN deputies d ON d.id = sd.deputy_id
+		JOIN deputy_expertise e ON e.deputy_id = d.id AND e.category_code = ?
+		WHERE sd.station_id = ? AND d.status = 'active' AND d.user_id IS NOT NULL
+		ORDER BY d.id`, category, stationID); err != nil {
+		return nil, err
+	}
+	return s.withLinks(ctx, rows)
+}
+
 // AddDeputyStatus sets the current status and appends the change to the history.
 func (s Network) AddDeputyStatus(ctx context.Context, c network.DeputyStatusChange, now time.Time) error {
 	return s.DB.WithinTx(ctx, func(ctx context.Context) error {
@@ -627,26 +641,42 @@ func (s Network) SeedCategories(ctx context.Context, cs []service.Category, now 
 	})
 }
 
+type categoryRow struct {
+	Code   string `db:"code"`
+	Name   string `db:"name"`
+	Sort   int    `db:"sort"`
+	Active bool   `db:"active"`
+}
+
+func (r categoryRow) toService() service.Category {
+	return service.Category{Code: r.Code, Name: r.Name, Sort: r.Sort, Active: r.Active}
+}
+
 // Categories lists categories by sort order.
 func (s Network) Categories(ctx context.Context, activeOnly bool) ([]service.Category, error) {
 	q := `SELECT code, name, sort, active FROM categories`
 	if activeOnly {
 		q += ` WHERE active = 1`
 	}
-	var rows []struct {
-		Code   string `db:"code"`
-		Name   string `db:"name"`
-		Sort   int    `db:"sort"`
-		Active bool   `db:"active"`
-	}
+	var rows []categoryRow
 	if err := s.DB.sel(ctx, &rows, q+` ORDER BY sort, code`); err != nil {
 		return nil, err
 	}
 	out := make([]service.Category, len(rows))
 	for i, r := range rows {
-		out[i] = service.Category{Code: r.Code, Name: r.Name, Sort: r.Sort, Active: r.Active}
+		out[i] = r.toService()
 	}
 	return out, nil
+}
+
+// Category loads one category.
+func (s Network) Category(ctx context.Context, code string) (*service.Category, error) {
+	var r categoryRow
+	if err := s.DB.get(ctx, &r, `SELECT code, name, sort, active FROM categories WHERE code = ?`, code); err != nil {
+		return nil, err
+	}
+	c := r.toService()
+	return &c, nil
 }
 
 // UpsertCategory updates a category or inserts it when missing.

@@ -57,7 +57,7 @@ func newNetworkFixture(t *testing.T) *nwFixture {
 	clock := &nwClock{t: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}
 	users := repo.Users{DB: db}
 	auth := &auth.Service{Users: users, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}
-	n := &network.Service{Store: repo.Network{DB: db}, Users: users, Auth: auth, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}
+	n := &network.Service{Store: repo.Network{DB: db}, Grants: users, Accounts: auth, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}
 	f := &nwFixture{net: n, users: users, clock: clock, ctx: context.Background()}
 	if err := n.SeedCategories(f.ctx); err != nil {
 		t.Fatal(err)
@@ -483,7 +483,7 @@ func TestNetworkDeputyStatusHistory(t *testing.T) {
 	if err != nil || len(page.Deputies) != 1 || page.Deputies[0].ID != keep.ID {
 		t.Fatalf("public station lists only active deputies: %+v %v", page, err)
 	}
-	if page.Rates != (service.Rates{}) || !page.To.Equal(f.clock.Now()) || !page.From.Equal(f.clock.Now().AddDate(-1, 0, 0)) {
+	if page.Rates != (service.StationRates{}) || !page.To.Equal(f.clock.Now()) || !page.From.Equal(f.clock.Now().AddDate(-1, 0, 0)) {
 		t.Fatalf("rates without a rater: %+v", page)
 	}
 	prof, err := f.net.PublicDeputy(f.ctx, d.ID)

@@ -472,3 +472,25 @@ func (r opinionStageRow) toService() opinion.Stage {
 	}
 	return st
 }
+
+// OpinionStagesFor returns the stages of several opinions in one query, by opinion, in start
+// order.
+func (s Opinions) OpinionStagesFor(ctx context.Context, ids []int64) (map[int64][]opinion.Stage, error) {
+	out := make(map[int64][]opinion.Stage, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q, args, err := s.DB.in(`SELECT id, opinion_id, stage, started_at, due_at, ended_at, overdue, paused_seconds
+		FROM opinion_stages WHERE opinion_id IN (?) ORDER BY id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []opinionStageRow
+	if err := translate(s.DB.ex(ctx).SelectContext(ctx, &rows, q, args...)); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.OpinionID] = append(out[r.OpinionID], r.toService())
+	}
+	return out, nil
+}

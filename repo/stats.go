@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"liaison/service"
 	"liaison/service/stats"
 )
 
@@ -79,27 +78,4 @@ func (s Stats) StatsGroups(ctx context.Context, f stats.Filter) ([]stats.Group, 
 			ClosedInTime: r.ClosedOT, Resolved: r.Resolved, Rated: r.Rated, Satisfied: r.Satisf, Overdue: r.Overdue, CloseWorkdays: r.Workdays}})
 	}
 	return out, nil
-}
-
-// ScopeLookup implements service.ScopeLookup: the region a station, deputy or unit belongs to.
-// A deputy without a region of their own belongs to the region of their first station.
-type ScopeLookup struct{ DB *DB }
-
-// ScopeRegion returns the 12-digit region code of the object.
-func (s ScopeLookup) ScopeRegion(ctx context.Context, scope string, id int64) (string, error) {
-	var q string
-	switch scope {
-	case "station":
-		q = `SELECT region_code FROM stations WHERE id = ?`
-	case "unit":
-		q = `SELECT region_code FROM units WHERE id = ?`
-	case "deputy":
-		q = `SELECT COALESCE(NULLIF(d.region_code, ''), (SELECT MIN(s.region_code) FROM station_deputies sd JOIN stations s ON s.id = sd.station_id WHERE sd.deputy_id = d.id), '')
-			FROM deputies d WHERE d.id = ?`
-	default:
-		return "", service.ErrNotFound
-	}
-	var code string
-	err := s.DB.get(ctx, &code, q, id)
-	return code, err
 }

@@ -69,7 +69,7 @@ func TestStatsMatchHandComputedFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := stats.Measures{ResponseRate: 0.8, ResolutionRate: 0.6, SatisfactionRate: 0.75, OnTimeRate: 0.8, AvgCloseWorkdays: 4.2}
+	want := stats.Measures{Rates: service.Rates{ResponseRate: 0.8, ResolutionRate: 0.6, SatisfactionRate: 0.75}, OnTimeRate: 0.8, AvgCloseWorkdays: 4.2}
 	if r.Measures != want {
 		t.Fatalf("measures: got %+v, want %+v", r.Measures, want)
 	}

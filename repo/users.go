@@ -130,6 +130,14 @@ func (s Users) SetPhone(ctx context.Context, userID int64, sealed, index string,
 	return mustAffect(s.DB.exec(ctx, `UPDATE users SET phone_enc = ?, phone_idx = ?, updated_at = ? WHERE id = ?`, sealed, index, utc(now), userID))
 }
 
+// StaffUserIDs lists the enabled users holding role in a scope.
+func (s Users) StaffUserIDs(ctx context.Context, role service.Role, kind, id string) ([]int64, error) {
+	var ids []int64
+	err := s.DB.sel(ctx, &ids, `SELECT g.user_id FROM user_grants g JOIN users u ON u.id = g.user_id
+		WHERE g.role = ? AND g.scope_kind = ? AND g.scope_id = ? AND u.disabled = 0 ORDER BY g.user_id`, string(role), kind, id)
+	return ids, err
+}
+
 // Audit implements service.AuditStore.
 type Audit struct{ DB *DB }
 

@@ -91,19 +91,14 @@ func (a Actor) RoleNames() []Role {
 	return out
 }
 
-// UserStore persists accounts.
-type UserStore interface {
-	CreateUser(ctx context.Context, u *User) error // sets u.ID; ErrConflict on a taken username
-	UserByID(ctx context.Context, id int64) (*User, error)
-	UserByUsername(ctx context.Context, username string) (*User, error)
-	// UpsertWeChatUser finds the user by openid or creates a resident, and stores the sealed
-	// session key.
-	UpsertWeChatUser(ctx context.Context, openID, unionID, sessionKeySealed string, now time.Time) (*User, error)
-	SetPhone(ctx context.Context, userID int64, sealed, index string, now time.Time) error
-	AddGrant(ctx context.Context, userID int64, g Grant) error
-}
-
 // TxRunner runs fn in one transaction carried by ctx; nested calls join it.
 type TxRunner interface {
 	WithinTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// NewUser is a console account to create: by an admin (the network area) or from the shell.
+type NewUser struct {
+	Username string
+	Password string
+	Grants   []Grant
 }

@@ -166,17 +166,22 @@ type Category struct {
 	Active bool
 }
 
-// Rates are the three measures an office is judged by (DOMAIN.md), with the counts behind them,
-// for one station over a period.
+// Rates are the three measures an office is judged by (DOMAIN.md), rounded to 4 decimals; a
+// rate with no denominator is 0. The station page and the statistics share them.
 type Rates struct {
+	ResponseRate     float64 `json:"response_rate"`     // 响应率: responded within the limit / received
+	ResolutionRate   float64 `json:"resolution_rate"`   // 解决率: closed and satisfied / closed
+	SatisfactionRate float64 `json:"satisfaction_rate"` // 满意率: satisfied / rated
+}
+
+// StationRates are a station's rates over a period with the counts behind them, for its public
+// page.
+type StationRates struct {
 	Received  int // opinions received in the period
 	Responded int // accepted or rejected within the limit
 	Closed    int
 	Resolved  int // closed and rated 满意 or 基本满意
 	Rated     int
 	Satisfied int // rated 满意 or 基本满意
-
-	ResponseRate     float64 // Responded / Received (响应率)
-	ResolutionRate   float64 // Resolved / Closed (解决率)
-	SatisfactionRate float64 // Satisfied / Rated (满意率)
+	Rates
 }

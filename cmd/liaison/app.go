@@ -151,10 +151,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		MaxFailures: 10, IPMaxFailures: 100, FailWindow: 15 * time.Minute,
 	}
 
-	uploads := &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock, NewKey: repo.NewBlobKey}
-	a.Uploads = uploads
 	a.Live = &opinion.Live{PubSub: a.Shared}
-	a.Stats = &stats.Service{Store: repo.Stats{DB: db}, Lookup: repo.ScopeLookup{DB: db}, Clock: opt.Clock}
 	a.stopping, a.stop = context.WithCancel(context.Background())
 	a.closers = append(a.closers, func() error { a.stop(); return nil })
 
@@ -167,8 +164,9 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		collectors.NewDBStatsCollector(db.X.DB, string(db.Dialect)), queueCollector{db})
 	calendarSvc := &calendar.Service{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	deadlinePolicy := &calendar.DeadlinePolicy{Store: repo.DeadlineRules{DB: db}, Calendar: calendarSvc, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
-	a.Network = &network.Service{Store: repo.Network{DB: db}, Users: repo.Users{DB: db}, Auth: a.Auth, Audit: repo.Audit{DB: db},
-		Tx: db, Sealer: sealer, Clock: opt.Clock, Rates: a.Stats}
+	a.Network = &network.Service{Store: repo.Network{DB: db}, Grants: repo.Users{DB: db}, Accounts: a.Auth, Audit: repo.Audit{DB: db},
+		Tx: db, Sealer: sealer, Clock: opt.Clock, Rates: stats.Rater{Store: repo.Stats{DB: db}}}
+	a.Stats = &stats.Service{Store: repo.Stats{DB: db}, Lookup: a.Network, Clock: opt.Clock}
 	if err := a.Network.SeedCategories(ctx); err != nil {
 		return nil, err
 	}
@@ -182,11 +180,12 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	notifyWorker := &notify.Worker{Store: repo.Notifications{DB: db}, Tx: db, WeChat: wc, Clock: opt.Clock, Log: a.Log,
 		ID: service.NewInstanceID(), Interval: cfg.NotifyInterval}
 	a.Workers = append(a.Workers, notifyWorker.Run)
-	a.Opinions = &opinion.Service{Store: repo.Opinions{DB: db}, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db},
+	a.Opinions = &opinion.Service{Store: repo.Opinions{DB: db}, Network: a.Network, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db},
 		Tx: db, KV: a.Shared, WeChat: wc, Notifier: notifications, Deadlines: deadlinePolicy, Sealer: sealer,
-		Clock: opt.Clock, Live: a.Live, Regions: repo.Supervision{DB: db}, Audit: repo.Audit{DB: db},
-		Observers: []opinion.Observer{&stats.Observer{Store: repo.Stats{DB: db}, Stages: repo.Opinions{DB: db}, Calendar: calendarSvc}}}
-	uploads.CanView = a.Opinions.CanViewUpload
+		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db},
+		Observers: []service.OpinionObserver{&stats.Observer{Store: repo.Stats{DB: db}, Workdays: calendarSvc}}}
+	a.Uploads = &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock,
+		NewKey: repo.NewBlobKey, CanView: a.Opinions.CanViewUpload}
 
 	// Supervision (督办) runs on one instance at a time: the lease lives in Redis when there is
 	// one, else in the database, so even two processes on one SQLite file agree.
@@ -205,14 +204,14 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		TrustedProxies: proxies,
 		Ready:          map[string]func(context.Context) error{"database": db.Ping, "shared_state": a.Shared.Ping},
 		Modules: []handler.Module{
-			handler.Uploads(uploads),
+			handler.Uploads(a.Uploads),
 			handler.WorkEvents(a.Live, a.Auth, a.stopping),
 			handler.Stats(a.Stats),
 			handler.Calendar(calendarSvc, deadlinePolicy),
 			handler.Network(a.Network),
 			handler.Notifications(notifications),
 			handler.Opinions(a.Opinions),
-			handler.Ledger(a.Opinions, repo.Supervision{DB: db}),
+			handler.Ledger(a.Opinions),
 			handler.QRCodes(qrcodes),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
 		},

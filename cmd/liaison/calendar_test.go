@@ -13,13 +13,12 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"liaison/service"
-	"liaison/service/auth"
 )
 
 // calendarAdmin creates an admin console account and logs it in over HTTP.
 func calendarAdmin(t testing.TB, ts *testServer) string {
 	t.Helper()
-	_, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, auth.NewUser{Username: "cal-admin", Password: "correct-horse-1",
+	_, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: "cal-admin", Password: "correct-horse-1",
 		Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -189,14 +188,14 @@ func TestCalendarAndDeadlinesRefuseNonAdmins(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
 	resident := ts.login("cal-resident")
-	_, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, auth.NewUser{Username: "cal-manager", Password: "correct-horse-1",
+	_, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: "cal-manager", Password: "correct-horse-1",
 		Grants: []service.Grant{{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: "1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	manager := ts.must(200, "POST", "/api/v1/auth/password", "", map[string]string{"username": "cal-manager", "password": "correct-horse-1"})["token"].(string)
 	// The calendar is province-wide: a district's admin may not change it.
-	if _, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, auth.NewUser{Username: "cal-district", Password: "correct-horse-1",
+	if _, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: "cal-district", Password: "correct-horse-1",
 		Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440106"}}}); err != nil {
 		t.Fatal(err)
 	}

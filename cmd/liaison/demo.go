@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"liaison/service"
-	"liaison/service/auth"
 	"liaison/service/network"
 )
 
@@ -23,7 +22,7 @@ func seedDemo(ctx context.Context, app *App, out io.Writer) error {
 		{"admin", "demo-admin-2026", service.Grant{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440100"}},
 	}
 	for _, acc := range accounts {
-		_, err := app.Auth.CreateUser(ctx, service.SystemActor, auth.NewUser{Username: acc.user, Password: acc.pass, Grants: []service.Grant{acc.grant}})
+		_, err := app.Auth.CreateUser(ctx, service.SystemActor, service.NewUser{Username: acc.user, Password: acc.pass, Grants: []service.Grant{acc.grant}})
 		if err != nil && !errors.Is(err, service.ErrConflict) {
 			return err
 		}

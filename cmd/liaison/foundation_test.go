@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"liaison/service"
-	"liaison/service/auth"
 )
 
 func TestHealthAndWeChatLogin(t *testing.T) {
@@ -126,7 +125,7 @@ func TestPasswordLoginAndLockout(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
 	ctx := context.Background()
-	_, err := ts.App.Auth.CreateUser(ctx, service.SystemActor, auth.NewUser{Username: "manager1", Password: "correct-horse-1",
+	_, err := ts.App.Auth.CreateUser(ctx, service.SystemActor, service.NewUser{Username: "manager1", Password: "correct-horse-1",
 		Grants: []service.Grant{{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: "12"}}})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 
 	"liaison/repo/kv"
 	"liaison/service"
-	"liaison/service/auth"
 	"liaison/service/opinion"
 )
 
@@ -35,7 +34,7 @@ func TestLiveEventsCrossInstancesAndRespectScope(t *testing.T) {
 	t.Parallel()
 	a, b := startPair(t)
 	ctx := context.Background()
-	if _, err := a.App.Auth.CreateUser(ctx, service.SystemActor, auth.NewUser{Username: "live-mgr", Password: "live-manager-1",
+	if _, err := a.App.Auth.CreateUser(ctx, service.SystemActor, service.NewUser{Username: "live-mgr", Password: "live-manager-1",
 		Grants: []service.Grant{{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: "5"}}}); err != nil {
 		t.Fatal(err)
 	}

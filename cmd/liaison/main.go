@@ -14,7 +14,6 @@ import (
 
 	"liaison/config"
 	"liaison/service"
-	"liaison/service/auth"
 )
 
 const usage = `usage:
@@ -128,7 +127,7 @@ func userCreate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer app.Close()
-	u, err := app.Auth.CreateUser(ctx, service.SystemActor, auth.NewUser{Username: *username, Password: *password,
+	u, err := app.Auth.CreateUser(ctx, service.SystemActor, service.NewUser{Username: *username, Password: *password,
 		Grants: []service.Grant{{Role: service.Role(*role), ScopeKind: *scopeKind, ScopeID: *scopeID}}})
 	if err != nil {
 		var se *service.Error

@@ -14,14 +14,13 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"liaison/service"
-	"liaison/service/auth"
 	"liaison/service/network"
 )
 
 // nwAdmin creates a console admin for region and logs it in.
 func nwAdmin(t testing.TB, ts *testServer, username, region string) string {
 	t.Helper()
-	_, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, auth.NewUser{Username: username, Password: "admin-pass-2026",
+	_, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: username, Password: "admin-pass-2026",
 		Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: region}}})
 	if err != nil {
 		t.Fatal(err)

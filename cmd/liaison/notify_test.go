@@ -10,7 +10,6 @@ import (
 
 	"liaison/repo"
 	"liaison/service"
-	"liaison/service/auth"
 	"liaison/service/notify"
 	"liaison/wechat/wechatfake"
 )
@@ -127,7 +126,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	orphanID := int64(ts.must(200, "GET", "/api/v1/me", orphanTok, nil)["id"].(float64))
 	ts.must(200, "POST", "/api/v1/me/subscriptions", orphanTok, map[string]any{"accepted": []string{"tpl-overdue"}})
 	ntOrphanNotifyAndDie(t, ts, orphanID)
-	_, err = ts.App.Auth.CreateUser(ctx, service.SystemActor, auth.NewUser{Username: "nt-admin", Password: "correct-horse-9",
+	_, err = ts.App.Auth.CreateUser(ctx, service.SystemActor, service.NewUser{Username: "nt-admin", Password: "correct-horse-9",
 		Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}})
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"liaison/service"
-	"liaison/service/auth"
 	"liaison/service/network"
 )
 
@@ -80,7 +79,7 @@ func opUnit(t testing.TB, ts *testServer, name, region string) int64 {
 func opStaff(t testing.TB, ts *testServer, role service.Role, kind string, scope any) (string, int64) {
 	t.Helper()
 	name := fmt.Sprintf("op-%s-%d", role, opSeq.Add(1))
-	u, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, auth.NewUser{Username: name, Password: "long-enough-pw-1",
+	u, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: name, Password: "long-enough-pw-1",
 		Grants: []service.Grant{{Role: role, ScopeKind: kind, ScopeID: fmt.Sprint(scope)}}})
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 
 // Service logs people in and out and tells who a token belongs to.
 type Service struct {
-	Users   service.UserStore
+	Users   UserStore
 	Audit   service.AuditStore
 	Tx      service.TxRunner
 	KV      service.KV
@@ -232,15 +232,8 @@ func (s *Service) BindPhone(ctx context.Context, a service.Actor, code string) (
 	return s.Me(ctx, a)
 }
 
-// NewUser is a console account to create.
-type NewUser struct {
-	Username string
-	Password string
-	Grants   []service.Grant
-}
-
 // CreateUser creates a console account (from the shell or by an admin).
-func (s *Service) CreateUser(ctx context.Context, a service.Actor, in NewUser) (*service.User, error) {
+func (s *Service) CreateUser(ctx context.Context, a service.Actor, in service.NewUser) (*service.User, error) {
 	var v service.Validator
 	v.Check(service.ValidUsername(in.Username), "username", "invalid", "用户名须为 3-64 位字母、数字、下划线、点或横线")
 	v.Check(utf8.RuneCountInString(in.Password) >= 10 && len(in.Password) <= 128, "password", "too_short", "密码至少 10 位")
@@ -315,4 +308,16 @@ func normalizeGrant(g service.Grant) (service.Grant, bool) {
 		return g, g.ScopeKind == "" && g.ScopeID == ""
 	}
 	return g, false
+}
+
+// UserStore persists accounts.
+type UserStore interface {
+	CreateUser(ctx context.Context, u *service.User) error // sets u.ID; ErrConflict on a taken username
+	UserByID(ctx context.Context, id int64) (*service.User, error)
+	UserByUsername(ctx context.Context, username string) (*service.User, error)
+	// UpsertWeChatUser finds the user by openid or creates a resident, and stores the sealed
+	// session key.
+	UpsertWeChatUser(ctx context.Context, openID, unionID, sessionKeySealed string, now time.Time) (*service.User, error)
+	SetPhone(ctx context.Context, userID int64, sealed, index string, now time.Time) error
+	AddGrant(ctx context.Context, userID int64, g service.Grant) error
 }

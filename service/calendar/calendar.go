@@ -319,6 +319,34 @@ func (s *Service) Current(ctx context.Context) (*Calendar, error) {
 	})
 }
 
+// Due is the deadline of n working days from start on the current calendar (Calendar.Due).
+func (s *Service) Due(ctx context.Context, start time.Time, n int) (time.Time, error) {
+	cal, err := s.Current(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return cal.Due(start, n), nil
+}
+
+// RemindAt is when to remind about a deadline on the current calendar (Calendar.RemindAt).
+func (s *Service) RemindAt(ctx context.Context, due time.Time, before int) (time.Time, error) {
+	cal, err := s.Current(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return cal.RemindAt(due, before), nil
+}
+
+// WorkdaysBetween is the working time from a to b on the current calendar
+// (Calendar.WorkdaysBetween).
+func (s *Service) WorkdaysBetween(ctx context.Context, a, b time.Time) (float64, error) {
+	cal, err := s.Current(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return cal.WorkdaysBetween(a, b), nil
+}
+
 var errForbidden = service.NewError(service.ErrForbidden, "forbidden", "没有权限管理工作日历")
 
 // Authorize reports whether a may edit the calendar and deadline rules (admins only), so the

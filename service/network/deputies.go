@@ -528,7 +528,7 @@ func (s *Service) Bind(ctx context.Context, a service.Actor, inviteCode string) 
 		} else if err != nil {
 			return err
 		}
-		if err := s.Users.AddGrant(ctx, a.UserID, service.Grant{Role: service.RoleDeputy, ScopeKind: service.ScopeDeputy, ScopeID: itoa(deputyID)}); err != nil {
+		if err := s.Grants.AddGrant(ctx, a.UserID, service.Grant{Role: service.RoleDeputy, ScopeKind: service.ScopeDeputy, ScopeID: itoa(deputyID)}); err != nil {
 			return err
 		}
 		return s.audit(ctx, a, "deputy.bind", "deputy", itoa(deputyID), "")

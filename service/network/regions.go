@@ -151,6 +151,60 @@ func (s *Service) Region(ctx context.Context, code string) (*service.Region, err
 	return r, err
 }
 
+// RegionAncestors returns the codes above a region, nearest first, for other areas (the
+// congress office an escalation goes to).
+func (s *Service) RegionAncestors(ctx context.Context, code string) ([]string, error) {
+	var out []string
+	for range 6 { // the tree has five levels
+		r, err := s.Store.Region(ctx, code)
+		if errors.Is(err, service.ErrNotFound) {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		if r.ParentCode == "" {
+			break
+		}
+		out = append(out, r.ParentCode)
+		code = r.ParentCode
+	}
+	return out, nil
+}
+
+// ScopeRegion returns the region of a station, deputy or unit, for statistics' access checks.
+// A deputy without a region of their own belongs to the region of their first station (the
+// lowest region code).
+func (s *Service) ScopeRegion(ctx context.Context, scope string, id int64) (string, error) {
+	switch scope {
+	case "station":
+		st, err := s.Station(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		return st.RegionCode, nil
+	case "unit":
+		u, err := s.Unit(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		return u.RegionCode, nil
+	case "deputy":
+		d, err := s.Deputy(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		if d.RegionCode != "" {
+			return d.RegionCode, nil
+		}
+		sts, err := s.Store.StationsByIDs(ctx, d.StationIDs)
+		if err != nil || len(sts) == 0 {
+			return "", err
+		}
+		return slices.MinFunc(sts, func(x, y service.Station) int { return strings.Compare(x.RegionCode, y.RegionCode) }).RegionCode, nil
+	}
+	return "", service.NotFound("统计对象不存在")
+}
+
 // ImportResult reports a bulk import: how many rows were written, or, when any row is bad,
 // every bad row and nothing written.
 type ImportResult struct {

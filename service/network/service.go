@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"liaison/service"
-	"liaison/service/auth"
 	"regexp"
 	"strconv"
 	"time"
@@ -15,13 +14,13 @@ import (
 // users, handling units, staff accounts and categories. Admin methods act within the caller's
 // region subtree; an object outside it is reported as not found.
 type Service struct {
-	Store  Store
-	Users  service.UserStore
-	Auth   *auth.Service // creates staff accounts and reports the caller's profile after binding
-	Audit  service.AuditStore
-	Tx     service.TxRunner
-	Sealer service.Sealer
-	Clock  service.Clock
+	Store    Store
+	Grants   GrantStore // gives a bound WeChat user the deputy role
+	Accounts Accounts   // creates staff accounts
+	Audit    service.AuditStore
+	Tx       service.TxRunner
+	Sealer   service.Sealer
+	Clock    service.Clock
 	// Rates computes a station's rates for its public page; nil reports zeros.
 	Rates StationRater
 }
@@ -165,6 +164,15 @@ func (s *Service) PutCategory(ctx context.Context, a service.Actor, code string,
 		return nil, fmt.Errorf("put category: %w", err)
 	}
 	return &c, nil
+}
+
+// Category returns a category, active or not, for other areas; no access check.
+func (s *Service) Category(ctx context.Context, code string) (*service.Category, error) {
+	c, err := s.Store.Category(ctx, code)
+	if errors.Is(err, service.ErrNotFound) {
+		return nil, service.NotFound("意见类别不存在")
+	}
+	return c, err
 }
 
 // ---- handling units ----
@@ -324,7 +332,7 @@ func (s *Service) CreateStaff(ctx context.Context, a service.Actor, in NewStaff)
 			return err
 		}
 		var err error
-		created, err = s.Auth.CreateUser(ctx, a, auth.NewUser{Username: in.Username, Password: in.Password, Grants: grants})
+		created, err = s.Accounts.CreateUser(ctx, a, service.NewUser{Username: in.Username, Password: in.Password, Grants: grants})
 		return err
 	})
 	if err != nil {
@@ -348,5 +356,15 @@ func dedupeIDs(ids []int64) []int64 {
 // StationRater computes a station's rates; the opinions module implements it. The network
 // service works without one (Network.Rates nil) and then reports zeros.
 type StationRater interface {
-	StationRates(ctx context.Context, stationID int64, from, to time.Time) (service.Rates, error)
+	StationRates(ctx context.Context, stationID int64, from, to time.Time) (service.StationRates, error)
+}
+
+// Accounts creates console accounts; the auth area implements it.
+type Accounts interface {
+	CreateUser(ctx context.Context, a service.Actor, in service.NewUser) (*service.User, error)
+}
+
+// GrantStore gives a user a role; the accounts' store implements it.
+type GrantStore interface {
+	AddGrant(ctx context.Context, userID int64, g service.Grant) error
 }

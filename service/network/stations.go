@@ -443,7 +443,7 @@ func boxAround(lat, lng, radius float64) *GeoBox {
 type StationDetail struct {
 	Station  service.Station
 	Deputies []service.Deputy // active deputies; phones are never part of the page
-	Rates    service.Rates
+	Rates    service.StationRates
 	From, To time.Time
 }
 
@@ -471,6 +471,12 @@ func (s *Service) PublicStation(ctx context.Context, id int64) (*StationDetail, 
 // StationDeputies returns a station's deputies, for other modules (routing); no access check.
 func (s *Service) StationDeputies(ctx context.Context, stationID int64, activeOnly bool) ([]service.Deputy, error) {
 	return s.Store.StationDeputies(ctx, stationID, activeOnly)
+}
+
+// ExpertDeputies lists the active, bound deputies of a station with category in their
+// expertise, for routing; no access check.
+func (s *Service) ExpertDeputies(ctx context.Context, stationID int64, category string) ([]service.Deputy, error) {
+	return s.Store.ExpertDeputies(ctx, stationID, category)
 }
 
 // publicStation is the rule for what the public may see of a station: an active one; an

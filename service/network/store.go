@@ -83,6 +83,9 @@ type Store interface {
 	Deputy(ctx context.Context, id int64) (*service.Deputy, error)
 	ListDeputies(ctx context.Context, f DeputyFilter) ([]service.Deputy, error)
 	StationDeputies(ctx context.Context, stationID int64, activeOnly bool) ([]service.Deputy, error)
+	// ExpertDeputies lists the active deputies of a station with category in their expertise
+	// and a bound user, by ID.
+	ExpertDeputies(ctx context.Context, stationID int64, category string) ([]service.Deputy, error)
 	// AddDeputyStatus sets the deputy's current status and appends the change to the history.
 	AddDeputyStatus(ctx context.Context, c DeputyStatusChange, now time.Time) error
 	DeputyStatusHistory(ctx context.Context, deputyID int64) ([]DeputyStatusChange, error)
@@ -103,5 +106,6 @@ type Store interface {
 	// SeedCategories inserts the categories that are missing and leaves existing ones alone.
 	SeedCategories(ctx context.Context, cs []service.Category, now time.Time) error
 	Categories(ctx context.Context, activeOnly bool) ([]service.Category, error)
+	Category(ctx context.Context, code string) (*service.Category, error)
 	UpsertCategory(ctx context.Context, c service.Category, now time.Time) error
 }

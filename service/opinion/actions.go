@@ -218,7 +218,7 @@ func (s *Service) apply(ctx context.Context, a service.Actor, p Party, cur *Opin
 		st.end = []service.DeadlineStage{allStages}
 		st.ev.Public, st.ev.Note, data["into_id"] = true, "与意见 "+target.PublicNo+" 合并办理", target.ID
 	case ActAssign:
-		d, err := s.Store.OpinionDeputy(ctx, in.DeputyID)
+		d, err := s.Network.Deputy(ctx, in.DeputyID)
 		if err != nil && !errors.Is(err, service.ErrNotFound) {
 			return nil, err
 		}
@@ -237,7 +237,7 @@ func (s *Service) apply(ctx context.Context, a service.Actor, p Party, cur *Opin
 			return s.notifyDeputy(ctx, op, d, "新的群众意见待办理", "assign")
 		})
 	case ActTransfer:
-		u, err := s.Store.OpinionUnit(ctx, in.UnitID)
+		u, err := s.Network.Unit(ctx, in.UnitID)
 		if err != nil && !errors.Is(err, service.ErrNotFound) {
 			return nil, err
 		}
@@ -437,8 +437,7 @@ func (s *Service) commitStep(ctx context.Context, st *draft) error {
 			return err
 		}
 	}
-	before := st.before
-	return s.observe(ctx, Change{Before: &before, After: op, Event: st.ev, Started: started, Ended: ended})
+	return s.observe(ctx, stepOf(&st.before, op, st.now, stages, ended))
 }
 
 func ends(end []service.DeadlineStage, stage service.DeadlineStage) bool {
@@ -486,7 +485,7 @@ func (s *Service) notifyStaff(ctx context.Context, op *Opinion, role service.Rol
 	if s.Notifier == nil {
 		return nil
 	}
-	users, err := s.Store.StaffUserIDs(ctx, role, kind, strconv.FormatInt(id, 10))
+	users, err := s.Users.StaffUserIDs(ctx, role, kind, strconv.FormatInt(id, 10))
 	if err != nil || len(users) == 0 {
 		return err
 	}
@@ -522,10 +521,10 @@ func (s *Service) notifyAssignee(ctx context.Context, op *Opinion, title, tag st
 // the supervision worker's reminders.
 func (s *Service) assignees(ctx context.Context, op *Opinion) ([]int64, error) {
 	if op.Status == Transferred && op.UnitID != 0 {
-		return s.Store.StaffUserIDs(ctx, service.RoleUnitStaff, service.ScopeUnit, strconv.FormatInt(op.UnitID, 10))
+		return s.Users.StaffUserIDs(ctx, service.RoleUnitStaff, service.ScopeUnit, strconv.FormatInt(op.UnitID, 10))
 	}
 	if op.DeputyID != 0 {
-		d, err := s.Store.OpinionDeputy(ctx, op.DeputyID)
+		d, err := s.Network.Deputy(ctx, op.DeputyID)
 		if err != nil && !errors.Is(err, service.ErrNotFound) {
 			return nil, err
 		}
@@ -533,5 +532,5 @@ func (s *Service) assignees(ctx context.Context, op *Opinion) ([]int64, error) {
 			return []int64{d.UserID}, nil
 		}
 	}
-	return s.Store.StaffUserIDs(ctx, service.RoleStationManager, service.ScopeStation, strconv.FormatInt(op.StationID, 10))
+	return s.Users.StaffUserIDs(ctx, service.RoleStationManager, service.ScopeStation, strconv.FormatInt(op.StationID, 10))
 }

@@ -42,7 +42,8 @@ func newOpFix(t testing.TB) *opFix {
 		t.Fatal(err)
 	}
 	f := &opFix{t: t, db: db, wechat: &opFakeWeChat{}, notes: &opNotes{}, clock: &opClock{now: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}}
-	f.svc = &opinion.Service{Store: repo.Opinions{DB: db}, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db}, Tx: db,
+	net := &network.Service{Store: repo.Network{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: f.clock}
+	f.svc = &opinion.Service{Store: repo.Opinions{DB: db}, Network: net, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db}, Tx: db,
 		KV: kv, WeChat: f.wechat, Notifier: f.notes, Deadlines: opDays{}, Sealer: sealer, Clock: f.clock}
 	for i, c := range network.DefaultCategories {
 		f.exec(f.insertIgnore()+` INTO categories (code, name, sort, active, updated_at) VALUES (?, ?, ?, ?, ?)`,

@@ -13,12 +13,6 @@ import (
 
 const ledgerPage = 500
 
-// LedgerStages reads the stages of many opinions at once, so a page costs two queries, not one
-// per row.
-type LedgerStages interface {
-	OpinionStagesFor(ctx context.Context, opinionIDs []int64) (map[int64][]Stage, error)
-}
-
 // LedgerStageNames are the stages the ledger has columns for, in order, with their headers.
 var LedgerStageNames = []struct {
 	Stage service.DeadlineStage
@@ -38,7 +32,7 @@ type LedgerRow struct {
 
 // ExportLedger calls emit for every opinion the worklist with these filters would list, newest
 // first. Filters and reach are checked before the first row, so a bad request fails cleanly.
-func (s *Service) ExportLedger(ctx context.Context, a service.Actor, in WorklistInput, stages LedgerStages, start func() error, emit func(LedgerRow) error) error {
+func (s *Service) ExportLedger(ctx context.Context, a service.Actor, in WorklistInput, start func() error, emit func(LedgerRow) error) error {
 	in.Cursor, in.Limit = "", 0
 	q, err := s.worklistQuery(a, in)
 	if err != nil {
@@ -61,7 +55,7 @@ func (s *Service) ExportLedger(ctx context.Context, a service.Actor, in Worklist
 		for i := range ops {
 			ids[i] = ops[i].ID
 		}
-		byOpinion, err := stages.OpinionStagesFor(ctx, ids)
+		byOpinion, err := s.Store.OpinionStagesFor(ctx, ids)
 		if err != nil {
 			return fmt.Errorf("ledger: %w", err)
 		}
@@ -70,7 +64,7 @@ func (s *Service) ExportLedger(ctx context.Context, a service.Actor, in Worklist
 			op := &ops[i]
 			name, ok := categories[op.Category]
 			if !ok {
-				if c, err := s.Store.OpinionCategory(ctx, op.Category); err == nil {
+				if c, err := s.Network.Category(ctx, op.Category); err == nil {
 					name = c.Name
 				}
 				categories[op.Category] = name

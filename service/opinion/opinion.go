@@ -3,7 +3,6 @@ package opinion
 import (
 	"context"
 	"liaison/service"
-	"liaison/service/upload"
 	"slices"
 	"time"
 )
@@ -184,14 +183,6 @@ type IdempotencyRecord struct {
 	CreatedAt   time.Time
 }
 
-// DeputyLoad is a routing candidate: an active deputy of the station with the category in
-// their expertise, with the number of opinions open on them.
-type DeputyLoad struct {
-	DeputyID int64
-	Name     string
-	Open     int
-}
-
 // Reach is the part of all opinions an actor may see, in a form both Go (Covers) and
 // SQL (the repo's WHERE clause) apply: the union of its parts.
 type Reach struct {
@@ -256,17 +247,9 @@ type Mine struct {
 // Store persists opinions and reads what routing and checks need. Every method uses the
 // transaction carried by ctx, if any.
 type Store interface {
-	// References.
-	OpinionStation(ctx context.Context, id int64) (*service.Station, error)
-	OpinionDeputy(ctx context.Context, id int64) (*service.Deputy, error) // with StationIDs and UserID
-	OpinionUnit(ctx context.Context, id int64) (*service.Unit, error)
-	OpinionCategory(ctx context.Context, code string) (*service.Category, error)
-	// RouteCandidates lists the active deputies of the station with category in their
-	// expertise and a bound account (no one else could act on it), fewest open opinions
-	// first, then lowest ID.
-	RouteCandidates(ctx context.Context, stationID int64, category string) ([]DeputyLoad, error)
-	// StaffUserIDs lists the users holding role in scope (kind, id), e.g. a unit's staff.
-	StaffUserIDs(ctx context.Context, role service.Role, kind, id string) ([]int64, error)
+	// OpenCounts returns, for each of deputyIDs, the number of opinions assigned to them that
+	// the staff still owe a step on (routing balances the load with it).
+	OpenCounts(ctx context.Context, deputyIDs []int64) (map[int64]int, error)
 	// NextPublicSeq returns the next number of the Beijing day (YYYYMMDD), starting at 1.
 	NextPublicSeq(ctx context.Context, day string) (int64, error)
 
@@ -297,6 +280,9 @@ type Store interface {
 	StartOpinionStage(ctx context.Context, s *Stage) error // sets ID
 	EndOpinionStage(ctx context.Context, id int64, at time.Time, overdue bool) error
 	OpinionStages(ctx context.Context, opinionID int64) ([]Stage, error)
+	// OpinionStagesFor reads the stages of many opinions at once, by opinion in start order, so a
+	// ledger page costs two queries, not one per row.
+	OpinionStagesFor(ctx context.Context, opinionIDs []int64) (map[int64][]Stage, error)
 }
 
 // Deadlines computes stage deadlines (the working-day calendar, DeadlinePolicy).
@@ -304,31 +290,39 @@ type Deadlines interface {
 	DueAt(ctx context.Context, stage service.DeadlineStage, category, priority string, start time.Time) (time.Time, error)
 }
 
-// Change describes one committed-to-be change, for observers.
-type Change struct {
-	Before  *Opinion // nil on submission
-	After   *Opinion
-	Event   Event
-	Started []Stage
-	Ended   []Stage // with EndedAt and the frozen Overdue
+// Network is what the opinion area reads of the station network; the network area implements
+// it, so an opinion sees stations and deputies exactly as the network keeps them.
+type Network interface {
+	Station(ctx context.Context, id int64) (*service.Station, error)
+	Deputy(ctx context.Context, id int64) (*service.Deputy, error)
+	Unit(ctx context.Context, id int64) (*service.Unit, error)
+	Category(ctx context.Context, code string) (*service.Category, error)
+	// ExpertDeputies lists the active deputies of a station with category in their expertise
+	// and a bound account (no one else could act on an opinion), by ID.
+	ExpertDeputies(ctx context.Context, stationID int64, category string) ([]service.Deputy, error)
+	// RegionAncestors returns the codes above a region, nearest first.
+	RegionAncestors(ctx context.Context, code string) ([]string, error)
 }
 
-// Observer is told about every change inside its transaction, so summaries (statistics)
-// move with the opinions; an error rolls the change back.
-type Observer interface {
-	OpinionChanged(ctx context.Context, ch Change) error
+// Users is what the opinion area reads of accounts.
+type Users interface {
+	UserByID(ctx context.Context, id int64) (*service.User, error)
+	// StaffUserIDs lists the enabled users holding role in scope (kind, id), e.g. a unit's staff.
+	StaffUserIDs(ctx context.Context, role service.Role, kind, id string) ([]int64, error)
 }
 
-// RegionTree walks the region tree upward.
-type RegionTree interface {
-	RegionAncestors(ctx context.Context, code string) ([]string, error) // nearest first
+// Uploads tells which uploads belong to a user.
+type Uploads interface {
+	// UploadsOwnedBy returns those of ids that ownerID uploaded, in the order of ids.
+	UploadsOwnedBy(ctx context.Context, ids []int64, ownerID int64) ([]service.Upload, error)
 }
 
 // Service is the opinion service.
 type Service struct {
 	Store     Store
-	Users     service.UserStore
-	Uploads   upload.Store
+	Network   Network
+	Users     Users
+	Uploads   Uploads
 	Tx        service.TxRunner
 	KV        service.KV // idempotency fast path; errors fall back to the database alone
 	WeChat    service.WeChat
@@ -336,10 +330,9 @@ type Service struct {
 	Deadlines Deadlines
 	Sealer    service.Sealer
 	Clock     service.Clock
-	Regions   RegionTree         // optional: finds the congress office above a station
-	Audit     service.AuditStore // optional: records who read a resident's full contact
-	Live      *Live              // optional: dashboard updates after commit
-	Observers []Observer         // optional
+	Audit     service.AuditStore        // optional: records who read a resident's full contact
+	Live      *Live                     // optional: dashboard updates after commit
+	Observers []service.OpinionObserver // optional: statistics, duty records
 	// IdempotencyTTL is how long keys are kept (at least 24 h); PurgeIdempotencyKeys drops older ones.
 	IdempotencyTTL time.Duration
 }

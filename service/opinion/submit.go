@@ -313,7 +313,7 @@ func (s *Service) resolvePlace(ctx context.Context, in Input) (*service.Station,
 	var dep *service.Deputy
 	stationID := in.StationID
 	if in.DeputyID != 0 {
-		d, err := s.Store.OpinionDeputy(ctx, in.DeputyID)
+		d, err := s.Network.Deputy(ctx, in.DeputyID)
 		if errors.Is(err, service.ErrNotFound) {
 			return nil, nil, service.NewError(service.ErrUnprocessable, "deputy_not_found", "代表不存在，请重新扫描代表码")
 		} else if err != nil {
@@ -325,14 +325,20 @@ func (s *Service) resolvePlace(ctx context.Context, in Input) (*service.Station,
 		switch {
 		case stationID != 0 && !slices.Contains(d.StationIDs, stationID):
 			return nil, nil, service.NewError(service.ErrUnprocessable, "deputy_not_at_station", "该代表不在所选联络站，请重新选择")
-		case stationID == 0 && len(d.StationIDs) == 0:
-			return nil, nil, service.NewError(service.ErrUnprocessable, "deputy_without_station", "该代表尚未进站，暂不能接收意见，请选择联络站提交")
 		case stationID == 0:
-			stationID = d.StationIDs[0] // the deputy's first station (lowest ID)
+			// The deputy's first active station (lowest ID).
+			st, err := s.firstActiveStation(ctx, d.StationIDs)
+			if err != nil {
+				return nil, nil, err
+			}
+			if st == nil {
+				return nil, nil, service.NewError(service.ErrUnprocessable, "deputy_without_station", "该代表尚未进站，暂不能接收意见，请选择联络站提交")
+			}
+			return st, d, nil
 		}
 		dep = d
 	}
-	st, err := s.Store.OpinionStation(ctx, stationID)
+	st, err := s.Network.Station(ctx, stationID)
 	if errors.Is(err, service.ErrNotFound) {
 		return nil, nil, service.NewError(service.ErrUnprocessable, "station_not_found", "联络站不存在，请重新选择")
 	} else if err != nil {
@@ -342,6 +348,21 @@ func (s *Service) resolvePlace(ctx context.Context, in Input) (*service.Station,
 		return nil, nil, service.NewError(service.ErrUnprocessable, "station_inactive", "该联络站已停用，请选择其他联络站")
 	}
 	return st, dep, nil
+}
+
+func (s *Service) firstActiveStation(ctx context.Context, ids []int64) (*service.Station, error) {
+	for _, id := range slices.Sorted(slices.Values(ids)) {
+		st, err := s.Network.Station(ctx, id)
+		if errors.Is(err, service.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if st.Active {
+			return st, nil
+		}
+	}
+	return nil, nil
 }
 
 // route picks the assignee: the QR deputy; else the station's active deputy with the
@@ -358,23 +379,43 @@ func (s *Service) route(ctx context.Context, st *service.Station, qr *service.De
 	case qr != nil:
 		r.Deputy, r.Rule, r.Reason = qr, "qr", fmt.Sprintf("群众通过代表码提交，直接交办代表 %s", qr.Name)
 	default:
-		cands, err := s.Store.RouteCandidates(ctx, st.ID, category.Code)
+		d, open, err := s.leastLoaded(ctx, st.ID, category.Code)
 		if err != nil {
 			return r, err
 		}
-		if len(cands) == 0 {
+		if d == nil {
 			r.Rule, r.Reason = "triage", fmt.Sprintf("本站暂无「%s」专长的在岗代表，进入站长分流队列", category.Name)
 			break
 		}
-		c := cands[0]
-		d, err := s.Store.OpinionDeputy(ctx, c.DeputyID)
-		if err != nil {
-			return r, err
-		}
-		r.Deputy, r.Rule, r.Open = d, "expertise", c.Open
-		r.Reason = fmt.Sprintf("按站点规则交办代表 %s：本站「%s」专长的在岗代表中待办最少（%d 件）", d.Name, category.Name, c.Open)
+		r.Deputy, r.Rule, r.Open = d, "expertise", open
+		r.Reason = fmt.Sprintf("按站点规则交办代表 %s：本站「%s」专长的在岗代表中待办最少（%d 件）", d.Name, category.Name, open)
 	}
 	return r, nil
+}
+
+// leastLoaded is the station's active deputy with category in their expertise who has the
+// fewest open items (the lowest ID among equals), or nil when there is none.
+func (s *Service) leastLoaded(ctx context.Context, stationID int64, category string) (*service.Deputy, int, error) {
+	ds, err := s.Network.ExpertDeputies(ctx, stationID, category)
+	if err != nil || len(ds) == 0 {
+		return nil, 0, err
+	}
+	ids := make([]int64, len(ds))
+	for i := range ds {
+		ids[i] = ds[i].ID
+	}
+	open, err := s.Store.OpenCounts(ctx, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	best := &ds[0]
+	for i := range ds[1:] {
+		d := &ds[i+1]
+		if open[d.ID] < open[best.ID] || (open[d.ID] == open[best.ID] && d.ID < best.ID) {
+			best = d
+		}
+	}
+	return best, open[best.ID], nil
 }
 
 func (s *Service) create(ctx context.Context, a service.Actor, key, hash string, in Input, offline bool) (SubmitResult, error) {
@@ -382,7 +423,7 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 	if err != nil {
 		return SubmitResult{}, fmt.Errorf("submit opinion: %w", err)
 	}
-	cat, err := s.Store.OpinionCategory(ctx, in.Category)
+	cat, err := s.Network.Category(ctx, in.Category)
 	if errors.Is(err, service.ErrNotFound) || (err == nil && !cat.Active) {
 		return SubmitResult{}, service.Invalid(service.FieldError{Field: "category", Code: "unknown", Message: "意见类别不存在"})
 	} else if err != nil {
@@ -491,7 +532,7 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 		if err := s.recordRoute(ctx, op, rt, now); err != nil {
 			return err
 		}
-		if err := s.observe(ctx, Change{After: op, Event: ev, Started: started}); err != nil {
+		if err := s.observe(ctx, stepOf(nil, op, now, nil, nil)); err != nil {
 			return err
 		}
 		r := Receipt{ID: op.ID, PublicNo: op.PublicNo, Status: op.Status, Version: op.Version, DueAt: op.DueAt,
@@ -564,13 +605,39 @@ func earliestDue(stages []Stage) time.Time {
 	return due
 }
 
-func (s *Service) observe(ctx context.Context, ch Change) error {
+func (s *Service) observe(ctx context.Context, st service.OpinionStep) error {
 	for _, o := range s.Observers {
-		if err := o.OpinionChanged(ctx, ch); err != nil {
+		if err := o.OpinionStepped(ctx, st); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// stepOf tells observers what a step did: before is nil for the submission; stages are the
+// opinion's stages as loaded before the step, ended those it ended (with the frozen overdue).
+func stepOf(before, after *Opinion, at time.Time, stages, ended []Stage) service.OpinionStep {
+	st := service.OpinionStep{OpinionID: after.ID, At: at, StationID: after.StationID, RegionCode: after.RegionCode,
+		DeputyID: after.DeputyID, UnitID: after.UnitID, Category: after.Category, Received: before == nil}
+	late := false
+	for _, sg := range stages {
+		late = late || (!sg.Open() && sg.Overdue)
+	}
+	for _, sg := range ended {
+		if sg.Overdue {
+			st.LateStages++
+			late = true
+		}
+		if sg.Stage == service.StageAccept {
+			st.Response = &service.StepResponse{Late: sg.Overdue, Rejected: after.Status == Rejected || after.Status == Merged}
+		}
+	}
+	if after.Status == Closed && before != nil && before.Status != Closed {
+		st.Closure = &service.StepClosure{SubmittedAt: after.CreatedAt, Rated: after.Rating == Satisfied ||
+			after.Rating == BasicallySatisfied || after.Rating == Unsatisfied,
+			Satisfied: after.Rating == Satisfied || after.Rating == BasicallySatisfied, Late: late}
+	}
+	return st
 }
 
 // publish tells staff dashboards, after the commit; a lost update is not lost data.

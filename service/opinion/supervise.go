@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"liaison/service"
-	"liaison/service/calendar"
 	"log/slog"
 	"strconv"
 	"time"
@@ -46,11 +45,19 @@ type SupervisionStore interface {
 	SetOpinionOverdue(ctx context.Context, opinionID int64) error
 }
 
+// WorkingDays counts on the working-day calendar; the calendar area implements it.
+type WorkingDays interface {
+	// Due is the deadline of n working days from start.
+	Due(ctx context.Context, start time.Time, n int) (time.Time, error)
+	// RemindAt is when to remind about a deadline, before working days ahead of it.
+	RemindAt(ctx context.Context, due time.Time, before int) (time.Time, error)
+}
+
 // Supervisor runs the supervision steps.
 type Supervisor struct {
 	Opinions        *Service
 	Store           SupervisionStore
-	Calendar        calendar.Source
+	Calendar        WorkingDays
 	RemindBefore    int // working days; default 1
 	EscalateUpAfter int // working days past the deadline; default 2
 	Log             *slog.Logger
@@ -61,10 +68,6 @@ const supervisorBatch = 200
 // Tick runs every step that is due now. Running it twice in a row does nothing the second time.
 func (s *Supervisor) Tick(ctx context.Context) error {
 	now := s.Opinions.now()
-	cal, err := s.Calendar.Current(ctx)
-	if err != nil {
-		return fmt.Errorf("supervise: %w", err)
-	}
 	remindBefore, upAfter := s.RemindBefore, s.EscalateUpAfter
 	if remindBefore <= 0 {
 		remindBefore = 1
@@ -83,7 +86,7 @@ func (s *Supervisor) Tick(ctx context.Context) error {
 		}
 		for _, st := range batch {
 			after = st.ID
-			if err := s.stage(ctx, cal, st, now, remindBefore, upAfter); err != nil {
+			if err := s.stage(ctx, st, now, remindBefore, upAfter); err != nil {
 				return fmt.Errorf("supervise opinion %d: %w", st.OpinionID, err)
 			}
 		}
@@ -103,12 +106,15 @@ func (s *Supervisor) Tick(ctx context.Context) error {
 	return nil
 }
 
-func (s *Supervisor) stage(ctx context.Context, cal *calendar.Calendar, st SupervisedStage, now time.Time, remindBefore, upAfter int) error {
+func (s *Supervisor) stage(ctx context.Context, st SupervisedStage, now time.Time, remindBefore, upAfter int) error {
 	due := st.DueAt
 	if !now.After(due) {
 		// A stage shorter than the reminder lead (a 1-working-day stage) gets no reminder: it
 		// would come the moment the stage starts and use up the assignee's one-time consent.
-		remindAt := cal.RemindAt(due, remindBefore)
+		remindAt, err := s.Calendar.RemindAt(ctx, due, remindBefore)
+		if err != nil {
+			return err
+		}
 		if st.RemindedAt.IsZero() && remindAt.After(st.StartedAt) && !now.Before(remindAt) {
 			return s.step(ctx, st, SuperviseRemind, now)
 		}
@@ -125,7 +131,14 @@ func (s *Supervisor) stage(ctx context.Context, cal *calendar.Calendar, st Super
 		}
 	}
 	// due is 24:00 of the due day, which is 00:00 of the next; count from the due day itself.
-	if st.EscalatedUpAt.IsZero() && now.After(cal.Due(due.Add(-time.Nanosecond), upAfter)) {
+	if !st.EscalatedUpAt.IsZero() {
+		return nil
+	}
+	upAt, err := s.Calendar.Due(ctx, due.Add(-time.Nanosecond), upAfter)
+	if err != nil {
+		return err
+	}
+	if now.After(upAt) {
 		return s.step(ctx, st, SuperviseEscalateUp, now)
 	}
 	return nil
@@ -190,7 +203,7 @@ func (s *Supervisor) notify(ctx context.Context, op *Opinion, st SupervisedStage
 		users, err = s.Opinions.assignees(ctx, op)
 	case SuperviseEscalate:
 		title = "意见超期，请督办"
-		users, err = s.Opinions.Store.StaffUserIDs(ctx, service.RoleStationManager, service.ScopeStation, strconv.FormatInt(op.StationID, 10))
+		users, err = s.Opinions.Users.StaffUserIDs(ctx, service.RoleStationManager, service.ScopeStation, strconv.FormatInt(op.StationID, 10))
 	case SuperviseEscalateUp:
 		title = "下级联络站意见超期未办结，请督办"
 		users, err = s.Opinions.congressOffice(ctx, op.RegionCode)
@@ -210,15 +223,12 @@ func (s *Supervisor) notify(ctx context.Context, op *Opinion, st SupervisedStage
 // congressOffice finds the admins of the nearest region above code that has any: the congress
 // office an escalated or long-overdue item goes to.
 func (s *Service) congressOffice(ctx context.Context, code string) ([]int64, error) {
-	if s.Regions == nil {
-		return nil, nil
-	}
-	up, err := s.Regions.RegionAncestors(ctx, code)
+	up, err := s.Network.RegionAncestors(ctx, code)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range up {
-		users, err := s.Store.StaffUserIDs(ctx, service.RoleAdmin, service.ScopeRegion, r)
+		users, err := s.Users.StaffUserIDs(ctx, service.RoleAdmin, service.ScopeRegion, r)
 		if err != nil || len(users) > 0 {
 			return users, err
 		}

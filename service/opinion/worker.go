@@ -122,11 +122,11 @@ func (s *Service) resolveModeration(ctx context.Context, id int64, result string
 // reroute applies the routing rules to an opinion released by the content check: the deputy
 // whose QR code was used if they can still take it, else the station's rules.
 func (s *Service) reroute(ctx context.Context, op *Opinion) (routing, error) {
-	st, err := s.Store.OpinionStation(ctx, op.StationID)
+	st, err := s.Network.Station(ctx, op.StationID)
 	if err != nil {
 		return routing{}, err
 	}
-	cat, err := s.Store.OpinionCategory(ctx, op.Category)
+	cat, err := s.Network.Category(ctx, op.Category)
 	if errors.Is(err, service.ErrNotFound) {
 		cat, err = &service.Category{Code: op.Category, Name: op.Category}, nil
 	}
@@ -143,7 +143,7 @@ func (s *Service) reroute(ctx context.Context, op *Opinion) (routing, error) {
 			continue
 		}
 		if id := dataInt(e.Data["requested_deputy_id"]); id != 0 {
-			d, err := s.Store.OpinionDeputy(ctx, id)
+			d, err := s.Network.Deputy(ctx, id)
 			if err != nil && !errors.Is(err, service.ErrNotFound) {
 				return routing{}, err
 			}

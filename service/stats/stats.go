@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"liaison/service"
 	"slices"
@@ -56,24 +57,25 @@ func (c Counts) Add(o Counts) Counts {
 		c.Overdue + o.Overdue, c.CloseWorkdays + o.CloseWorkdays}
 }
 
-// Measures are the derived figures; a rate with no denominator is 0.
+// Measures are the derived figures: the three rates and two more the offices watch.
 type Measures struct {
-	ResponseRate     float64 `json:"response_rate"`
-	ResolutionRate   float64 `json:"resolution_rate"`
-	SatisfactionRate float64 `json:"satisfaction_rate"`
+	service.Rates
 	OnTimeRate       float64 `json:"on_time_rate"`
 	AvgCloseWorkdays float64 `json:"avg_close_workdays"`
 }
 
-// Measures derives the figures from the counters, rounded to 4 decimals.
-func (c Counts) Measures() Measures {
-	return Measures{
+// Rates derives the three rates from the counters; the one place they are computed.
+func (c Counts) Rates() service.Rates {
+	return service.Rates{
 		ResponseRate:     ratio(c.RespondedInTime, c.Received),
 		ResolutionRate:   ratio(c.Resolved, c.Closed),
 		SatisfactionRate: ratio(c.Satisfied, c.Rated),
-		OnTimeRate:       ratio(c.ClosedInTime, c.Closed),
-		AvgCloseWorkdays: ratio(c.CloseWorkdays, c.Closed),
 	}
+}
+
+// Measures derives the figures from the counters, rounded to 4 decimals.
+func (c Counts) Measures() Measures {
+	return Measures{Rates: c.Rates(), OnTimeRate: ratio(c.ClosedInTime, c.Closed), AvgCloseWorkdays: ratio(c.CloseWorkdays, c.Closed)}
 }
 
 func ratio(n, d int) float64 {
@@ -177,8 +179,10 @@ func (s *Service) Query(ctx context.Context, a service.Actor, q Query) (Report, 
 		}
 		f.ID = id
 		region, err := s.Lookup.ScopeRegion(ctx, q.Scope, id)
-		if err != nil {
-			return Report{}, service.NotFoundAs(err, "统计对象不存在")
+		if errors.Is(err, service.ErrNotFound) {
+			return Report{}, notFound
+		} else if err != nil {
+			return Report{}, fmt.Errorf("stats: %w", err)
 		}
 		own := (q.Scope == "station" && a.ManagesStation(id)) || (q.Scope == "deputy" && a.DeputyID() == id) ||
 			(q.Scope == "unit" && slices.Contains(a.Units(), id))
@@ -205,19 +209,23 @@ func (s *Service) Query(ctx context.Context, a service.Actor, q Query) (Report, 
 	return r, nil
 }
 
-// StationRates returns a station's figures for a period, for its public page.
-func (s *Service) StationRates(ctx context.Context, stationID int64, from, to time.Time) (service.Rates, error) {
-	groups, err := s.Store.StatsGroups(ctx, Filter{Scope: "station", ID: stationID, From: Day(from), To: Day(to)})
+// Rater computes a station's rates for its public page (network.StationRater). It is apart
+// from Service, which needs the network to check access, so the two areas can be wired without
+// a cycle.
+type Rater struct{ Store Store }
+
+// StationRates returns a station's figures for a period.
+func (r Rater) StationRates(ctx context.Context, stationID int64, from, to time.Time) (service.StationRates, error) {
+	groups, err := r.Store.StatsGroups(ctx, Filter{Scope: "station", ID: stationID, From: Day(from), To: Day(to)})
 	if err != nil {
-		return service.Rates{}, err
+		return service.StationRates{}, err
 	}
 	var c Counts
 	for _, g := range groups {
 		c = c.Add(g.Counts)
 	}
-	m := c.Measures()
-	return service.Rates{Received: c.Received, Responded: c.RespondedInTime, Closed: c.Closed, Resolved: c.Resolved, Rated: c.Rated,
-		Satisfied: c.Satisfied, ResponseRate: m.ResponseRate, ResolutionRate: m.ResolutionRate, SatisfactionRate: m.SatisfactionRate}, nil
+	return service.StationRates{Received: c.Received, Responded: c.RespondedInTime, Closed: c.Closed, Resolved: c.Resolved,
+		Rated: c.Rated, Satisfied: c.Satisfied, Rates: c.Rates()}, nil
 }
 
 // Day is the Beijing date of t, the day a counted event belongs to.

@@ -1,0 +1,115 @@
+package service_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The house rules of the service layer, checked on the source (tests aside):
+//   - the core (this package) imports no area package and none of gin, net/http, sqlx or
+//     go-redis: adapters implement its interfaces, never the other way round;
+//   - an area package imports the core and no other area: areas reach each other only
+//     through small interfaces the wiring fills in;
+//   - names carry no area prefix (opFoo, nwBar): the package is the namespace.
+
+const module = "liaison"
+
+var forbidden = []string{"github.com/gin-gonic/gin", "net/http", "github.com/jmoiron/sqlx", "github.com/redis/go-redis/v9", "database/sql"}
+
+var prefixed = regexp.MustCompile(`^(op|nw)[A-Z]`)
+
+func TestAreasImportOnlyTheCore(t *testing.T) {
+	dirs := map[string]string{".": module + "/service"}
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != "testdata" {
+			dirs[e.Name()] = module + "/service/" + e.Name()
+		}
+	}
+	if len(dirs) < 5 {
+		t.Fatalf("expected the core and its area packages, found %v", dirs)
+	}
+	for dir, pkg := range dirs {
+		for _, f := range parseDir(t, dir) {
+			name := f.Name.Name
+			for _, imp := range f.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				for _, bad := range forbidden {
+					if path == bad {
+						t.Errorf("%s imports %s: the service layer stays free of transport and storage", pkg, path)
+					}
+				}
+				if !strings.HasPrefix(path, module+"/") {
+					continue
+				}
+				switch {
+				case dir == "." && path != pkg:
+					t.Errorf("the core imports %s: the core holds no area's rules", path)
+				case dir != "." && path != module+"/service":
+					t.Errorf("area %s imports %s: areas reach each other through interfaces the wiring fills in", pkg, path)
+				}
+			}
+			for _, d := range f.Decls {
+				for _, id := range declNames(d) {
+					area := strings.ToUpper(dir[:1]) + dir[1:] // opinion.OpinionStore
+					if prefixed.MatchString(id) || (dir != "." && len(id) > len(area) && strings.HasPrefix(id, area) &&
+						strings.ToUpper(id[len(area):len(area)+1]) == id[len(area):len(area)+1]) {
+						t.Errorf("%s.%s (%s) carries an area prefix: the package is the namespace", name, id, dir)
+					}
+				}
+			}
+		}
+	}
+}
+
+func parseDir(t *testing.T, dir string) []*ast.File {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*ast.File
+	fset := token.NewFileSet()
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// declNames lists the names a top-level declaration introduces, methods included.
+func declNames(d ast.Decl) []string {
+	var out []string
+	switch d := d.(type) {
+	case *ast.FuncDecl:
+		out = append(out, d.Name.Name)
+	case *ast.GenDecl:
+		for _, s := range d.Specs {
+			switch s := s.(type) {
+			case *ast.TypeSpec:
+				out = append(out, s.Name.Name)
+			case *ast.ValueSpec:
+				for _, n := range s.Names {
+					out = append(out, n.Name)
+				}
+			}
+		}
+	}
+	return out
+}
