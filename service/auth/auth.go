@@ -6,11 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"liaison/service"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"liaison/service"
 )
 
 // Service logs people in and out and tells who a token belongs to.

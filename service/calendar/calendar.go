@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"liaison/service"
 	"math"
 	"slices"
 	"strconv"
@@ -14,6 +13,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"liaison/service"
 )
 
 // CivilDate is a day on the wall calendar (no time, no zone). Days are compared and counted

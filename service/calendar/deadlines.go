@@ -4,11 +4,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"liaison/service"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"liaison/service"
 )
 
 // DefaultDeadlineDays are the limits used where no rule is configured (DOMAIN.md, "Time

@@ -5,10 +5,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"liaison/service"
 	"slices"
 	"strings"
 	"time"
+
+	"liaison/service"
 )
 
 // DeputyStatuses lists the statuses an admin may set.

@@ -1,8 +1,9 @@
 package network
 
 import (
-	"liaison/service"
 	"testing"
+
+	"liaison/service"
 )
 
 func TestRegionCodes(t *testing.T) {

@@ -8,8 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"liaison/service"
 	"strconv"
+
+	"liaison/service"
 )
 
 // QRCoder makes mini-program codes (小程序码) for an unlimited number of scenes.

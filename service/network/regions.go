@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"liaison/service"
 	"slices"
 	"strings"
+
+	"liaison/service"
 )
 
 var regionLevelRank = map[string]int{service.LevelProvince: 1, service.LevelCity: 2, service.LevelCounty: 3, service.LevelTownship: 4, service.LevelVillage: 5}

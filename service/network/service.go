@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"liaison/service"
 	"regexp"
 	"strconv"
 	"time"
+
+	"liaison/service"
 )
 
 // Service runs the station network: regions, stations, deputies and their binding to WeChat

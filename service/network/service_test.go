@@ -1,10 +1,11 @@
 package network
 
 import (
-	"liaison/service"
 	"math"
 	"strings"
 	"testing"
+
+	"liaison/service"
 )
 
 func TestInviteCodes(t *testing.T) {

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"liaison/service"
 	"math"
 	"slices"
 	"strconv"
 	"time"
+
+	"liaison/service"
 )
 
 // Station grades (样板站 / 示范站 / 标杆站), stored as written.

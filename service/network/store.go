@@ -2,8 +2,9 @@ package network
 
 import (
 	"context"
-	"liaison/service"
 	"time"
+
+	"liaison/service"
 )
 
 // RegionScope is the part of the region tree a query may touch: everything, or the subtrees

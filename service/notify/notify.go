@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"liaison/service"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"liaison/service"
 )
 
 // Kinds lists every kind, in the order lists show them.

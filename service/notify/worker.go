@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"liaison/service"
 	"log/slog"
 	"time"
 	"unicode/utf8"
+
+	"liaison/service"
 )
 
 // Worker delivers queued subscribe messages. Every instance runs one; they share the

@@ -3,8 +3,9 @@ package opinion
 import (
 	"context"
 	"fmt"
-	"liaison/service"
 	"slices"
+
+	"liaison/service"
 )
 
 // Who sees what. OpinionReachOf is the one rule, applied in Go to a loaded opinion (Covers,

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"liaison/service"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"liaison/service"
 )
 
 // The lifecycle actions. Each runs in one transaction: the state change guarded by the version

@@ -3,8 +3,9 @@ package opinion
 import (
 	"context"
 	"fmt"
-	"liaison/service"
 	"time"
+
+	"liaison/service"
 )
 
 // The ledger (台帐): every opinion of the worklist's filters as one spreadsheet row, with each

@@ -3,9 +3,10 @@ package opinion
 import (
 	"context"
 	"fmt"
-	"liaison/service"
 	"strings"
 	"time"
+
+	"liaison/service"
 )
 
 // Lists: a resident's own opinions and the staff worklist. Visibility is applied in SQL (the

@@ -3,8 +3,9 @@ package opinion
 import (
 	"context"
 	"encoding/json"
-	"liaison/service"
 	"time"
+
+	"liaison/service"
 )
 
 // Live updates for staff dashboards (new and overdue items), carried between instances by

@@ -2,9 +2,10 @@ package opinion
 
 import (
 	"context"
-	"liaison/service"
 	"slices"
 	"time"
+
+	"liaison/service"
 )
 
 // Opinions (群众意见): what residents submit, routed to a deputy or a station manager and handled

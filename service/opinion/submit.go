@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"liaison/service"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"liaison/service"
 )
 
 // Submitting: a resident online (POST /api/v1/opinions) or a station manager for a resident at a

@@ -3,10 +3,11 @@ package opinion
 import (
 	"context"
 	"fmt"
-	"liaison/service"
 	"log/slog"
 	"strconv"
 	"time"
+
+	"liaison/service"
 )
 
 // Supervision (督办 / 催办): the background worker that keeps every opinion moving against its

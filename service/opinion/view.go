@@ -3,10 +3,11 @@ package opinion
 import (
 	"context"
 	"fmt"
-	"liaison/service"
 	"math"
 	"strconv"
 	"time"
+
+	"liaison/service"
 )
 
 // An opinion as one caller may see it. What is masked follows DOMAIN.md ("Anonymity",

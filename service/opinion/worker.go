@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"liaison/service"
 	"slices"
 	"time"
+
+	"liaison/service"
 )
 
 // Work the supervision worker does on opinions. Each item is its own transaction, guarded by

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"liaison/service"
 	"slices"
 	"time"
+
+	"liaison/service"
 )
 
 // Statistics: the measures offices are judged by (DOMAIN.md "Measures"). They are aggregated as

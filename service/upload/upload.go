@@ -10,6 +10,7 @@ import (
 	_ "image/jpeg" // registers the JPEG decoder for DecodeConfig
 	_ "image/png"  // registers the PNG decoder for DecodeConfig
 	"io"
+
 	"liaison/service"
 )
 
