@@ -187,3 +187,8 @@ func queryInt(c *gin.Context, name string, v *service.Validator) int64 {
 	}
 	return n
 }
+
+// pageInput reads a list's paging parameters; the service checks them against the one rule.
+func pageInput(c *gin.Context) service.PageInput {
+	return service.PageInput{Cursor: c.Query("cursor"), Limit: c.Query("limit")}
+}

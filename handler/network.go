@@ -248,21 +248,21 @@ func (h *networkHandlers) categories(c *gin.Context) {
 func (h *networkHandlers) searchStations(c *gin.Context) {
 	var v service.Validator
 	q := network.StationSearch{Lat: nwQueryFloat(c, "lat", "纬度", &v), Lng: nwQueryFloat(c, "lng", "经度", &v),
-		RegionCode: c.Query("region_code"), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v))}
+		RegionCode: c.Query("region_code"), Q: c.Query("q"), Page: pageInput(c)}
 	if err := v.Err(); err != nil {
 		_ = c.Error(err)
 		return
 	}
-	hits, next, err := h.svc.SearchStations(c.Request.Context(), q)
+	hits, err := h.svc.SearchStations(c.Request.Context(), q)
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	items := make([]nwPublicStationJSON, 0, len(hits))
-	for _, hit := range hits {
+	items := make([]nwPublicStationJSON, 0, len(hits.Items))
+	for _, hit := range hits.Items {
 		items = append(items, nwToPublicStation(hit.Station, hit.DistanceM))
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": next})
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": hits.NextCursor})
 }
 
 func (h *networkHandlers) publicStation(c *gin.Context) {
@@ -425,22 +425,17 @@ func (h *networkHandlers) adminStation(c *gin.Context) {
 }
 
 func (h *networkHandlers) adminStations(c *gin.Context) {
-	var v service.Validator
-	q := network.StationQuery{RegionCode: c.Query("region_code"), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v))}
-	if err := v.Err(); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	sts, next, err := h.svc.AdminStations(c.Request.Context(), actor(c), q)
+	q := network.StationQuery{RegionCode: c.Query("region_code"), Q: c.Query("q"), Page: pageInput(c)}
+	sts, err := h.svc.AdminStations(c.Request.Context(), actor(c), q)
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	items := make([]nwStationJSON, 0, len(sts))
-	for _, st := range sts {
+	items := make([]nwStationJSON, 0, len(sts.Items))
+	for _, st := range sts.Items {
 		items = append(items, nwToStationJSON(st))
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": next})
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": sts.NextCursor})
 }
 
 // ---- deputies ----
@@ -512,21 +507,21 @@ func (h *networkHandlers) adminDeputy(c *gin.Context) {
 
 func (h *networkHandlers) adminDeputies(c *gin.Context) {
 	var v service.Validator
-	q := network.DeputyQuery{StationID: queryInt(c, "station_id", &v), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v))}
+	q := network.DeputyQuery{StationID: queryInt(c, "station_id", &v), Q: c.Query("q"), Page: pageInput(c)}
 	if err := v.Err(); err != nil {
 		_ = c.Error(err)
 		return
 	}
-	ds, next, err := h.svc.AdminDeputies(c.Request.Context(), actor(c), q)
+	ds, err := h.svc.AdminDeputies(c.Request.Context(), actor(c), q)
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	items := make([]nwDeputyJSON, 0, len(ds))
-	for _, d := range ds {
+	items := make([]nwDeputyJSON, 0, len(ds.Items))
+	for _, d := range ds.Items {
 		items = append(items, nwToDeputyJSON(d))
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": next})
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": ds.NextCursor})
 }
 
 type nwStatusRequest struct {

@@ -2,12 +2,10 @@ package handler
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"liaison/service"
 	"liaison/service/notify"
 )
 
@@ -45,38 +43,13 @@ type inboxPageJSON struct {
 	Unread     int             `json:"unread"`
 }
 
-func notifyCursor(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// notifyQueryLimit reads ?limit=; absent is 0 (the service's default).
-func notifyQueryLimit(c *gin.Context) (int, bool) {
-	raw := c.Query("limit")
-	if raw == "" {
-		return 0, true
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil {
-		_ = c.Error(service.Invalid(service.FieldError{Field: "limit", Code: "wrong_type", Message: "每页条数须为整数"}))
-		return 0, false
-	}
-	return n, true
-}
-
 func (h *notifyHandlers) inbox(c *gin.Context) {
-	limit, ok := notifyQueryLimit(c)
-	if !ok {
-		return
-	}
-	p, err := h.svc.Inbox(c.Request.Context(), actor(c), c.Query("cursor"), limit)
+	p, err := h.svc.Inbox(c.Request.Context(), actor(c), pageInput(c))
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	out := inboxPageJSON{Items: make([]inboxItemJSON, len(p.Items)), NextCursor: notifyCursor(p.NextCursor), Unread: p.Unread}
+	out := inboxPageJSON{Items: make([]inboxItemJSON, len(p.Items)), NextCursor: p.NextCursor, Unread: p.Unread}
 	for i, it := range p.Items {
 		out.Items[i] = inboxItemJSON{ID: it.ID, Kind: string(it.Kind), Title: it.Title, Body: it.Body, Page: it.Page,
 			ObjectType: it.ObjectType, ObjectID: it.ObjectID, Read: it.Read, CreatedAt: it.CreatedAt}
@@ -163,19 +136,15 @@ type deliveryJSON struct {
 }
 
 func (h *notifyHandlers) deliveries(c *gin.Context) {
-	limit, ok := notifyQueryLimit(c)
-	if !ok {
-		return
-	}
-	ds, next, err := h.svc.Deliveries(c.Request.Context(), actor(c), notify.DeliveryStatus(c.Query("status")), c.Query("cursor"), limit)
+	ds, err := h.svc.Deliveries(c.Request.Context(), actor(c), notify.DeliveryStatus(c.Query("status")), pageInput(c))
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	out := make([]deliveryJSON, len(ds))
-	for i, d := range ds {
+	out := make([]deliveryJSON, len(ds.Items))
+	for i, d := range ds.Items {
 		out[i] = deliveryJSON{ID: d.ID, UserID: d.UserID, Kind: string(d.Kind), TemplateID: d.TemplateID, ObjectType: d.ObjectType,
 			ObjectID: d.ObjectID, Status: string(d.Status), Attempts: d.Attempts, LastError: d.LastError, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 	}
-	c.JSON(http.StatusOK, gin.H{"items": out, "next_cursor": notifyCursor(next)})
+	c.JSON(http.StatusOK, gin.H{"items": out, "next_cursor": ds.NextCursor})
 }

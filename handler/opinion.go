@@ -6,7 +6,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"liaison/service"
 	"liaison/service/opinion"
 )
 
@@ -171,13 +170,7 @@ func withImageURLs(v *opinion.View) *opinion.View {
 }
 
 func (h *opinionHandlers) mine(c *gin.Context) {
-	var v service.Validator
-	limit := queryInt(c, "limit", &v)
-	if err := v.Err(); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	page, err := h.svc.Mine(c.Request.Context(), actor(c), c.Query("cursor"), int(limit))
+	page, err := h.svc.Mine(c.Request.Context(), actor(c), pageInput(c))
 	if err != nil {
 		_ = c.Error(err)
 		return

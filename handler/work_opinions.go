@@ -37,7 +37,7 @@ func worklistInput(c *gin.Context) (opinion.WorklistInput, bool) {
 	in := opinion.WorklistInput{
 		Status: c.Query("status"), StationID: queryInt(c, "station_id", &v), Assignee: c.Query("assignee"),
 		Category: c.Query("category"), From: c.Query("from"), To: c.Query("to"), Q: c.Query("q"),
-		Cursor: c.Query("cursor"), Limit: int(queryInt(c, "limit", &v)),
+		Page: pageInput(c),
 	}
 	switch c.Query("overdue") {
 	case "", "false", "0":

@@ -163,12 +163,12 @@ func TestNetworkRegionSubtreeVisibility(t *testing.T) {
 	if _, err := f.net.UpdateStation(f.ctx, admGZ, gz.ID, network.StationPatch{RegionCode: &other}); fieldCodes(err)["region_code"] != "not_found" {
 		t.Fatalf("move out of region: %v", err)
 	}
-	list, _, err := f.net.AdminStations(f.ctx, admGZ, network.StationQuery{})
-	if err != nil || len(list) != 1 || list[0].ID != gz.ID {
+	list, err := f.net.AdminStations(f.ctx, admGZ, network.StationQuery{})
+	if err != nil || len(list.Items) != 1 || list.Items[0].ID != gz.ID || list.NextCursor != nil {
 		t.Fatalf("list: %v %v", list, err)
 	}
 	// Asking for the other region's subtree yields nothing rather than its stations.
-	if list, _, _ := f.net.AdminStations(f.ctx, admGZ, network.StationQuery{RegionCode: "440300"}); len(list) != 0 {
+	if list, _ := f.net.AdminStations(f.ctx, admGZ, network.StationQuery{RegionCode: "440300"}); len(list.Items) != 0 {
 		t.Fatalf("list of another subtree: %v", list)
 	}
 	// Creating in another region, and anything by a non-admin.
@@ -207,11 +207,12 @@ func TestNetworkRegionSubtreeVisibility(t *testing.T) {
 	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, dsz.ID, network.StatusInput{Status: "resigned", EffectiveOn: "2026-11-01"}); !errors.Is(err, service.ErrNotFound) {
 		t.Fatalf("status of other region's deputy: %v", err)
 	}
-	ds, _, err := f.net.AdminDeputies(f.ctx, admGZ, network.DeputyQuery{})
+	dp, err := f.net.AdminDeputies(f.ctx, admGZ, network.DeputyQuery{})
+	ds := dp.Items
 	if err != nil || len(ds) != 1 || ds[0].ID != dgz.ID || ds[0].PhoneMasked != "138****8000" || ds[0].Phone != "" {
 		t.Fatalf("deputies: %+v %v", ds, err)
 	}
-	if _, _, err := f.net.AdminDeputies(f.ctx, admGZ, network.DeputyQuery{StationID: sz.ID}); !errors.Is(err, service.ErrNotFound) {
+	if _, err := f.net.AdminDeputies(f.ctx, admGZ, network.DeputyQuery{StationID: sz.ID}); !errors.Is(err, service.ErrNotFound) {
 		t.Fatalf("deputies of another region's station: %v", err)
 	}
 	// A Shenzhen deputy linked to a Guangzhou station becomes visible to Guangzhou through it,
@@ -335,10 +336,11 @@ func TestNetworkNearestFirst(t *testing.T) {
 	if _, err := f.net.UpdateStation(f.ctx, admGZ, off.ID, network.StationPatch{Active: &inactive}); err != nil {
 		t.Fatal(err)
 	}
-	hits, _, err := f.net.SearchStations(f.ctx, network.StationSearch{Lat: fp(lat), Lng: fp(lng), Limit: 10})
+	found, err := f.net.SearchStations(f.ctx, network.StationSearch{Lat: fp(lat), Lng: fp(lng), Page: service.PageInput{Limit: "10"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	hits := found.Items
 	want := []int64{near.ID, mid.ID, far.ID, farther.ID}
 	if len(hits) != len(want) {
 		t.Fatalf("want %d hits, got %d", len(want), len(hits))
@@ -356,32 +358,31 @@ func TestNetworkNearestFirst(t *testing.T) {
 		t.Fatalf("nearest is %v m away", d)
 	}
 	// The limit cuts the farthest; a region filter and a keyword narrow the search.
-	if hits, _, _ := f.net.SearchStations(f.ctx, network.StationSearch{Lat: fp(lat), Lng: fp(lng), Limit: 2}); len(hits) != 2 || hits[1].ID != mid.ID {
-		t.Fatalf("limit 2: %+v", hits)
+	if found, _ := f.net.SearchStations(f.ctx, network.StationSearch{Lat: fp(lat), Lng: fp(lng), Page: service.PageInput{Limit: "2"}}); len(found.Items) != 2 || found.Items[1].ID != mid.ID {
+		t.Fatalf("limit 2: %+v", found)
 	}
-	if hits, _, _ := f.net.SearchStations(f.ctx, network.StationSearch{Lat: fp(lat), Lng: fp(lng), RegionCode: "440300"}); len(hits) != 1 || hits[0].ID != far.ID {
-		t.Fatalf("region filter: %+v", hits)
+	if found, _ := f.net.SearchStations(f.ctx, network.StationSearch{Lat: fp(lat), Lng: fp(lng), RegionCode: "440300"}); len(found.Items) != 1 || found.Items[0].ID != far.ID {
+		t.Fatalf("region filter: %+v", found)
 	}
-	if hits, _, _ := f.net.SearchStations(f.ctx, network.StationSearch{Lat: fp(lat), Lng: fp(lng), Q: "越秀"}); len(hits) != 1 || hits[0].ID != farther.ID {
-		t.Fatalf("keyword: %+v", hits)
+	if found, _ := f.net.SearchStations(f.ctx, network.StationSearch{Lat: fp(lat), Lng: fp(lng), Q: "越秀"}); len(found.Items) != 1 || found.Items[0].ID != farther.ID {
+		t.Fatalf("keyword: %+v", found)
 	}
-	if hits, _, _ := f.net.SearchStations(f.ctx, network.StationSearch{Q: "100%"}); len(hits) != 0 {
-		t.Fatalf("wildcards must be literal: %+v", hits)
+	if found, _ := f.net.SearchStations(f.ctx, network.StationSearch{Q: "100%"}); len(found.Items) != 0 {
+		t.Fatalf("wildcards must be literal: %+v", found)
 	}
 	// Without a location: by ID with a cursor, no distances.
-	page, next, err := f.net.SearchStations(f.ctx, network.StationSearch{Limit: 2})
-	if err != nil || len(page) != 2 || next == "" || page[0].DistanceM != nil {
-		t.Fatalf("page 1: %v %q %v", page, next, err)
+	// Four active stations in pages of three: the second page is the last, with no cursor.
+	page, err := f.net.SearchStations(f.ctx, network.StationSearch{Page: service.PageInput{Limit: "3"}})
+	if err != nil || len(page.Items) != 3 || page.NextCursor == nil || page.Items[0].DistanceM != nil {
+		t.Fatalf("page 1: %+v %v", page, err)
 	}
-	page2, next2, _ := f.net.SearchStations(f.ctx, network.StationSearch{Limit: 2, Cursor: next})
-	if len(page2) != 2 || page2[0].ID <= page[1].ID || next2 == "" {
-		t.Fatalf("page 2: %v %q", page2, next2)
+	page2, _ := f.net.SearchStations(f.ctx, network.StationSearch{Page: service.PageInput{Limit: "3", Cursor: *page.NextCursor}})
+	if len(page2.Items) != 1 || page2.Items[0].ID <= page.Items[2].ID || page2.NextCursor != nil {
+		t.Fatalf("page 2: %+v", page2)
 	}
-	if page3, next3, _ := f.net.SearchStations(f.ctx, network.StationSearch{Limit: 2, Cursor: next2}); len(page3) != 0 || next3 != "" {
-		t.Fatalf("page 3: %v %q", page3, next3)
-	}
-	for _, bad := range []network.StationSearch{{Lat: fp(91), Lng: fp(0)}, {Lat: fp(23)}, {Lat: fp(23), Lng: fp(113), Limit: 51}, {RegionCode: "abc"}} {
-		if _, _, err := f.net.SearchStations(f.ctx, bad); !errors.Is(err, service.ErrInvalid) {
+	for _, bad := range []network.StationSearch{{Lat: fp(91), Lng: fp(0)}, {Lat: fp(23)}, {Lat: fp(23), Lng: fp(113), Page: service.PageInput{Limit: "101"}},
+		{Lat: fp(23), Lng: fp(113), Page: service.PageInput{Cursor: *page.NextCursor}}, {RegionCode: "abc"}} {
+		if _, err := f.net.SearchStations(f.ctx, bad); !errors.Is(err, service.ErrInvalid) {
 			t.Errorf("%+v: %v", bad, err)
 		}
 	}

@@ -135,7 +135,7 @@ func TestNotifyRefusesWhatItCannotStore(t *testing.T) {
 	if err := f.svc.Notify(ctx, long); err != nil {
 		t.Fatal(err)
 	}
-	page, err := f.svc.Inbox(ctx, service.Actor{UserID: uid}, "", 0)
+	page, err := f.svc.Inbox(ctx, service.Actor{UserID: uid}, service.PageInput{})
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("long text: %d items, %v", len(page.Items), err)
 	}
@@ -160,35 +160,38 @@ func TestInboxPagesNewestFirstAndMarksReadPerUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seen []string
-	cursor := ""
-	for range 3 {
-		page, err := f.svc.Inbox(ctx, me, cursor, 2)
+	var cursor *string
+	pages := 0
+	for range 4 {
+		in := service.PageInput{Limit: "2"}
+		if cursor != nil {
+			in.Cursor = *cursor
+		}
+		page, err := f.svc.Inbox(ctx, me, in)
 		if err != nil {
 			t.Fatal(err)
 		}
+		pages++
 		if page.Unread != 5 {
 			t.Fatalf("unread = %d", page.Unread)
 		}
 		for _, it := range page.Items {
 			seen = append(seen, it.ObjectID)
 		}
-		if cursor = page.NextCursor; cursor == "" {
+		if cursor = page.NextCursor; cursor == nil {
 			break
 		}
 	}
-	if fmt.Sprint(seen) != "[4 3 2 1 0]" || cursor != "" {
-		t.Fatalf("pages: %v, last cursor %q", seen, cursor)
+	if fmt.Sprint(seen) != "[4 3 2 1 0]" || pages != 3 {
+		t.Fatalf("pages: %v in %d pages", seen, pages)
 	}
-	for _, bad := range []struct {
-		cursor string
-		limit  int
-	}{{"abc", 0}, {"-1", 0}, {"", 101}, {"", -1}} {
-		if _, err := f.svc.Inbox(ctx, me, bad.cursor, bad.limit); !errors.Is(err, service.ErrInvalid) {
-			t.Errorf("cursor %q limit %d: want ErrInvalid, got %v", bad.cursor, bad.limit, err)
+	for _, bad := range []service.PageInput{{Cursor: "abc"}, {Cursor: "-1"}, {Limit: "101"}, {Limit: "-1"}, {Limit: "0"}, {Limit: "x"}} {
+		if _, err := f.svc.Inbox(ctx, me, bad); !errors.Is(err, service.ErrInvalid) {
+			t.Errorf("%+v: want ErrInvalid, got %v", bad, err)
 		}
 	}
 
-	page, _ := f.svc.Inbox(ctx, me, "", 1)
+	page, _ := f.svc.Inbox(ctx, me, service.PageInput{Limit: "1"})
 	id := page.Items[0].ID
 	if _, err := f.svc.MarkRead(ctx, other, id); !errors.Is(err, service.ErrNotFound) {
 		t.Fatalf("another user's item: want ErrNotFound, got %v", err)
@@ -198,7 +201,7 @@ func TestInboxPagesNewestFirstAndMarksReadPerUser(t *testing.T) {
 			t.Fatalf("mark read: unread %d, %v", n, err)
 		}
 	}
-	page, _ = f.svc.Inbox(ctx, me, "", 1)
+	page, _ = f.svc.Inbox(ctx, me, service.PageInput{Limit: "1"})
 	if !page.Items[0].Read || page.Unread != 4 {
 		t.Fatalf("after read: %+v", page)
 	}

@@ -280,7 +280,7 @@ func (s Opinions) ListOpinions(ctx context.Context, q opinion.Query) ([]opinion.
 	where, args := opinionWhere(q)
 	limit := q.Limit
 	if limit <= 0 {
-		limit = service.PageDefault
+		limit = service.DefaultPageLimit
 	}
 	var rows []opinionRow
 	if err := s.DB.sel(ctx, &rows, opinionSelect+` WHERE `+where+` ORDER BY o.id DESC LIMIT ?`, append(args, limit)...); err != nil {

@@ -68,12 +68,12 @@ func seedDemoNetwork(ctx context.Context, app *App) error {
 	}
 	ids := map[string]int64{}
 	for _, s := range stations {
-		found, _, err := net.AdminStations(ctx, sys, network.StationQuery{RegionCode: s.region, Q: s.name, Limit: 1})
+		found, err := net.AdminStations(ctx, sys, network.StationQuery{RegionCode: s.region, Q: s.name, Page: service.PageInput{Limit: "1"}})
 		if err != nil {
 			return err
 		}
-		if len(found) > 0 {
-			ids[s.name] = found[0].ID
+		if len(found.Items) > 0 {
+			ids[s.name] = found.Items[0].ID
 			continue
 		}
 		lat, lng := s.lat, s.lng
@@ -95,11 +95,11 @@ func seedDemoNetwork(ctx context.Context, app *App) error {
 		{"黄志强", service.DeputyTownship, "13800000004", "governance", []string{"荔湾区逢源街人大代表联络站"}},
 	}
 	for _, d := range deputies {
-		found, _, err := net.AdminDeputies(ctx, sys, network.DeputyQuery{Q: d.name, Limit: 1})
+		found, err := net.AdminDeputies(ctx, sys, network.DeputyQuery{Q: d.name, Page: service.PageInput{Limit: "1"}})
 		if err != nil {
 			return err
 		}
-		if len(found) > 0 {
+		if len(found.Items) > 0 {
 			continue
 		}
 		var sids []int64

@@ -200,7 +200,7 @@ func TestNetworkEndToEnd(t *testing.T) {
 	if items := nwItems(ts.must(200, "GET", "/api/v1/stations?region_code=440104", "", nil)); len(items) != 0 {
 		t.Fatalf("other district: %v", items)
 	}
-	for _, q := range []string{"lat=abc&lng=113", "lat=95&lng=113", "lat=23", "limit=51&lat=23&lng=113", "region_code=12"} {
+	for _, q := range []string{"lat=abc&lng=113", "lat=95&lng=113", "lat=23", "limit=101&lat=23&lng=113", "region_code=12"} {
 		if st, out := ts.call("GET", "/api/v1/stations?"+q, "", nil); st != 400 || errCode(out) != "invalid_input" {
 			t.Errorf("%s: %d %v", q, st, out)
 		}
@@ -319,10 +319,10 @@ func TestNetworkStationImport(t *testing.T) {
 		t.Fatalf("nearby after import: %d", len(near))
 	}
 	// Admin list pages through them by keyset.
-	p1 := ts.must(200, "GET", "/api/v1/admin/stations?limit=200&region_code=440106", adm, nil)
-	p2 := ts.must(200, "GET", "/api/v1/admin/stations?limit=200&region_code=440106&cursor="+p1["next_cursor"].(string), adm, nil)
+	p1 := ts.must(200, "GET", "/api/v1/admin/stations?limit=100&region_code=440106", adm, nil)
+	p2 := ts.must(200, "GET", "/api/v1/admin/stations?limit=100&region_code=440106&cursor="+p1["next_cursor"].(string), adm, nil)
 	a, b := nwItems(p1), nwItems(p2)
-	if len(a) != 200 || len(b) != 200 || b[0]["id"].(float64) <= a[199]["id"].(float64) || a[0]["region_code"] != "440106000000" {
+	if len(a) != 100 || len(b) != 100 || b[0]["id"].(float64) <= a[99]["id"].(float64) || a[0]["region_code"] != "440106000000" {
 		t.Fatalf("pages: %d %d", len(a), len(b))
 	}
 

@@ -297,39 +297,35 @@ func (s *Service) UpdateDeputy(ctx context.Context, a service.Actor, id int64, p
 type DeputyQuery struct {
 	StationID int64
 	Q         string
-	Cursor    string
-	Limit     int
+	Page      service.PageInput
 }
 
 // AdminDeputies lists the deputies in the admin's regions (by region or station), by ID.
-func (s *Service) AdminDeputies(ctx context.Context, a service.Actor, q DeputyQuery) ([]DeputyView, string, error) {
+func (s *Service) AdminDeputies(ctx context.Context, a service.Actor, q DeputyQuery) (service.Paged[DeputyView], error) {
 	if err := requireAdmin(a); err != nil {
-		return nil, "", err
+		return service.Paged[DeputyView]{}, err
 	}
 	var v service.Validator
-	f := DeputyFilter{Scope: adminScope(a), Q: checkQuery(&v, q.Q), AfterID: service.ParseIDCursor(&v, q.Cursor), Limit: service.PageLimit(&v, q.Limit, 50, 200)}
+	p := service.ParsePage(&v, q.Page)
+	f := DeputyFilter{Scope: adminScope(a), Q: checkQuery(&v, q.Q), AfterID: p.Last, Limit: p.Fetch()}
 	if err := v.Err(); err != nil {
-		return nil, "", err
+		return service.Paged[DeputyView]{}, err
 	}
 	if q.StationID != 0 {
 		if _, err := s.adminStation(ctx, a, q.StationID); err != nil {
-			return nil, "", fmt.Errorf("deputies: %w", err)
+			return service.Paged[DeputyView]{}, fmt.Errorf("deputies: %w", err)
 		}
 		f.StationID = q.StationID
 	}
 	ds, err := s.Store.ListDeputies(ctx, f)
 	if err != nil {
-		return nil, "", fmt.Errorf("deputies: %w", err)
+		return service.Paged[DeputyView]{}, fmt.Errorf("deputies: %w", err)
 	}
 	out := make([]DeputyView, len(ds))
 	for i := range ds {
 		out[i] = *s.view(&ds[i])
 	}
-	next := ""
-	if len(ds) > 0 {
-		next = service.NextIDCursor(len(ds), f.Limit, ds[len(ds)-1].ID)
-	}
-	return out, next, nil
+	return service.PageOf(out, p, func(d DeputyView) int64 { return d.ID }), nil
 }
 
 // StatusInput is a status change (资格变动).

@@ -213,8 +213,9 @@ func (s *Service) Units(ctx context.Context, a service.Actor, regionCode string)
 	if err := requireAdmin(a); err != nil {
 		return nil, err
 	}
-	prefix, err := regionFilter(regionCode)
-	if err != nil {
+	var v service.Validator
+	prefix := regionFilter(&v, regionCode)
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	us, err := s.Store.ListUnits(ctx, adminScope(a), prefix)
@@ -234,15 +235,16 @@ func (s *Service) Unit(ctx context.Context, id int64) (*service.Unit, error) {
 }
 
 // regionFilter validates an optional region_code query parameter and returns its prefix.
-func regionFilter(code string) (string, error) {
+func regionFilter(v *service.Validator, code string) string {
 	if code == "" {
-		return "", nil
+		return ""
 	}
 	n := service.NormalizeRegionCode(code)
 	if n == "" {
-		return "", service.Invalid(service.FieldError{Field: "region_code", Code: "invalid", Message: "区划代码须为 6、9 或 12 位数字"})
+		v.Add("region_code", "invalid", "区划代码须为 6、9 或 12 位数字")
+		return ""
 	}
-	return service.RegionPrefix(n), nil
+	return service.RegionPrefix(n)
 }
 
 // checkRegionRef checks that a referenced region is well-formed, exists and lies in the

@@ -15,12 +15,6 @@ import (
 // Station grades (样板站 / 示范站 / 标杆站), stored as written.
 var StationGrades = []string{"", "样板站", "示范站", "标杆站"}
 
-// China's extent, for validating a station's location.
-const (
-	chinaMinLat, chinaMaxLat = 3.0, 54.0
-	chinaMinLng, chinaMaxLng = 73.0, 136.0
-)
-
 func validKind(k string) bool { return k == service.StationCentral || k == service.StationCommunity }
 
 // checkStation validates a station's own fields.
@@ -30,8 +24,7 @@ func checkStation(v *service.Validator, st *service.Station) {
 	service.CheckText(v, "address", "地址", st.Address, 0, 200)
 	service.CheckText(v, "hours", "开放时间", st.Hours, 0, 200)
 	v.Check(slices.Contains(StationGrades, st.Grade), "grade", "invalid", "等级须为 样板站、示范站 或 标杆站")
-	v.Check(!math.IsNaN(st.Lat) && st.Lat >= chinaMinLat && st.Lat <= chinaMaxLat, "lat", "out_of_range", "纬度须在 3-54 之间（中国境内）")
-	v.Check(!math.IsNaN(st.Lng) && st.Lng >= chinaMinLng && st.Lng <= chinaMaxLng, "lng", "out_of_range", "经度须在 73-136 之间（中国境内）")
+	service.CheckCoordinates(v, "lat", "lng", st.Lat, st.Lng)
 }
 
 // NewStation is a station to create. Lat and Lng are required.
@@ -161,8 +154,7 @@ func (s *Service) UpdateStation(ctx context.Context, a service.Actor, id int64, 
 type StationQuery struct {
 	RegionCode string
 	Q          string
-	Cursor     string
-	Limit      int
+	Page       service.PageInput
 }
 
 func checkQuery(v *service.Validator, q string) string {
@@ -172,30 +164,25 @@ func checkQuery(v *service.Validator, q string) string {
 }
 
 // AdminStations lists the stations in the admin's regions, by ID, with keyset pagination.
-func (s *Service) AdminStations(ctx context.Context, a service.Actor, q StationQuery) ([]service.Station, string, error) {
+func (s *Service) AdminStations(ctx context.Context, a service.Actor, q StationQuery) (service.Paged[service.Station], error) {
 	if err := requireAdmin(a); err != nil {
-		return nil, "", err
+		return service.Paged[service.Station]{}, err
 	}
 	var v service.Validator
-	f := StationFilter{Scope: adminScope(a), Q: checkQuery(&v, q.Q), AfterID: service.ParseIDCursor(&v, q.Cursor), Limit: service.PageLimit(&v, q.Limit, 50, 200)}
+	p := service.ParsePage(&v, q.Page)
+	f := StationFilter{Scope: adminScope(a), Q: checkQuery(&v, q.Q), AfterID: p.Last, Limit: p.Fetch()}
+	f.RegionPrefix = regionFilter(&v, q.RegionCode)
 	if err := v.Err(); err != nil {
-		return nil, "", err
+		return service.Paged[service.Station]{}, err
 	}
-	prefix, err := regionFilter(q.RegionCode)
-	if err != nil {
-		return nil, "", err
-	}
-	f.RegionPrefix = prefix
 	sts, err := s.Store.ListStations(ctx, f)
 	if err != nil {
-		return nil, "", fmt.Errorf("stations: %w", err)
+		return service.Paged[service.Station]{}, fmt.Errorf("stations: %w", err)
 	}
-	next := ""
-	if len(sts) > 0 {
-		next = service.NextIDCursor(len(sts), f.Limit, sts[len(sts)-1].ID)
-	}
-	return sts, next, nil
+	return service.PageOf(sts, p, stationID), nil
 }
+
+func stationID(st service.Station) int64 { return st.ID }
 
 // visibleStations returns those of ids the admin covers.
 func (s *Service) visibleStations(ctx context.Context, a service.Actor, ids []int64) ([]service.Station, error) {
@@ -311,8 +298,7 @@ type StationSearch struct {
 	Lat, Lng   *float64
 	RegionCode string
 	Q          string
-	Cursor     string // only without a location
-	Limit      int
+	Page       service.PageInput // a cursor only without a location
 }
 
 // StationHit is a search result; DistanceM is set for a search by location.
@@ -321,56 +307,44 @@ type StationHit struct {
 	DistanceM *float64
 }
 
-// MaxNearby bounds a search by location.
-const MaxNearby = 50
-
 // nearbyRadiiKm are the boxes tried in turn; a last pass looks everywhere.
 var nearbyRadiiKm = []float64{2, 5, 15, 50, 150, 500}
 
 // SearchStations finds active stations: by location nearest first (with the distance in
 // metres), else by ID with keyset pagination; both filter by region subtree and keyword.
-func (s *Service) SearchStations(ctx context.Context, q StationSearch) ([]StationHit, string, error) {
+func (s *Service) SearchStations(ctx context.Context, q StationSearch) (service.Paged[StationHit], error) {
 	var v service.Validator
 	f := StationFilter{Scope: AllRegions, Q: checkQuery(&v, q.Q), ActiveOnly: true}
-	prefix, err := regionFilter(q.RegionCode)
-	if err != nil {
-		return nil, "", err
-	}
-	f.RegionPrefix = prefix
+	f.RegionPrefix = regionFilter(&v, q.RegionCode)
+	p := service.ParsePage(&v, q.Page)
 	if (q.Lat == nil) != (q.Lng == nil) {
 		v.Add("lat", "required", "经纬度须同时提供")
 	}
 	if q.Lat != nil && q.Lng != nil {
-		v.Check(*q.Lat >= -90 && *q.Lat <= 90, "lat", "out_of_range", "纬度须在 -90 到 90 之间")
-		v.Check(*q.Lng >= -180 && *q.Lng <= 180, "lng", "out_of_range", "经度须在 -180 到 180 之间")
-		limit := service.PageLimit(&v, q.Limit, 20, MaxNearby)
+		service.CheckCoordinates(&v, "lat", "lng", *q.Lat, *q.Lng)
+		v.Check(q.Page.Cursor == "", "cursor", "invalid", "按位置搜索时结果按距离排列，不分页")
 		if err := v.Err(); err != nil {
-			return nil, "", err
+			return service.Paged[StationHit]{}, err
 		}
-		hits, err := s.nearest(ctx, *q.Lat, *q.Lng, limit, f)
+		hits, err := s.nearest(ctx, *q.Lat, *q.Lng, p.Limit, f)
 		if err != nil {
-			return nil, "", fmt.Errorf("search stations: %w", err)
+			return service.Paged[StationHit]{}, fmt.Errorf("search stations: %w", err)
 		}
-		return hits, "", nil
+		return service.Paged[StationHit]{Items: hits}, nil
 	}
-	f.Limit = service.PageLimit(&v, q.Limit, 20, MaxNearby)
-	f.AfterID = service.ParseIDCursor(&v, q.Cursor)
 	if err := v.Err(); err != nil {
-		return nil, "", err
+		return service.Paged[StationHit]{}, err
 	}
+	f.AfterID, f.Limit = p.Last, p.Fetch()
 	sts, err := s.Store.ListStations(ctx, f)
 	if err != nil {
-		return nil, "", fmt.Errorf("search stations: %w", err)
+		return service.Paged[StationHit]{}, fmt.Errorf("search stations: %w", err)
 	}
 	hits := make([]StationHit, len(sts))
 	for i := range sts {
 		hits[i] = StationHit{Station: sts[i]}
 	}
-	next := ""
-	if len(sts) > 0 {
-		next = service.NextIDCursor(len(sts), f.Limit, sts[len(sts)-1].ID)
-	}
-	return hits, next, nil
+	return service.PageOf(hits, p, func(h StationHit) int64 { return h.ID }), nil
 }
 
 // nearest looks in growing boxes around the point (using the (lat, lng) index) until it has

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -184,9 +183,8 @@ type InboxItem struct {
 
 // InboxPage is one page of the inbox, newest first.
 type InboxPage struct {
-	Items      []InboxItem
-	NextCursor string // empty on the last page
-	Unread     int
+	service.Paged[InboxItem]
+	Unread int
 }
 
 // Consent is how many unused one-time consents a user has given for a template.
@@ -322,47 +320,22 @@ func checkNotification(n service.Notification) error {
 	return nil
 }
 
-// Inbox limits.
-const (
-	InboxDefaultLimit = 20
-	InboxMaxLimit     = 100
-)
-
-// Inbox returns a page of the caller's inbox, newest first. cursor is the NextCursor of the
-// previous page ("" for the first); limit 0 means InboxDefaultLimit.
-func (s *Service) Inbox(ctx context.Context, a service.Actor, cursor string, limit int) (InboxPage, error) {
+// Inbox returns a page of the caller's inbox, newest first.
+func (s *Service) Inbox(ctx context.Context, a service.Actor, in service.PageInput) (InboxPage, error) {
 	var v service.Validator
-	before, limit := pageArgs(&v, cursor, limit)
+	p := service.ParsePage(&v, in)
 	if err := v.Err(); err != nil {
 		return InboxPage{}, err
 	}
-	items, err := s.Store.Inbox(ctx, a.UserID, before, limit+1)
+	items, err := s.Store.Inbox(ctx, a.UserID, p.Last, p.Fetch())
 	if err != nil {
 		return InboxPage{}, fmt.Errorf("inbox: %w", err)
 	}
-	page := InboxPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextCursor = strconv.FormatInt(page.Items[limit-1].ID, 10)
-	}
+	page := InboxPage{Paged: service.PageOf(items, p, func(it InboxItem) int64 { return it.ID })}
 	if page.Unread, err = s.Store.UnreadCount(ctx, a.UserID); err != nil {
 		return InboxPage{}, fmt.Errorf("inbox: %w", err)
 	}
 	return page, nil
-}
-
-// pageArgs checks a keyset cursor (a positive ID, or "") and a page size (0: the default).
-func pageArgs(v *service.Validator, cursor string, limit int) (before int64, n int) {
-	if cursor != "" {
-		var err error
-		before, err = strconv.ParseInt(cursor, 10, 64)
-		v.Check(err == nil && before > 0, "cursor", "invalid", "分页游标无效")
-	}
-	if limit == 0 {
-		limit = InboxDefaultLimit
-	}
-	v.Check(limit >= 1 && limit <= InboxMaxLimit, "limit", "out_of_range", fmt.Sprintf("每页条数须在 1 到 %d 之间", InboxMaxLimit))
-	return before, limit
 }
 
 // UnreadCount counts the caller's unread inbox items.
@@ -448,27 +421,22 @@ func (s *Service) TemplateList() []TemplateInfo {
 // Deliveries lists subscribe messages in status (default failed) for an administrator,
 // newest first, with attempts and the last error but no content. Any admin sees all of them:
 // an outbox row carries no region.
-func (s *Service) Deliveries(ctx context.Context, a service.Actor, status DeliveryStatus, cursor string, limit int) ([]Delivery, string, error) {
+func (s *Service) Deliveries(ctx context.Context, a service.Actor, status DeliveryStatus, in service.PageInput) (service.Paged[Delivery], error) {
 	if !a.ProvinceAdmin() { // deliveries carry no region, so only a province-wide admin may list them
-		return nil, "", service.NewError(service.ErrForbidden, "forbidden", "没有权限")
+		return service.Paged[Delivery]{}, service.NewError(service.ErrForbidden, "forbidden", "没有权限")
 	}
 	if status == "" {
 		status = DeliveryFailed
 	}
 	var v service.Validator
-	before, limit := pageArgs(&v, cursor, limit)
-	v.Check(slices.Contains(DeliveryStatuses, status), "status", "invalid", "状态无效")
+	p := service.ParsePage(&v, in)
+	v.Check(slices.Contains(DeliveryStatuses, status), "status", "unknown", "状态无效，可选：待发送、发送中、已发送、未获订阅授权、发送失败")
 	if err := v.Err(); err != nil {
-		return nil, "", err
+		return service.Paged[Delivery]{}, err
 	}
-	items, err := s.Store.Deliveries(ctx, status, before, limit+1)
+	items, err := s.Store.Deliveries(ctx, status, p.Last, p.Fetch())
 	if err != nil {
-		return nil, "", fmt.Errorf("deliveries: %w", err)
+		return service.Paged[Delivery]{}, fmt.Errorf("deliveries: %w", err)
 	}
-	next := ""
-	if len(items) > limit {
-		items = items[:limit]
-		next = strconv.FormatInt(items[limit-1].ID, 10)
-	}
-	return items, next, nil
+	return service.PageOf(items, p, func(d Delivery) int64 { return d.ID }), nil
 }

@@ -220,7 +220,7 @@ func TestNotifyWorkerWithoutConsentSendsNothing(t *testing.T) {
 		t.Fatalf("outbox: %+v", rows)
 	}
 	// The inbox has it all the same.
-	page, err := e.svc.Inbox(context.Background(), service.Actor{UserID: uid}, "", 0)
+	page, err := e.svc.Inbox(context.Background(), service.Actor{UserID: uid}, service.PageInput{})
 	if err != nil || len(page.Items) != 1 || page.Unread != 1 {
 		t.Fatalf("inbox: %+v %v", page, err)
 	}
@@ -317,15 +317,16 @@ func TestNotifyOrphanedMidSendIsNeverResent(t *testing.T) {
 		t.Fatalf("outbox: %+v", rows)
 	}
 	// Administrators see it among the failures, without content.
-	ds, _, err := e.svc.Deliveries(ctx, service.Actor{UserID: 1, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}}, "", "", 0)
+	dp, err := e.svc.Deliveries(ctx, service.Actor{UserID: 1, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}}, "", service.PageInput{})
+	ds := dp.Items
 	if err != nil || len(ds) != 1 || ds[0].UserID != uid || ds[0].Kind != service.NotifyReplyReady || ds[0].ObjectID != "7" || ds[0].Attempts != 1 {
 		t.Fatalf("failed deliveries: %+v %v", ds, err)
 	}
 	district := service.Actor{UserID: 2, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440106"}}}
-	if _, _, err := e.svc.Deliveries(ctx, district, "", "", 0); !errors.Is(err, service.ErrForbidden) {
+	if _, err := e.svc.Deliveries(ctx, district, "", service.PageInput{}); !errors.Is(err, service.ErrForbidden) {
 		t.Fatalf("a district admin lists province-wide deliveries: %v", err)
 	}
-	if _, _, err := e.svc.Deliveries(ctx, service.Actor{UserID: uid}, "", "", 0); !errors.Is(err, service.ErrForbidden) {
+	if _, err := e.svc.Deliveries(ctx, service.Actor{UserID: uid}, "", service.PageInput{}); !errors.Is(err, service.ErrForbidden) {
 		t.Fatalf("a resident listing deliveries: want ErrForbidden, got %v", err)
 	}
 }

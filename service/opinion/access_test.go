@@ -65,7 +65,7 @@ func TestOpinionVisibility(t *testing.T) {
 		}
 		var page opinion.Page
 		if tc.a.Has(service.RoleResident) {
-			page, err = f.svc.Mine(ctx, tc.a, "", 0)
+			page, err = f.svc.Mine(ctx, tc.a, service.PageInput{})
 		} else {
 			page, err = f.svc.Worklist(ctx, tc.a, opinion.WorklistInput{})
 		}

@@ -34,7 +34,7 @@ type LedgerRow struct {
 // ExportLedger calls emit for every opinion the worklist with these filters would list, newest
 // first. Filters and reach are checked before the first row, so a bad request fails cleanly.
 func (s *Service) ExportLedger(ctx context.Context, a service.Actor, in WorklistInput, start func() error, emit func(LedgerRow) error) error {
-	in.Cursor, in.Limit = "", 0
+	in.Page = service.PageInput{}
 	q, err := s.worklistQuery(a, in)
 	if err != nil {
 		return err

@@ -31,21 +31,20 @@ type WorklistInput struct {
 	Category  string
 	From, To  string // YYYY-MM-DD, Beijing dates, inclusive
 	Q         string
-	Cursor    string
-	Limit     int
+	Page      service.PageInput
 	// Supervised keeps open items escalated by the supervision worker (督办), for the
 	// supervision list.
 	Supervised bool
 }
 
 // Mine lists the opinions the caller submitted, newest first.
-func (s *Service) Mine(ctx context.Context, a service.Actor, cursor string, limit int) (Page, error) {
+func (s *Service) Mine(ctx context.Context, a service.Actor, in service.PageInput) (Page, error) {
 	var v service.Validator
-	before, limit := service.DecodeOpinionCursor(&v, cursor), service.OpinionLimit(&v, limit)
+	p := service.ParsePage(&v, in)
 	if err := v.Err(); err != nil {
 		return Page{}, err
 	}
-	q := Query{Reach: Reach{ResidentID: a.UserID}, BeforeID: before, Limit: limit}
+	q := Query{Reach: Reach{ResidentID: a.UserID}, BeforeID: p.Last, Limit: p.Limit}
 	if a.UserID == 0 {
 		return Page{Items: []Summary{}}, nil
 	}
@@ -63,7 +62,7 @@ func (s *Service) Worklist(ctx context.Context, a service.Actor, in WorklistInpu
 	if err != nil {
 		return Page{}, err
 	}
-	if in.Cursor != "" {
+	if in.Page.Cursor != "" {
 		// Counts cover the whole filter, not the page: the first page has them, and a client
 		// paging on keeps them rather than make every page count the caller's whole reach.
 		return page, nil
@@ -89,7 +88,8 @@ func (s *Service) worklistQuery(a service.Actor, in WorklistInput) (Query, error
 	}
 	var v service.Validator
 	q := Query{Reach: staffReach(a), StationID: in.StationID, Category: strings.TrimSpace(in.Category), Supervised: in.Supervised}
-	q.BeforeID, q.Limit = service.DecodeOpinionCursor(&v, in.Cursor), service.OpinionLimit(&v, in.Limit)
+	p := service.ParsePage(&v, in.Page)
+	q.BeforeID, q.Limit = p.Last, p.Limit
 	for part := range strings.SplitSeq(in.Status, ",") {
 		if part = strings.TrimSpace(part); part == "" {
 			continue
@@ -137,21 +137,17 @@ func parseDay(v *service.Validator, field, s string, plusDays int) time.Time {
 }
 
 func (s *Service) page(ctx context.Context, q Query) (Page, error) {
-	want := q.Limit
-	q.Limit = want + 1
+	p := service.Page{Last: q.BeforeID, Limit: q.Limit}
+	q.Limit = p.Fetch()
 	ops, err := s.Store.ListOpinions(ctx, q)
 	if err != nil {
 		return Page{}, fmt.Errorf("list opinions: %w", err)
 	}
-	page := Page{Items: make([]Summary, 0, min(len(ops), want))}
+	paged := service.PageOf(ops, p, func(op Opinion) int64 { return op.ID })
+	page := Page{Items: make([]Summary, len(paged.Items)), NextCursor: paged.NextCursor}
 	now := s.now()
-	for i := range ops {
-		if i == want {
-			c := service.EncodeOpinionCursor(ops[i-1].ID)
-			page.NextCursor = &c
-			break
-		}
-		page.Items = append(page.Items, summary(&ops[i], now))
+	for i := range paged.Items {
+		page.Items[i] = summary(&paged.Items[i], now)
 	}
 	return page, nil
 }

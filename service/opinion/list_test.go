@@ -86,16 +86,16 @@ func TestOpinionWorklistFiltersPagesAndCounts(t *testing.T) {
 		t.Fatalf("manager assignee=me is the triage queue: %v", ids(p))
 	}
 	// Pages: stable while new opinions arrive.
-	p1 := list(opinion.WorklistInput{Limit: 2}, w.mgr)
+	p1 := list(opinion.WorklistInput{Page: service.PageInput{Limit: "2"}}, w.mgr)
 	if !eq(ids(p1), []int64{pct, h}) || p1.NextCursor == nil {
 		t.Fatalf("page 1: %v", ids(p1))
 	}
 	w.submit(w.res, opInput(w.station, "traffic", "新来的"))
-	p2 := list(opinion.WorklistInput{Limit: 2, Cursor: *p1.NextCursor}, w.mgr)
+	p2 := list(opinion.WorklistInput{Page: service.PageInput{Limit: "2", Cursor: *p1.NextCursor}}, w.mgr)
 	if !eq(ids(p2), []int64{b, a}) {
 		t.Fatalf("page 2 after a new arrival: %v", ids(p2))
 	}
-	p3 := list(opinion.WorklistInput{Limit: 2, Cursor: *p2.NextCursor}, w.mgr)
+	p3 := list(opinion.WorklistInput{Page: service.PageInput{Limit: "2", Cursor: *p2.NextCursor}}, w.mgr)
 	if !eq(ids(p3), []int64{w.target}) || p3.NextCursor != nil {
 		t.Fatalf("last page: %v", ids(p3))
 	}
@@ -121,13 +121,13 @@ func TestOpinionWorklistFiltersPagesAndCounts(t *testing.T) {
 		}
 	}
 	// Bad parameters are 400s.
-	for _, in := range []opinion.WorklistInput{{Status: "nonsense"}, {Limit: 101}, {Cursor: "!!"}, {Assignee: "you"}, {From: "26-11-2026"}, {From: "2026-11-27", To: "2026-11-26"}} {
+	for _, in := range []opinion.WorklistInput{{Status: "nonsense"}, {Page: service.PageInput{Limit: "101"}}, {Page: service.PageInput{Cursor: "!!"}}, {Assignee: "you"}, {From: "26-11-2026"}, {From: "2026-11-27", To: "2026-11-26"}} {
 		if _, err := w.svc.Worklist(ctx, w.mgr, in); !errors.Is(err, service.ErrInvalid) {
 			t.Errorf("%+v: want invalid, got %v", in, err)
 		}
 	}
 	// The resident's own list pages the same way.
-	mine, err := w.svc.Mine(ctx, w.res, "", 3)
+	mine, err := w.svc.Mine(ctx, w.res, service.PageInput{Limit: "3"})
 	if err != nil || len(mine.Items) != 3 || mine.NextCursor == nil {
 		t.Fatalf("mine: %+v %v", mine, err)
 	}

@@ -240,9 +240,9 @@ func validateInput(in Input, key string, offline bool) error {
 			"priority", "invalid", "优先级须为 normal 或 urgent")
 	}
 	v.Check(runes(in.Address) <= MaxAddress, "location.address", "length", fmt.Sprintf("地址最多 %d 个字", MaxAddress))
-	v.Check((in.Lat == nil) == (in.Lng == nil), "location", "incomplete", "经纬度须同时提供")
+	v.Check((in.Lat == nil) == (in.Lng == nil), "location", "required", "经纬度须同时提供")
 	if in.Lat != nil && in.Lng != nil {
-		v.Check(*in.Lat >= -90 && *in.Lat <= 90 && *in.Lng >= -180 && *in.Lng <= 180, "location", "out_of_range", "经纬度超出范围")
+		service.CheckCoordinates(&v, "location.lat", "location.lng", *in.Lat, *in.Lng)
 	}
 	return v.Err()
 }

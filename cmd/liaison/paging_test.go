@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"liaison/handler"
+	"liaison/service"
+)
+
+// TestPagingRuleOnEveryList runs the one paging rule over every list endpoint: the lists are the
+// GET operations of the API description that take the shared `limit` parameter, so a new list
+// joins the table or fails this test. For each: a limit of 0, 101, -1 and abc and a malformed
+// cursor are 400s on their field; walking with limit=1 yields every item of the full list once,
+// each page but the last with a cursor, the last with next_cursor null.
+func TestPagingRuleOnEveryList(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{t: time.Now().UTC()}
+	cfg := testConfig(t)
+	cfg.TokenTTL = 5000 * time.Hour       // the clock moves past the deadlines below
+	cfg.NotifyInterval = 1000 * time.Hour // deliveries stay pending while the test lists them
+	ts := startServerWith(t, cfg, Options{Clock: clock})
+	sfx := fmt.Sprint(opSeq.Add(1), "-", time.Now().UnixNano())
+
+	// Three of everything: stations with a deputy each, and three opinions of one resident in the
+	// first station's triage queue (no deputy has their category), which notify its manager.
+	var stations []int64
+	for i := range 3 {
+		st := opStation(t, ts, fmt.Sprintf("分页测试联络站%d", i), "440106001000")
+		opDeputy(t, ts, fmt.Sprintf("分页代表%d", i), service.DeputyActive, []int64{st}, "education")
+		stations = append(stations, st)
+	}
+	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, stations[0])
+	admin, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440000")
+	res := ts.login("paging-res-" + sfx)
+	for i := range 3 {
+		opSubmit(t, ts, res, fmt.Sprint("paging-", sfx, "-", i), opBody(stations[0], fmt.Sprint("分页测试意见", i)), 201)
+	}
+	// Past every deadline: supervision escalates all three (the supervision list).
+	clock.Set(clock.Now().AddDate(0, 0, 20))
+	if err := ts.App.Supervisor.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	lists := []struct {
+		path, token string
+	}{
+		{"/api/v1/stations", ""},
+		{"/api/v1/admin/stations", admin},
+		{"/api/v1/admin/deputies", admin},
+		{"/api/v1/admin/notifications?status=pending", admin},
+		{"/api/v1/me/inbox", mgr},
+		{"/api/v1/me/opinions", res},
+		{"/api/v1/work/opinions", mgr},
+		{"/api/v1/work/supervision", mgr},
+	}
+	var covered []string
+	for _, l := range lists {
+		covered = append(covered, strings.SplitN(l.path, "?", 2)[0])
+	}
+	if want := pagedOperations(t); !slices.Equal(slices.Sorted(slices.Values(covered)), want) {
+		t.Fatalf("the table covers %v; the API's paged lists are %v", covered, want)
+	}
+
+	for _, l := range lists {
+		t.Run(strings.TrimPrefix(l.path, "/api/v1/"), func(t *testing.T) {
+			with := func(q string) string {
+				if strings.Contains(l.path, "?") {
+					return l.path + "&" + q
+				}
+				return l.path + "?" + q
+			}
+			for _, bad := range []struct{ query, field, code string }{
+				{"limit=0", "limit", "out_of_range"},
+				{"limit=101", "limit", "out_of_range"},
+				{"limit=-1", "limit", "out_of_range"},
+				{"limit=abc", "limit", "invalid"},
+				{"cursor=not-a-cursor", "cursor", "invalid"},
+				{"cursor=" + url.QueryEscape(service.EncodeCursor(1)+"x"), "cursor", "invalid"},
+			} {
+				st, out := ts.call("GET", with(bad.query), l.token, nil)
+				if st != 400 || errCode(out) != "invalid_input" || pagingFieldCode(out, bad.field) != bad.code {
+					t.Errorf("%s: want 400 with %s=%s, got %d %v", bad.query, bad.field, bad.code, st, out)
+				}
+			}
+
+			all := ts.must(200, "GET", with("limit=100"), l.token, nil)
+			total := len(nwItems(all))
+			if all["next_cursor"] != nil || total < 3 {
+				t.Fatalf("the whole list: %d items, next_cursor %v", total, all["next_cursor"])
+			}
+			if def := ts.must(200, "GET", l.path, l.token, nil); len(nwItems(def)) != min(total, service.DefaultPageLimit) {
+				t.Fatalf("no limit: %d items of %d", len(nwItems(def)), total)
+			}
+			seen := map[any]bool{}
+			cursor := ""
+			for pages := 1; ; pages++ {
+				q := "limit=1"
+				if cursor != "" {
+					q += "&cursor=" + url.QueryEscape(cursor)
+				}
+				page := ts.must(200, "GET", with(q), l.token, nil)
+				items := nwItems(page)
+				for _, it := range items {
+					if seen[it["id"]] {
+						t.Fatalf("page %d repeats item %v", pages, it["id"])
+					}
+					seen[it["id"]] = true
+				}
+				next, isString := page["next_cursor"].(string)
+				if page["next_cursor"] == nil {
+					if len(items) != 1 || pages != total {
+						t.Fatalf("last page %d of %d has %d items", pages, total, len(items))
+					}
+					break
+				}
+				if !isString || next == "" || len(items) != 1 || pages >= total {
+					t.Fatalf("page %d of %d: %d items, next_cursor %v", pages, total, len(items), page["next_cursor"])
+				}
+				cursor = next
+			}
+			if len(seen) != total {
+				t.Fatalf("walked %d distinct items of %d", len(seen), total)
+			}
+		})
+	}
+}
+
+// pagedOperations lists the paths of the GET operations that take the shared limit parameter.
+func pagedOperations(t *testing.T) []string {
+	t.Helper()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []map[string]any `yaml:"parameters"`
+		} `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(handler.OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for path, ops := range doc.Paths {
+		for _, p := range ops["get"].Parameters {
+			if p["$ref"] == "#/components/parameters/Limit" || p["name"] == "limit" {
+				out = append(out, path)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// pagingFieldCode is the code of the field error on field, or "".
+func pagingFieldCode(body map[string]any, field string) string {
+	e, _ := body["error"].(map[string]any)
+	fs, _ := e["fields"].([]any)
+	for _, f := range fs {
+		if m, _ := f.(map[string]any); m["field"] == field {
+			s, _ := m["code"].(string)
+			return s
+		}
+	}
+	return ""
+}
