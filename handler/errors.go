@@ -125,7 +125,7 @@ func decodeError(err error) error {
 		if field == "" {
 			field = "body"
 		}
-		return service.Invalid(service.FieldError{Field: field, Code: "wrong_type", Message: "字段类型不正确"})
+		return service.Invalid(service.FieldError{Field: field, Code: "invalid", Message: "字段类型不正确"})
 	case errors.Is(err, io.EOF):
 		return service.NewError(service.ErrInvalid, "empty_body", "请求体不能为空")
 	default:

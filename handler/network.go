@@ -480,7 +480,7 @@ func (h *networkHandlers) updateDeputy(c *gin.Context) {
 		return
 	}
 	if req.RegionCode != nil {
-		_ = c.Error(service.Invalid(service.FieldError{Field: "region_code", Code: "read_only", Message: "所属区划不能修改"}))
+		_ = c.Error(service.Invalid(service.FieldError{Field: "region_code", Code: "invalid", Message: "所属区划不能修改"}))
 		return
 	}
 	d, err := h.svc.UpdateDeputy(c.Request.Context(), actor(c), id, network.DeputyPatch{Name: req.Name, Level: req.Level, Phone: req.Phone,

@@ -93,13 +93,13 @@ func nwBodyError(err error) error {
 	return service.NewError(service.ErrInvalid, "malformed_multipart", "上传内容格式错误")
 }
 
-var nwErrBadTable = service.Invalid(service.FieldError{Field: "file", Code: "unsupported_format", Message: "文件须为 XLSX 或 UTF-8 编码的 CSV"})
+var nwErrBadTable = service.Invalid(service.FieldError{Field: "file", Code: "invalid", Message: "文件须为 XLSX 或 UTF-8 编码的 CSV"})
 
 // nwParseTable reads an XLSX workbook's first sheet or a UTF-8 CSV, told apart by content: an
 // XLSX file is a zip archive.
 func nwParseTable(data []byte) ([][]string, error) {
 	if len(data) == 0 {
-		return nil, service.Invalid(service.FieldError{Field: "file", Code: "empty", Message: "文件为空"})
+		return nil, service.Invalid(service.FieldError{Field: "file", Code: "required", Message: "文件为空"})
 	}
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 200 << 20, UnzipXMLSizeLimit: 100 << 20})
@@ -133,12 +133,12 @@ func nwParseTable(data []byte) ([][]string, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, service.Invalid(service.FieldError{Field: "file", Code: "malformed_csv", Message: "CSV 格式错误（第 " + strconv.Itoa(pe.Line) + " 行）"})
+				return nil, service.Invalid(service.FieldError{Field: "file", Code: "invalid", Message: "CSV 格式错误（第 " + strconv.Itoa(pe.Line) + " 行）"})
 			}
 			return nil, nwErrBadTable
 		}
 		if len(rows) > network.MaxImportRows+1 {
-			return nil, service.Invalid(service.FieldError{Field: "file", Code: "too_many_rows", Message: "一次最多导入 20000 行"})
+			return nil, service.Invalid(service.FieldError{Field: "file", Code: "too_long", Message: "一次最多导入 20000 行"})
 		}
 		for i := range rec {
 			rec[i] = strings.TrimSpace(rec[i])

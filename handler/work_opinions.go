@@ -44,7 +44,7 @@ func worklistInput(c *gin.Context) (opinion.WorklistInput, bool) {
 	case "true", "1":
 		in.Overdue = true
 	default:
-		v.Add("overdue", "invalid", "overdue 须为 true 或 false")
+		v.Add("overdue", "invalid", "超期筛选须为 true 或 false")
 	}
 	if err := v.Err(); err != nil {
 		_ = c.Error(err)

@@ -160,7 +160,7 @@ func TestNetworkRegionSubtreeVisibility(t *testing.T) {
 	}
 	// Moving one's own station into another region is refused like a missing region.
 	other := "440305"
-	if _, err := f.net.UpdateStation(f.ctx, admGZ, gz.ID, network.StationPatch{RegionCode: &other}); fieldCodes(err)["region_code"] != "not_found" {
+	if _, err := f.net.UpdateStation(f.ctx, admGZ, gz.ID, network.StationPatch{RegionCode: &other}); fieldCodes(err)["region_code"] != "unknown" {
 		t.Fatalf("move out of region: %v", err)
 	}
 	list, err := f.net.AdminStations(f.ctx, admGZ, network.StationQuery{})
@@ -172,7 +172,7 @@ func TestNetworkRegionSubtreeVisibility(t *testing.T) {
 		t.Fatalf("list of another subtree: %v", list)
 	}
 	// Creating in another region, and anything by a non-admin.
-	if _, err := f.net.CreateStation(f.ctx, admGZ, network.NewStation{Name: "x", RegionCode: "440305", Kind: "central", Lat: fp(22.5), Lng: fp(113.9)}); fieldCodes(err)["region_code"] != "not_found" {
+	if _, err := f.net.CreateStation(f.ctx, admGZ, network.NewStation{Name: "x", RegionCode: "440305", Kind: "central", Lat: fp(22.5), Lng: fp(113.9)}); fieldCodes(err)["region_code"] != "unknown" {
 		t.Fatalf("create in another region: %v", err)
 	}
 	if _, err := f.net.CreateStation(f.ctx, resident, network.NewStation{Name: "x", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113)}); !errors.Is(err, service.ErrForbidden) {
@@ -218,7 +218,7 @@ func TestNetworkRegionSubtreeVisibility(t *testing.T) {
 	// A Shenzhen deputy linked to a Guangzhou station becomes visible to Guangzhou through it,
 	// and Guangzhou may not drop the Shenzhen link.
 	ids := []int64{sz.ID, gz.ID}
-	if _, err := f.net.UpdateDeputy(f.ctx, admSZ, dsz.ID, network.DeputyPatch{StationIDs: &ids}); fieldCodes(err)["station_ids"] != "not_found" {
+	if _, err := f.net.UpdateDeputy(f.ctx, admSZ, dsz.ID, network.DeputyPatch{StationIDs: &ids}); fieldCodes(err)["station_ids"] != "unknown" {
 		t.Fatalf("link to another region's station: %v", err)
 	}
 	both := service.Actor{UserID: 9, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}}
@@ -248,12 +248,12 @@ func TestNetworkValidation(t *testing.T) {
 	}{
 		{"empty name", network.NewStation{Name: " ", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113)}, "name", "required"},
 		{"long name", network.NewStation{Name: string(make([]rune, 101)), RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113)}, "name", "too_long"},
-		{"bad kind", network.NewStation{Name: "a", RegionCode: "440106", Kind: "big", Lat: fp(23), Lng: fp(113)}, "kind", "invalid"},
+		{"bad kind", network.NewStation{Name: "a", RegionCode: "440106", Kind: "big", Lat: fp(23), Lng: fp(113)}, "kind", "unknown"},
 		{"lat outside china", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(60), Lng: fp(113)}, "lat", "out_of_range"},
 		{"lng outside china", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(13)}, "lng", "out_of_range"},
 		{"no location", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central"}, "lat", "required"},
 		{"bad region", network.NewStation{Name: "a", RegionCode: "4401", Kind: "central", Lat: fp(23), Lng: fp(113)}, "region_code", "invalid"},
-		{"unknown region", network.NewStation{Name: "a", RegionCode: "440111", Kind: "central", Lat: fp(23), Lng: fp(113)}, "region_code", "not_found"},
+		{"unknown region", network.NewStation{Name: "a", RegionCode: "440111", Kind: "central", Lat: fp(23), Lng: fp(113)}, "region_code", "unknown"},
 		{"long address", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113), Address: string(make([]rune, 201))}, "address", "too_long"},
 	}
 	for _, c := range cases {
@@ -269,9 +269,9 @@ func TestNetworkValidation(t *testing.T) {
 		code  string
 	}{
 		{"bad phone", network.NewDeputy{Name: "a", Level: "city", Phone: "12345", StationIDs: []int64{st.ID}}, "phone", "invalid"},
-		{"bad level", network.NewDeputy{Name: "a", Level: "village", Phone: "13800138000", StationIDs: []int64{st.ID}}, "level", "invalid"},
-		{"unknown category", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", Expertise: []string{"nope"}, StationIDs: []int64{st.ID}}, "expertise", "unknown_category"},
-		{"unknown station", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", StationIDs: []int64{st.ID + 1000}}, "station_ids", "not_found"},
+		{"bad level", network.NewDeputy{Name: "a", Level: "village", Phone: "13800138000", StationIDs: []int64{st.ID}}, "level", "unknown"},
+		{"unknown category", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", Expertise: []string{"nope"}, StationIDs: []int64{st.ID}}, "expertise", "unknown"},
+		{"unknown station", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", StationIDs: []int64{st.ID + 1000}}, "station_ids", "unknown"},
 		{"no region", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000"}, "region_code", "required"},
 		{"long intro", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", RegionCode: "440106", Intro: string(make([]rune, 1001))}, "intro", "too_long"},
 	}
@@ -286,10 +286,10 @@ func TestNetworkValidation(t *testing.T) {
 		field string
 		code  string
 	}{
-		{network.NewRegion{Code: "440107", Name: "a", ParentCode: "440100", Level: "city"}, "level", "mismatch"},
-		{network.NewRegion{Code: "440107", Name: "a", ParentCode: "440300"}, "parent_code", "mismatch"},
+		{network.NewRegion{Code: "440107", Name: "a", ParentCode: "440100", Level: "city"}, "level", "invalid"},
+		{network.NewRegion{Code: "440107", Name: "a", ParentCode: "440300"}, "parent_code", "invalid"},
 		{network.NewRegion{Code: "440107", Name: "a"}, "parent_code", "required"},
-		{network.NewRegion{Code: "440107001", Name: "a", ParentCode: "440107"}, "parent_code", "not_found"},
+		{network.NewRegion{Code: "440107001", Name: "a", ParentCode: "440107"}, "parent_code", "unknown"},
 		{network.NewRegion{Code: "44010", Name: "a", ParentCode: "440100"}, "code", "invalid"},
 	}
 	for _, c := range rcases {
@@ -301,7 +301,7 @@ func TestNetworkValidation(t *testing.T) {
 	if _, err := f.net.CreateRegion(f.ctx, admGZ, network.NewRegion{Code: "440106", Name: "天河区", ParentCode: "440100"}); errCode(err) != "region_exists" {
 		t.Errorf("duplicate region: %v", err)
 	}
-	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, 1, network.StatusInput{Status: "retired", EffectiveOn: "2026-02-30"}); fieldCodes(err)["status"] != "invalid" || fieldCodes(err)["effective_on"] != "invalid" {
+	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, 1, network.StatusInput{Status: "retired", EffectiveOn: "2026-02-30"}); fieldCodes(err)["status"] != "unknown" || fieldCodes(err)["effective_on"] != "invalid" {
 		t.Errorf("status: %v", fieldCodes(err))
 	}
 	if _, err := f.net.PutCategory(f.ctx, admGZ, "Bad Code", network.CategoryInput{Name: "x"}); fieldCodes(err)["code"] != "invalid" {
@@ -522,14 +522,14 @@ func TestNetworkStaffAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.net.CreateUnit(f.ctx, admGZ, network.NewUnit{Name: "南山区交通局", RegionCode: "440305"}); fieldCodes(err)["region_code"] != "not_found" {
+	if _, err := f.net.CreateUnit(f.ctx, admGZ, network.NewUnit{Name: "南山区交通局", RegionCode: "440305"}); fieldCodes(err)["region_code"] != "unknown" {
 		t.Fatalf("unit outside: %v", err)
 	}
 	m, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "mgr1", Password: "long-enough-1", Role: service.RoleStationManager, StationIDs: []int64{gz.ID}})
 	if err != nil || !(service.Actor{Grants: m.Grants}).ManagesStation(gz.ID) {
 		t.Fatalf("manager: %+v %v", m, err)
 	}
-	if _, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "mgr2", Password: "long-enough-1", Role: service.RoleStationManager, StationIDs: []int64{sz.ID}}); fieldCodes(err)["station_ids"] != "not_found" {
+	if _, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "mgr2", Password: "long-enough-1", Role: service.RoleStationManager, StationIDs: []int64{sz.ID}}); fieldCodes(err)["station_ids"] != "unknown" {
 		t.Fatalf("manager of another region's station: %v", err)
 	}
 	us, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "unit1", Password: "long-enough-1", Role: service.RoleUnitStaff, UnitID: unit.ID})
@@ -544,13 +544,13 @@ func TestNetworkStaffAccounts(t *testing.T) {
 	if !subActor.AdminCovers("440106001000") || subActor.AdminCovers("440104000000") {
 		t.Fatalf("sub-admin grants: %v", sub.Grants)
 	}
-	if _, err := f.net.CreateStaff(f.ctx, subActor, network.NewStaff{Username: "up-admin", Password: "long-enough-1", Role: service.RoleAdmin, RegionCode: "440100"}); fieldCodes(err)["region_code"] != "not_found" {
+	if _, err := f.net.CreateStaff(f.ctx, subActor, network.NewStaff{Username: "up-admin", Password: "long-enough-1", Role: service.RoleAdmin, RegionCode: "440100"}); fieldCodes(err)["region_code"] != "unknown" {
 		t.Fatalf("admin above one's own region: %v", err)
 	}
 	if _, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "mgr1", Password: "long-enough-1", Role: service.RoleStationManager, StationIDs: []int64{gz.ID}}); !errors.Is(err, service.ErrConflict) {
 		t.Fatalf("taken username: %v", err)
 	}
-	if _, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "x1", Password: "long-enough-1", Role: service.RoleResident}); fieldCodes(err)["role"] != "invalid" {
+	if _, err := f.net.CreateStaff(f.ctx, admGZ, network.NewStaff{Username: "x1", Password: "long-enough-1", Role: service.RoleResident}); fieldCodes(err)["role"] != "unknown" {
 		t.Fatalf("resident role: %v", err)
 	}
 	if _, err := f.net.CreateStaff(f.ctx, resident, network.NewStaff{Username: "x2", Password: "long-enough-1", Role: service.RoleAdmin, RegionCode: "440106"}); !errors.Is(err, service.ErrForbidden) {

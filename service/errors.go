@@ -42,7 +42,21 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Kind }
 
-// FieldError names one bad input field.
+// Field error codes: the one vocabulary of every field error, so a client handles them alike.
+const (
+	FieldRequired   = "required"     // missing or empty
+	FieldTooShort   = "too_short"    // a text or list shorter than allowed
+	FieldTooLong    = "too_long"     // a text or list longer than allowed
+	FieldInvalid    = "invalid"      // malformed: wrong type, format or characters, or at odds with another field
+	FieldUnknown    = "unknown"      // names a value or object that does not exist or lies outside the caller's reach
+	FieldOutOfRange = "out_of_range" // a number or date outside its bounds
+)
+
+// FieldCodes lists the vocabulary.
+var FieldCodes = []string{FieldRequired, FieldTooShort, FieldTooLong, FieldInvalid, FieldUnknown, FieldOutOfRange}
+
+// FieldError names one bad input field. Code is one of FieldCodes; Message is Chinese, fit to
+// show a user, and never shows an English enum value.
 type FieldError struct {
 	Field   string `json:"field"`
 	Code    string `json:"code"`

@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"liaison/service"
 )
 
 // The house rules of the service layer, checked on the source (tests aside):
@@ -70,6 +73,62 @@ func TestAreasImportOnlyTheCore(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestFieldErrorsUseTheVocabulary reads every literal field error code the service and handler
+// code write (Validator.Add and Check, FieldError literals) and checks it is one of
+// service.FieldCodes.
+func TestFieldErrorsUseTheVocabulary(t *testing.T) {
+	dirs := []string{".", "../handler"}
+	entries, _ := os.ReadDir(".")
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != "testdata" {
+			dirs = append(dirs, e.Name())
+		}
+	}
+	found := 0
+	for _, dir := range dirs {
+		for _, f := range parseDir(t, dir) {
+			ast.Inspect(f, func(n ast.Node) bool {
+				var lit *ast.BasicLit
+				switch n := n.(type) {
+				case *ast.CallExpr:
+					sel, ok := n.Fun.(*ast.SelectorExpr)
+					switch {
+					case ok && sel.Sel.Name == "Add" && len(n.Args) == 3:
+						lit, _ = n.Args[1].(*ast.BasicLit)
+					case ok && sel.Sel.Name == "Check" && len(n.Args) == 4:
+						lit, _ = n.Args[2].(*ast.BasicLit)
+					}
+				case *ast.CompositeLit:
+					if sel, ok := n.Type.(*ast.SelectorExpr); (ok && sel.Sel.Name == "FieldError") || isIdent(n.Type, "FieldError") {
+						for _, el := range n.Elts {
+							if kv, ok := el.(*ast.KeyValueExpr); ok && isIdent(kv.Key, "Code") {
+								lit, _ = kv.Value.(*ast.BasicLit)
+							}
+						}
+					}
+				}
+				if lit == nil || lit.Kind != token.STRING {
+					return true
+				}
+				found++
+				code, _ := strconv.Unquote(lit.Value)
+				if !slices.Contains(service.FieldCodes, code) {
+					t.Errorf("%s (package %s): field error code %q is not one of %v", dir, f.Name.Name, code, service.FieldCodes)
+				}
+				return true
+			})
+		}
+	}
+	if found < 50 {
+		t.Fatalf("found only %d field error codes: the scan no longer sees the calls", found)
+	}
+}
+
+func isIdent(e ast.Expr, name string) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == name
 }
 
 func parseDir(t *testing.T, dir string) []*ast.File {

@@ -13,7 +13,7 @@ func CheckText(v *Validator, field, label, val string, minLen, maxLen int) {
 	switch {
 	case !utf8.ValidString(val):
 		v.Add(field, "invalid", label+"含有无效字符")
-	case n < minLen && minLen == 1:
+	case n == 0 && minLen > 0:
 		v.Add(field, "required", "请填写"+label)
 	case n < minLen:
 		v.Add(field, "too_short", fmt.Sprintf("%s至少 %d 个字", label, minLen))

@@ -391,7 +391,7 @@ func (s *Service) Upsert(ctx context.Context, a service.Actor, in []DayInput) ([
 	}
 	var v service.Validator
 	v.Check(len(in) > 0, "days", "required", "请至少提供一天")
-	v.Check(len(in) <= MaxCalendarDaysPerCall, "days", "too_many", fmt.Sprintf("一次最多提交 %d 天", MaxCalendarDaysPerCall))
+	v.Check(len(in) <= MaxCalendarDaysPerCall, "days", "too_long", fmt.Sprintf("一次最多提交 %d 天", MaxCalendarDaysPerCall))
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -402,7 +402,7 @@ func (s *Service) Upsert(ctx context.Context, a service.Actor, in []DayInput) ([
 		field := fmt.Sprintf("days[%d]", i)
 		date, code, msg := checkDate(strings.TrimSpace(d.Date), ParseCivilDate)
 		if code == "" && seen[date] {
-			code, msg = "duplicate", "日期重复"
+			code, msg = "invalid", "日期重复"
 		}
 		if code != "" {
 			v.Add(field+".date", code, msg)
@@ -530,7 +530,7 @@ func (s *Service) Import(ctx context.Context, a service.Actor, rows []ImportRow)
 		if code == "" {
 			if first, dup := seen[d]; dup {
 				msg = fmt.Sprintf("日期与第 %d 行重复", first)
-				code = "duplicate"
+				code = "invalid"
 			}
 		}
 		if code != "" {
@@ -561,7 +561,7 @@ func (s *Service) Import(ctx context.Context, a service.Actor, rows []ImportRow)
 	if len(rep.Errors) > 0 {
 		fields := make([]service.FieldError, 0, len(rep.Errors))
 		for _, e := range rep.Errors {
-			fields = append(fields, service.FieldError{Field: "row " + strconv.Itoa(e.Row), Code: "invalid_row", Message: e.Message})
+			fields = append(fields, service.FieldError{Field: "row " + strconv.Itoa(e.Row), Code: "invalid", Message: e.Message})
 		}
 		err := &service.Error{Kind: service.ErrUnprocessable, Code: "import_rejected", Message: "导入文件有误，未导入任何日期", Fields: fields}
 		return rep, err
@@ -580,7 +580,7 @@ func checkDate(s string, parse func(string) (CivilDate, error)) (d CivilDate, co
 	}
 	d, err := parse(s)
 	if err != nil {
-		return d, "invalid_date", "日期格式错误，应为 YYYY-MM-DD"
+		return d, "invalid", "日期格式错误，应为 YYYY-MM-DD"
 	}
 	if d.Year < minYear || d.Year > maxYear {
 		return d, "out_of_range", fmt.Sprintf("日期须在 %d-%d 年之间", minYear, maxYear)

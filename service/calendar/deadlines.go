@@ -192,7 +192,7 @@ func (p *DeadlinePolicy) SetRules(ctx context.Context, a service.Actor, rules []
 		return nil, err
 	}
 	var v service.Validator
-	v.Check(len(rules) <= MaxDeadlineRules, "rules", "too_many", fmt.Sprintf("最多 %d 条规则", MaxDeadlineRules))
+	v.Check(len(rules) <= MaxDeadlineRules, "rules", "too_long", fmt.Sprintf("最多 %d 条规则", MaxDeadlineRules))
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -206,15 +206,15 @@ func (p *DeadlinePolicy) SetRules(ctx context.Context, a service.Actor, rules []
 	for i, r := range rules {
 		field := fmt.Sprintf("rules[%d]", i)
 		r.Category = strings.TrimSpace(r.Category)
-		v.Check(r.Stage.Valid(), field+".stage", "invalid", "环节无效")
+		v.Check(r.Stage.Valid(), field+".stage", "unknown", "环节无效")
 		v.Check(r.Priority == "" || r.Priority == service.DeadlinePriorityNormal || r.Priority == service.DeadlinePriorityUrgent,
-			field+".priority", "invalid", "优先级须为 normal、urgent 或留空")
+			field+".priority", "unknown", "优先级须为一般、紧急或留空")
 		v.Check(r.Days >= 1 && r.Days <= MaxDeadlineDays, field+".days", "out_of_range", fmt.Sprintf("时限须为 1-%d 天", MaxDeadlineDays))
 		v.Check(r.Category == "" || deadlineCategoryRe.MatchString(r.Category),
 			field+".category", "invalid", "类别须为类别代码（如 traffic）或留空")
 		k := key{r.Stage, r.Category, r.Priority}
 		if seen[k] {
-			v.Add(field, "duplicate", "同一环节、类别和优先级的规则重复")
+			v.Add(field, "invalid", "同一环节、类别和优先级的规则重复")
 		}
 		seen[k] = true
 		clean = append(clean, DeadlineRule{Stage: r.Stage, Category: r.Category, Priority: r.Priority, Days: r.Days, UpdatedAt: now, UpdatedBy: a.UserID})

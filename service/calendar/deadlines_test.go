@@ -132,7 +132,7 @@ func TestDeadlineSetRules(t *testing.T) {
 		{Stage: service.StageAccept, Days: 2},
 		{Stage: service.StageAccept, Days: 2},
 	})
-	want := "[rules[0].stage:invalid rules[1].priority:invalid rules[2].days:out_of_range rules[3].days:out_of_range rules[4].category:invalid rules[6]:duplicate]"
+	want := "[rules[0].stage:unknown rules[1].priority:unknown rules[2].days:out_of_range rules[3].days:out_of_range rules[4].category:invalid rules[6]:invalid]"
 	if fmt.Sprint(calFieldCodes(err)) != want {
 		t.Fatalf("got %v\nwant %s", calFieldCodes(err), want)
 	}

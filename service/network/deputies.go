@@ -49,7 +49,7 @@ type DeputyPatch struct {
 
 func checkDeputyFields(v *service.Validator, d *service.Deputy) {
 	service.CheckText(v, "name", "姓名", d.Name, 1, 50)
-	v.Check(slices.Contains(service.DeputyLevels, d.Level), "level", "invalid", "代表层级须为 national、provincial、city、county 或 township")
+	v.Check(slices.Contains(service.DeputyLevels, d.Level), "level", "unknown", "代表层级须为全国、省、市、县或乡镇人大代表")
 	service.CheckText(v, "intro", "简介", d.Intro, 0, 1000)
 }
 
@@ -71,7 +71,7 @@ func (s *Service) checkPhone(v *service.Validator, d *service.Deputy, phone stri
 func (s *Service) checkExpertise(ctx context.Context, v *service.Validator, codes []string) ([]string, error) {
 	out := slices.Compact(slices.Sorted(slices.Values(codes)))
 	if len(out) > 20 {
-		v.Add("expertise", "too_many", "专业领域最多 20 个")
+		v.Add("expertise", "too_long", "专业领域最多 20 个")
 		return out, nil
 	}
 	if len(out) == 0 {
@@ -83,7 +83,7 @@ func (s *Service) checkExpertise(ctx context.Context, v *service.Validator, code
 	}
 	for _, c := range out {
 		if !slices.ContainsFunc(cs, func(x service.Category) bool { return x.Code == c }) {
-			v.Add("expertise", "unknown_category", "未知的分类："+truncate(c, 32))
+			v.Add("expertise", "unknown", "未知的分类："+truncate(c, 32))
 		}
 	}
 	return out, nil
@@ -93,7 +93,7 @@ func (s *Service) checkExpertise(ctx context.Context, v *service.Validator, code
 func (s *Service) checkStationIDs(ctx context.Context, a service.Actor, v *service.Validator, ids []int64) ([]service.Station, error) {
 	ids = dedupeIDs(ids)
 	if len(ids) > 50 {
-		v.Add("station_ids", "too_many", "联络站最多 50 个")
+		v.Add("station_ids", "too_long", "联络站最多 50 个")
 		return nil, nil
 	}
 	sts, err := s.visibleStations(ctx, a, ids)
@@ -101,7 +101,7 @@ func (s *Service) checkStationIDs(ctx context.Context, a service.Actor, v *servi
 		return nil, err
 	}
 	if len(sts) != len(ids) {
-		v.Add("station_ids", "not_found", "联络站不存在或不在您的管辖范围内")
+		v.Add("station_ids", "unknown", "联络站不存在或不在您的管辖范围内")
 	}
 	// Keep the caller's order.
 	slices.SortFunc(sts, func(x, y service.Station) int { return slices.Index(ids, x.ID) - slices.Index(ids, y.ID) })
@@ -339,7 +339,7 @@ type StatusInput struct {
 // Only an active deputy gets new work.
 func (s *Service) ChangeDeputyStatus(ctx context.Context, a service.Actor, id int64, in StatusInput) (*DeputyView, error) {
 	var v service.Validator
-	v.Check(slices.Contains(DeputyStatuses, in.Status), "status", "invalid", "状态须为 active、resigned、removed、deceased 或 moved")
+	v.Check(slices.Contains(DeputyStatuses, in.Status), "status", "unknown", "状态须为在任、辞职、罢免、去世或调离")
 	day, err := time.Parse(time.DateOnly, in.EffectiveOn)
 	v.Check(err == nil && day.Year() >= 1949 && day.Year() <= 2200, "effective_on", "invalid", "生效日期须为 YYYY-MM-DD 格式的有效日期")
 	note := service.Clean(in.Note)
@@ -472,9 +472,9 @@ func (s *Service) CreateInvite(ctx context.Context, a service.Actor, deputyID in
 
 var (
 	errInviteInvalid = &service.Error{Kind: service.ErrInvalid, Code: "invalid_invite", Message: "邀请码无效，请核对后重新输入",
-		Fields: []service.FieldError{{Field: "invite_code", Code: "invalid", Message: "邀请码无效"}}}
+		Fields: []service.FieldError{{Field: "invite_code", Code: "unknown", Message: "邀请码无效"}}}
 	errInviteExpired = &service.Error{Kind: service.ErrInvalid, Code: "invite_expired", Message: "邀请码已过期，请联系管理员重新生成",
-		Fields: []service.FieldError{{Field: "invite_code", Code: "expired", Message: "邀请码已过期"}}}
+		Fields: []service.FieldError{{Field: "invite_code", Code: "invalid", Message: "邀请码已过期"}}}
 	errInviteUsed  = service.Conflict("invite_used", "邀请码已被使用，请联系管理员重新生成")
 	errDeputyBound = service.Conflict("deputy_bound", "该代表已绑定其他微信账号")
 	errUserBound   = service.Conflict("user_bound", "您的微信账号已绑定其他代表")

@@ -28,9 +28,9 @@ func checkRegion(v *service.Validator, in NewRegion) service.Region {
 	service.CheckText(v, "name", "区划名称", r.Name, 1, 64)
 	if in.Level != "" && r.Code != "" && in.Level != r.Level {
 		if _, known := regionLevelRank[in.Level]; !known {
-			v.Add("level", "invalid", "层级须为 province、city、county、township 或 village")
+			v.Add("level", "unknown", "层级须为省、市、县区、镇街或村居")
 		} else {
-			v.Add("level", "mismatch", fmt.Sprintf("区划代码对应的层级是 %s（%s）", r.Level, regionLevelNames[r.Level]))
+			v.Add("level", "invalid", "区划代码对应的层级是"+regionLevelNames[r.Level])
 		}
 	}
 	switch {
@@ -45,7 +45,7 @@ func checkRegion(v *service.Validator, in NewRegion) service.Region {
 	case r.ParentCode == "":
 		v.Add("parent_code", "invalid", "上级区划代码须为 6、9 或 12 位数字")
 	case regionLevelRank[service.RegionLevel(r.ParentCode)] >= regionLevelRank[r.Level] || !service.InRegion(r.Code, r.ParentCode):
-		v.Add("parent_code", "mismatch", "上级区划与区划代码不对应")
+		v.Add("parent_code", "invalid", "上级区划与区划代码不对应")
 	}
 	return r
 }
@@ -67,7 +67,7 @@ func (s *Service) CreateRegion(ctx context.Context, a service.Actor, in NewRegio
 	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		if r.ParentCode != "" {
 			if _, err := s.Store.Region(ctx, r.ParentCode); errors.Is(err, service.ErrNotFound) {
-				return service.Invalid(service.FieldError{Field: "parent_code", Code: "not_found", Message: "上级区划不存在，请先创建上级区划"})
+				return service.Invalid(service.FieldError{Field: "parent_code", Code: "unknown", Message: "上级区划不存在，请先创建上级区划"})
 			} else if err != nil {
 				return err
 			}
@@ -299,10 +299,10 @@ func (s *Service) ImportRegions(ctx context.Context, a service.Actor, table [][]
 	}
 	rows, nums := tableBody(table, "代码")
 	if len(rows) == 0 {
-		return res, service.Invalid(service.FieldError{Field: "file", Code: "empty", Message: "文件中没有数据行"})
+		return res, service.Invalid(service.FieldError{Field: "file", Code: "required", Message: "文件中没有数据行"})
 	}
 	if len(rows) > MaxImportRows {
-		return res, service.Invalid(service.FieldError{Field: "file", Code: "too_many_rows", Message: fmt.Sprintf("一次最多导入 %d 行", MaxImportRows)})
+		return res, service.Invalid(service.FieldError{Field: "file", Code: "too_long", Message: fmt.Sprintf("一次最多导入 %d 行", MaxImportRows)})
 	}
 	regions := make([]service.Region, len(rows))
 	bad := rowErrors{}
@@ -312,10 +312,10 @@ func (s *Service) ImportRegions(ctx context.Context, a service.Actor, table [][]
 		var v service.Validator
 		r := checkRegion(&v, NewRegion{Code: cell(row, 0), Name: cell(row, 1), ParentCode: cell(row, 2)})
 		if r.Code != "" && !covers(a, r.Code) {
-			v.Add("code", "out_of_region", "区划不在您的管辖范围内")
+			v.Add("code", "unknown", "区划不在您的管辖范围内")
 		}
 		if first, dup := inFile[r.Code]; dup && r.Code != "" {
-			v.Add("code", "duplicate", fmt.Sprintf("区划代码与第 %d 行重复", first))
+			v.Add("code", "invalid", fmt.Sprintf("区划代码与第 %d 行重复", first))
 		} else if r.Code != "" {
 			inFile[r.Code] = nums[i]
 		}

@@ -258,11 +258,11 @@ func (s *Service) checkRegionRef(ctx context.Context, a service.Actor, v *servic
 		v.Add(field, "invalid", "区划代码须为 6、9 或 12 位数字")
 		return nil
 	case !covers(a, norm):
-		v.Add(field, "not_found", "行政区划不存在或不在您的管辖范围内")
+		v.Add(field, "unknown", "行政区划不存在或不在您的管辖范围内")
 		return nil
 	}
 	if _, err := s.Store.Region(ctx, norm); errors.Is(err, service.ErrNotFound) {
-		v.Add(field, "not_found", "行政区划不存在或不在您的管辖范围内")
+		v.Add(field, "unknown", "行政区划不存在或不在您的管辖范围内")
 	} else if err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func (s *Service) CreateStaff(ctx context.Context, a service.Actor, in NewStaff)
 				return err
 			}
 			if len(sts) != len(ids) {
-				v.Add("station_ids", "not_found", "联络站不存在或不在您的管辖范围内")
+				v.Add("station_ids", "unknown", "联络站不存在或不在您的管辖范围内")
 				break
 			}
 			for _, id := range ids {
@@ -315,7 +315,7 @@ func (s *Service) CreateStaff(ctx context.Context, a service.Actor, in NewStaff)
 				return err
 			}
 			if in.UnitID <= 0 || u == nil || !covers(a, u.RegionCode) {
-				v.Add("unit_id", "not_found", "承办单位不存在或不在您的管辖范围内")
+				v.Add("unit_id", "unknown", "承办单位不存在或不在您的管辖范围内")
 				break
 			}
 			grants = append(grants, service.Grant{Role: service.RoleUnitStaff, ScopeKind: service.ScopeUnit, ScopeID: itoa(u.ID)})
@@ -326,7 +326,7 @@ func (s *Service) CreateStaff(ctx context.Context, a service.Actor, in NewStaff)
 			}
 			grants = append(grants, service.Grant{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: norm})
 		default:
-			v.Add("role", "invalid", "角色须为 station_manager、unit_staff 或 admin")
+			v.Add("role", "unknown", "角色须为站长、承办单位工作人员或管理员")
 		}
 		if !service.ValidUsername(in.Username) {
 			v.Add("username", "invalid", "用户名须为 3-64 位字母、数字、下划线、点或横线")

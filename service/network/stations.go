@@ -20,10 +20,10 @@ func validKind(k string) bool { return k == service.StationCentral || k == servi
 // checkStation validates a station's own fields.
 func checkStation(v *service.Validator, st *service.Station) {
 	service.CheckText(v, "name", "联络站名称", st.Name, 1, 100)
-	v.Check(validKind(st.Kind), "kind", "invalid", "类型须为 central（中心联络站）或 community（社区联络站）")
+	v.Check(validKind(st.Kind), "kind", "unknown", "类型须为中心联络站或社区联络站")
 	service.CheckText(v, "address", "地址", st.Address, 0, 200)
 	service.CheckText(v, "hours", "开放时间", st.Hours, 0, 200)
-	v.Check(slices.Contains(StationGrades, st.Grade), "grade", "invalid", "等级须为 样板站、示范站 或 标杆站")
+	v.Check(slices.Contains(StationGrades, st.Grade), "grade", "unknown", "等级须为 样板站、示范站 或 标杆站")
 	service.CheckCoordinates(v, "lat", "lng", st.Lat, st.Lng)
 }
 
@@ -221,10 +221,10 @@ func (s *Service) ImportStations(ctx context.Context, a service.Actor, table [][
 	}
 	rows, nums := tableBody(table, "名称")
 	if len(rows) == 0 {
-		return res, service.Invalid(service.FieldError{Field: "file", Code: "empty", Message: "文件中没有数据行"})
+		return res, service.Invalid(service.FieldError{Field: "file", Code: "required", Message: "文件中没有数据行"})
 	}
 	if len(rows) > MaxImportRows {
-		return res, service.Invalid(service.FieldError{Field: "file", Code: "too_many_rows", Message: fmt.Sprintf("一次最多导入 %d 行", MaxImportRows)})
+		return res, service.Invalid(service.FieldError{Field: "file", Code: "too_long", Message: fmt.Sprintf("一次最多导入 %d 行", MaxImportRows)})
 	}
 	now := s.now()
 	bad := rowErrors{}
@@ -243,7 +243,7 @@ func (s *Service) ImportStations(ctx context.Context, a service.Actor, table [][
 		case st.RegionCode == "":
 			v.Add("region_code", "invalid", "区划代码须为 6、9 或 12 位数字")
 		case !covers(a, st.RegionCode):
-			v.Add("region_code", "not_found", "行政区划不存在或不在您的管辖范围内")
+			v.Add("region_code", "unknown", "行政区划不存在或不在您的管辖范围内")
 		default:
 			codes = append(codes, st.RegionCode)
 		}

@@ -371,9 +371,9 @@ func (s *Service) AcceptSubscriptions(ctx context.Context, a service.Actor, temp
 		known[id] = true
 	}
 	var v service.Validator
-	v.Check(len(templateIDs) <= maxAcceptPerCall, "accepted", "too_many", fmt.Sprintf("一次最多 %d 个模板", maxAcceptPerCall))
+	v.Check(len(templateIDs) <= maxAcceptPerCall, "accepted", "too_long", fmt.Sprintf("一次最多 %d 个模板", maxAcceptPerCall))
 	for i, id := range templateIDs {
-		v.Check(known[id], fmt.Sprintf("accepted[%d]", i), "unknown_template", "未知的消息模板")
+		v.Check(known[id], fmt.Sprintf("accepted[%d]", i), "unknown", "未知的消息模板")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

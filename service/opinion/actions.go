@@ -123,17 +123,16 @@ func validateAction(act Action, in *ActionInput) error {
 	v.Check(in.Version > 0, "version", "required", "请提供当前版本号 version")
 	in.Note, in.Content, in.Comment = strings.TrimSpace(in.Note), strings.TrimSpace(in.Content), strings.TrimSpace(in.Comment)
 	in.Reason, in.Rating, in.Priority = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Rating), strings.TrimSpace(in.Priority)
-	text := func(field, val string) {
-		v.Check(runes(val) >= 1 && runes(val) <= MaxContent, field, "length", fmt.Sprintf("内容须为 1-%d 个字", MaxContent))
-	}
-	v.Check(runes(in.Note) <= MaxNote, "note", "length", fmt.Sprintf("备注最多 %d 个字", MaxNote))
+	text := func(field, val string) { service.CheckText(&v, field, "内容", val, 1, MaxContent) }
+	service.CheckText(&v, "note", "备注", in.Note, 0, MaxNote)
 	switch act {
 	case ActAccept:
 		v.Check(in.Priority == "" || in.Priority == service.DeadlinePriorityNormal || in.Priority == service.DeadlinePriorityUrgent,
-			"priority", "invalid", "优先级须为 normal 或 urgent")
+			"priority", "unknown", "优先级须为一般或紧急")
 	case ActReject:
 		_, ok := RejectReasons[in.Reason]
-		v.Check(ok, "reason", "invalid", "请选择不予受理的理由")
+		v.Check(in.Reason != "", "reason", "required", "请选择不予受理的理由")
+		v.Check(ok || in.Reason == "", "reason", "unknown", "不予受理的理由无效，请从列表中选择")
 	case ActMerge:
 		v.Check(in.IntoID > 0, "into_id", "required", "请指定合并到的意见")
 	case ActAssign:
@@ -146,9 +145,10 @@ func validateAction(act Action, in *ActionInput) error {
 		text("content", in.Content)
 		checkImages(&v, "images", in.Images)
 	case ActEvaluate:
-		v.Check(in.Rating == Satisfied || in.Rating == BasicallySatisfied || in.Rating == Unsatisfied,
-			"rating", "invalid", "评价须为 satisfied、basically_satisfied 或 unsatisfied")
-		v.Check(runes(in.Comment) <= MaxNote, "comment", "length", fmt.Sprintf("评价内容最多 %d 个字", MaxNote))
+		v.Check(in.Rating != "", "rating", "required", "请选择评价")
+		v.Check(in.Rating == "" || in.Rating == Satisfied || in.Rating == BasicallySatisfied || in.Rating == Unsatisfied,
+			"rating", "unknown", "评价须为满意、基本满意或不满意")
+		service.CheckText(&v, "comment", "评价内容", in.Comment, 0, MaxNote)
 	}
 	return v.Err()
 }

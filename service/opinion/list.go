@@ -96,7 +96,7 @@ func (s *Service) worklistQuery(a service.Actor, in WorklistInput) (Query, error
 		}
 		st := Status(part)
 		if !st.valid() {
-			v.Add("status", "invalid", "状态无效")
+			v.Add("status", "unknown", "状态无效")
 			break
 		}
 		q.Statuses = append(q.Statuses, st)
@@ -107,7 +107,7 @@ func (s *Service) worklistQuery(a service.Actor, in WorklistInput) (Query, error
 	case "me":
 		q.Mine = &Mine{DeputyID: a.DeputyID(), UnitIDs: a.Units(), TriageStationIDs: a.ManagedStations()}
 	default:
-		v.Add("assignee", "invalid", "assignee 只能为 me")
+		v.Add("assignee", "unknown", "待办筛选无效")
 	}
 	if in.Overdue {
 		q.OverdueAt = s.now()
@@ -116,7 +116,7 @@ func (s *Service) worklistQuery(a service.Actor, in WorklistInput) (Query, error
 	q.To = parseDay(&v, "to", in.To, 1)
 	v.Check(q.From.IsZero() || q.To.IsZero() || q.From.Before(q.To), "to", "invalid", "结束日期不能早于开始日期")
 	q.Q = strings.TrimSpace(in.Q)
-	v.Check(runes(q.Q) <= maxQuery, "q", "length", fmt.Sprintf("关键词最多 %d 个字", maxQuery))
+	service.CheckText(&v, "q", "关键词", q.Q, 0, maxQuery)
 	if err := v.Err(); err != nil {
 		return Query{}, err
 	}

@@ -227,19 +227,18 @@ func validateInput(in Input, key string, offline bool) error {
 	v.Check(in.StationID >= 0, "station_id", "invalid", "联络站无效")
 	v.Check(in.DeputyID >= 0, "deputy_id", "invalid", "代表无效")
 	v.Check(in.Category != "", "category", "required", "请选择意见类别")
-	v.Check(runes(in.Title) >= 1 && runes(in.Title) <= MaxTitle, "title", "length",
-		fmt.Sprintf("标题须为 1-%d 个字", MaxTitle))
-	v.Check(runes(in.Content) >= MinContent && runes(in.Content) <= MaxContent, "content", "length",
-		fmt.Sprintf("内容须为 %d-%d 个字", MinContent, MaxContent))
+	service.CheckText(&v, "title", "标题", in.Title, 1, MaxTitle)
+	service.CheckText(&v, "content", "内容", in.Content, MinContent, MaxContent)
 	checkImages(&v, "images", in.Images)
-	v.Check(service.ValidMobile(in.ContactPhone), "contact.phone", "invalid", "请填写有效的中国大陆手机号")
-	v.Check(runes(in.ContactName) <= MaxName, "contact.name", "length", fmt.Sprintf("姓名最多 %d 个字", MaxName))
+	v.Check(in.ContactPhone != "", "contact.phone", "required", "请填写联系电话")
+	v.Check(in.ContactPhone == "" || service.ValidMobile(in.ContactPhone), "contact.phone", "invalid", "请填写有效的中国大陆手机号")
+	service.CheckText(&v, "contact.name", "姓名", in.ContactName, 0, MaxName)
 	if offline {
 		v.Check(in.ContactName != "", "contact.name", "required", "请填写群众姓名")
 		v.Check(in.Priority == "" || in.Priority == service.DeadlinePriorityNormal || in.Priority == service.DeadlinePriorityUrgent,
-			"priority", "invalid", "优先级须为 normal 或 urgent")
+			"priority", "unknown", "优先级须为一般或紧急")
 	}
-	v.Check(runes(in.Address) <= MaxAddress, "location.address", "length", fmt.Sprintf("地址最多 %d 个字", MaxAddress))
+	service.CheckText(&v, "location.address", "地址", in.Address, 0, MaxAddress)
 	v.Check((in.Lat == nil) == (in.Lng == nil), "location", "required", "经纬度须同时提供")
 	if in.Lat != nil && in.Lng != nil {
 		service.CheckCoordinates(&v, "location.lat", "location.lng", *in.Lat, *in.Lng)
@@ -248,7 +247,7 @@ func validateInput(in Input, key string, offline bool) error {
 }
 
 func checkImages(v *service.Validator, field string, ids []int64) {
-	v.Check(len(ids) <= MaxImages, field, "too_many", fmt.Sprintf("最多上传 %d 张图片", MaxImages))
+	v.Check(len(ids) <= MaxImages, field, "too_long", fmt.Sprintf("最多上传 %d 张图片", MaxImages))
 	seen := map[int64]bool{}
 	for _, id := range ids {
 		if id <= 0 || seen[id] {
@@ -269,7 +268,7 @@ func (s *Service) checkOwnImages(ctx context.Context, field string, ids []int64,
 		return fmt.Errorf("check images: %w", err)
 	}
 	if len(got) != len(ids) {
-		return service.Invalid(service.FieldError{Field: field, Code: "not_owned", Message: "图片不存在或不属于您，请重新上传"})
+		return service.Invalid(service.FieldError{Field: field, Code: "unknown", Message: "图片不存在或不属于您，请重新上传"})
 	}
 	return nil
 }

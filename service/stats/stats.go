@@ -147,7 +147,7 @@ func (s *Service) Query(ctx context.Context, a service.Actor, q Query) (Report, 
 	switch q.Scope {
 	case "station", "deputy", "unit", "region":
 	default:
-		v.Add("scope", "invalid", "scope 须为 station、deputy、unit 或 region")
+		v.Add("scope", "unknown", "统计对象须为联络站、代表、承办单位或行政区划")
 	}
 	today := s.Clock.Now().In(service.Zone)
 	if q.To == "" {
@@ -161,7 +161,7 @@ func (s *Service) Query(ctx context.Context, a service.Actor, q Query) (Report, 
 	v.Check(errF == nil, "from", "invalid", "日期格式须为 YYYY-MM-DD")
 	v.Check(errT == nil, "to", "invalid", "日期格式须为 YYYY-MM-DD")
 	v.Check(errF != nil || errT != nil || !to.Before(from), "to", "invalid", "结束日期不能早于开始日期")
-	v.Check(errF != nil || errT != nil || to.Sub(from) <= 5*366*24*time.Hour, "from", "too_long", "统计区间不能超过五年")
+	v.Check(errF != nil || errT != nil || to.Sub(from) <= 5*366*24*time.Hour, "from", "out_of_range", "统计区间不能超过五年")
 	if err := v.Err(); err != nil {
 		return Report{}, err
 	}
