@@ -3,7 +3,6 @@ package repo
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"liaison/service"
@@ -51,7 +50,7 @@ func (s Calendar) ListOverrides(ctx context.Context, from, to calendar.CivilDate
 // UpsertOverrides inserts the days or replaces the ones already set, in one transaction.
 func (s Calendar) UpsertOverrides(ctx context.Context, days []calendar.DayOverride) error {
 	q := `INSERT INTO calendar_days (day, workday, note, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) ` +
-		calendarUpsertClause(s.DB.Dialect, []string{"day"}, []string{"workday", "note", "updated_at", "updated_by"})
+		s.DB.upsertSet([]string{"day"}, []string{"workday", "note", "updated_at", "updated_by"})
 	return s.DB.WithinTx(ctx, func(ctx context.Context) error {
 		for _, d := range days {
 			if _, err := s.DB.exec(ctx, q, d.Date.String(), d.Workday, d.Note, utc(d.UpdatedAt), d.UpdatedBy); err != nil {
@@ -107,22 +106,4 @@ func (s DeadlineRules) ReplaceDeadlineRules(ctx context.Context, rules []calenda
 		}
 		return nil
 	})
-}
-
-// calendarUpsertClause is the dialect's "on a duplicate key, update these columns" clause: the
-// VALUES(col) form, which MariaDB and MySQL both accept, or SQLite's ON CONFLICT ... excluded.
-// (A candidate for dialect.go once another store needs it.)
-func calendarUpsertClause(d Dialect, key, cols []string) string {
-	set := make([]string, len(cols))
-	for i, c := range cols {
-		if d == MySQL {
-			set[i] = c + " = VALUES(" + c + ")"
-		} else {
-			set[i] = c + " = excluded." + c
-		}
-	}
-	if d == MySQL {
-		return "ON DUPLICATE KEY UPDATE " + strings.Join(set, ", ")
-	}
-	return "ON CONFLICT (" + strings.Join(key, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
 }

@@ -117,38 +117,25 @@ func (db *DB) Ping(ctx context.Context) error { return db.X.PingContext(ctx) }
 // Close closes the pool.
 func (db *DB) Close() error { return db.X.Close() }
 
-// Migrate applies the embedded migrations. On MySQL a named lock keeps several instances that
-// start together from migrating at once.
+// Migrate applies the embedded migrations, one instance at a time.
 func (db *DB) Migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrations, "migrations/"+string(db.Dialect))
 	if err != nil {
 		return err
 	}
-	dialect := goose.DialectSQLite3
-	if db.Dialect == MySQL {
-		dialect = goose.DialectMySQL
-		conn, err := db.X.Conn(ctx)
+	return db.withMigrationLock(ctx, func() error {
+		// Migrations are numbered as one increasing sequence, so a new one always lands above
+		// every applied one; goose's default then refuses a database that misses a version below
+		// its newest rather than applying it out of order.
+		p, err := goose.NewProvider(db.gooseDialect(), db.X.DB, sub)
 		if err != nil {
-			return err
+			return fmt.Errorf("migrate: %w", err)
 		}
-		defer conn.Close()
-		var got sql.NullInt64
-		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('liaison_migrate', 120)").Scan(&got); err != nil || got.Int64 != 1 {
-			return fmt.Errorf("migrate: could not take the migration lock: %v", err)
+		if _, err := p.Up(ctx); err != nil {
+			return fmt.Errorf("migrate: %w", err)
 		}
-		defer conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK('liaison_migrate')")
-	}
-	// Migrations are numbered as one increasing sequence, so a new one always lands above every
-	// applied one; goose's default then refuses a database that misses a version below its
-	// newest rather than applying it out of order.
-	p, err := goose.NewProvider(dialect, db.X.DB, sub)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 type txKey struct{}

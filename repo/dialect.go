@@ -1,8 +1,12 @@
 package repo
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/pressly/goose/v3"
 )
 
 // Dialect-specific SQL fragments, in one place.
@@ -15,29 +19,68 @@ func (db *DB) insertIgnore() string {
 	return "INSERT OR IGNORE"
 }
 
-// upsertAdd is the tail of an INSERT that, on a clash of the key columns, adds the inserted
-// values to the existing counters. MariaDB lacks "AS new", so MySQL uses VALUES(col), which both
-// MariaDB and MySQL accept.
-func (db *DB) upsertAdd(key, counters []string) string {
-	var b strings.Builder
+// onClash is the tail of an INSERT ... VALUES that, when the row clashes on the unique key
+// (columns key, comma-separated), applies sets to the existing row instead; inserted(col) names
+// the value the INSERT carried. MariaDB lacks "AS new", so MySQL uses VALUES(col), which both
+// MariaDB and MySQL accept; SQLite uses ON CONFLICT ... excluded.
+func (db *DB) onClash(key string, sets string) string {
 	if db.Dialect == MySQL {
-		b.WriteString("ON DUPLICATE KEY UPDATE ")
-		for i, c := range counters {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "%s = %s + VALUES(%s)", c, c, c)
-		}
-		return b.String()
+		return " ON DUPLICATE KEY UPDATE " + sets
 	}
-	fmt.Fprintf(&b, "ON CONFLICT (%s) DO UPDATE SET ", strings.Join(key, ", "))
+	return " ON CONFLICT (" + key + ") DO UPDATE SET " + sets
+}
+
+// inserted names, inside onClash's sets, the value the INSERT carried for col.
+func (db *DB) inserted(col string) string {
+	if db.Dialect == MySQL {
+		return "VALUES(" + col + ")"
+	}
+	return "excluded." + col
+}
+
+// upsertSet is onClash that overwrites cols with the inserted values.
+func (db *DB) upsertSet(key []string, cols []string) string {
+	set := make([]string, len(cols))
+	for i, c := range cols {
+		set[i] = c + " = " + db.inserted(c)
+	}
+	return db.onClash(strings.Join(key, ", "), strings.Join(set, ", "))
+}
+
+// upsertAdd is onClash that adds the inserted values to the existing counters.
+func (db *DB) upsertAdd(key, counters []string) string {
+	set := make([]string, len(counters))
 	for i, c := range counters {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s = %s + excluded.%s", c, c, c)
+		set[i] = fmt.Sprintf("%s = %s + %s", c, c, db.inserted(c))
 	}
-	return b.String()
+	return db.onClash(strings.Join(key, ", "), strings.Join(set, ", "))
+}
+
+// withMigrationLock runs fn holding a lock that keeps instances starting together from
+// migrating at once: a named lock on MySQL; SQLite's single writer needs none.
+func (db *DB) withMigrationLock(ctx context.Context, fn func() error) error {
+	if db.Dialect != MySQL {
+		return fn()
+	}
+	conn, err := db.X.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('liaison_migrate', 120)").Scan(&got); err != nil || got.Int64 != 1 {
+		return fmt.Errorf("migrate: could not take the migration lock: %v", err)
+	}
+	defer conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK('liaison_migrate')")
+	return fn()
+}
+
+// gooseDialect is goose's name for the dialect.
+func (db *DB) gooseDialect() goose.Dialect {
+	if db.Dialect == MySQL {
+		return goose.DialectMySQL
+	}
+	return goose.DialectSQLite3
 }
 
 // regionRange is the half-open range of codes in a region's subtree: every code that starts

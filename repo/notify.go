@@ -17,23 +17,6 @@ type Notifications struct{ DB *DB }
 
 var _ notify.Store = Notifications{}
 
-// onClash is the tail of an INSERT ... VALUES that, when the row clashes on the unique key
-// (columns key), applies sets to the existing row instead; inserted(col) names the value the
-// INSERT carried. (Dialect fragments; they sit beside insertIgnore in spirit.)
-func (db *DB) onClash(key string, sets string) string {
-	if db.Dialect == MySQL {
-		return " ON DUPLICATE KEY UPDATE " + sets
-	}
-	return " ON CONFLICT (" + key + ") DO UPDATE SET " + sets
-}
-
-func (db *DB) inserted(col string) string {
-	if db.Dialect == MySQL {
-		return "VALUES(" + col + ")"
-	}
-	return "excluded." + col
-}
-
 // AddNotification stores the inbox row and, with out, the outbox row. INSERT-ignore on
 // (user_id, dedup_key) makes a repeat a no-op; the outbox row follows only a new inbox row.
 func (s Notifications) AddNotification(ctx context.Context, n service.Notification, out *notify.OutboxMessage, now time.Time) (bool, error) {

@@ -40,10 +40,7 @@ func (s Opinions) OpenCounts(ctx context.Context, deputyIDs []int64) (map[int64]
 // NextPublicSeq bumps and returns the day's sequence. The row lock is held until the caller's
 // transaction ends, so numbers are unique and gap-free unless a transaction rolls back.
 func (s Opinions) NextPublicSeq(ctx context.Context, day string) (int64, error) {
-	upsert := `INSERT INTO opinion_daily_seq (day, seq) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET seq = seq + 1`
-	if s.DB.Dialect == MySQL {
-		upsert = `INSERT INTO opinion_daily_seq (day, seq) VALUES (?, 1) ON DUPLICATE KEY UPDATE seq = seq + 1`
-	}
+	upsert := `INSERT INTO opinion_daily_seq (day, seq) VALUES (?, 1)` + s.DB.onClash("day", "seq = seq + 1")
 	var seq int64
 	err := s.DB.WithinTx(ctx, func(ctx context.Context) error {
 		if _, err := s.DB.exec(ctx, upsert, day); err != nil {
