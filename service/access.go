@@ -23,8 +23,10 @@ func (a Actor) AdminCovers(code string) bool {
 	return false
 }
 
-// AdminRegions returns the region codes the actor administers; all is true for an unscoped admin.
-func (a Actor) AdminRegions() (codes []string, all bool) {
+// AdminPrefixes returns the region prefixes (RegionPrefix) of the subtrees the actor
+// administers, the form lists filter on; all is true for an unscoped admin. A grant whose code
+// does not normalize covers nothing, as in AdminCovers.
+func (a Actor) AdminPrefixes() (prefixes []string, all bool) {
 	for _, g := range a.Grants {
 		if g.Role != RoleAdmin {
 			continue
@@ -32,11 +34,11 @@ func (a Actor) AdminRegions() (codes []string, all bool) {
 		if g.ScopeKind == "" {
 			return nil, true
 		}
-		if g.ScopeKind == ScopeRegion {
-			codes = append(codes, g.ScopeID)
+		if n := NormalizeRegionCode(g.ScopeID); g.ScopeKind == ScopeRegion && n != "" {
+			prefixes = append(prefixes, RegionPrefix(n))
 		}
 	}
-	return codes, false
+	return prefixes, false
 }
 
 // ManagedStations returns the station IDs the actor manages.

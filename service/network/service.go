@@ -40,27 +40,9 @@ func requireAdmin(a service.Actor) error {
 	return errNotAdmin
 }
 
-// covers reports whether the actor administers region code. Grants given from the shell or
-// the demo hold the short GB/T 2260 form (440100), which Actor.AdminCovers does not pad, so
-// the scope IDs are normalized here as well.
+// covers reports whether the actor administers region code (background workers cover all).
 func covers(a service.Actor, code string) bool {
-	if a.System {
-		return true
-	}
-	if code == "" {
-		return false
-	}
-	if a.AdminCovers(code) {
-		return true
-	}
-	for _, g := range a.Grants {
-		if g.Role == service.RoleAdmin && g.ScopeKind == service.ScopeRegion {
-			if n := service.NormalizeRegionCode(g.ScopeID); n != "" && service.InRegion(code, n) {
-				return true
-			}
-		}
-	}
-	return false
+	return a.System || (code != "" && a.AdminCovers(code))
 }
 
 // adminScope is the part of the region tree an admin sees.
@@ -68,17 +50,8 @@ func adminScope(a service.Actor) RegionScope {
 	if a.System {
 		return AllRegions
 	}
-	codes, all := a.AdminRegions()
-	if all {
-		return AllRegions
-	}
-	sc := RegionScope{}
-	for _, c := range codes {
-		if n := service.NormalizeRegionCode(c); n != "" {
-			sc.Prefixes = append(sc.Prefixes, service.RegionPrefix(n))
-		}
-	}
-	return sc
+	prefixes, all := a.AdminPrefixes()
+	return RegionScope{All: all, Prefixes: prefixes}
 }
 
 func (s *Service) audit(ctx context.Context, a service.Actor, action, objType, objID, detail string) error {

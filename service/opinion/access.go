@@ -32,18 +32,7 @@ func ReachOf(a service.Actor) Reach {
 // staffReach is the reach of a's staff roles alone (worklists).
 func staffReach(a service.Actor) Reach {
 	r := Reach{StationIDs: a.ManagedStations(), DeputyID: a.DeputyID(), UnitIDs: a.Units()}
-	for _, g := range a.Grants {
-		if g.Role != service.RoleAdmin {
-			continue
-		}
-		switch {
-		case g.ScopeKind == "":
-			r.All = true
-		case g.ScopeKind == service.ScopeRegion && g.ScopeID != "":
-			// The same prefix Actor.AdminCovers uses (InRegion).
-			r.RegionPrefixes = append(r.RegionPrefixes, service.RegionPrefix(service.NormalizeRegionCode(g.ScopeID)))
-		}
-	}
+	r.RegionPrefixes, r.All = a.AdminPrefixes() // the subtrees Actor.AdminCovers covers
 	return r
 }
 
