@@ -9,13 +9,15 @@ import (
 	"liaison/service/opinion"
 )
 
-// Supervision implements opinion.SupervisionStore.
-type Supervision struct{ DB *DB }
+// The supervision worker's bookkeeping on opinions (opinion.SupervisionStore), part of the one
+// store of the opinion aggregate.
+
+var _ opinion.SupervisionStore = Opinions{}
 
 // OpenStaffStages lists open stages the staff owe (every stage but the resident's rating) whose
 // deadline is before dueBefore, by stage ID, with what supervision already did for them; those
 // with every step done are left out, so a backlog of old overdue items is not re-read each tick.
-func (s Supervision) OpenStaffStages(ctx context.Context, dueBefore time.Time, afterID int64, limit int) ([]opinion.SupervisedStage, error) {
+func (s Opinions) OpenStaffStages(ctx context.Context, dueBefore time.Time, afterID int64, limit int) ([]opinion.SupervisedStage, error) {
 	var rows []struct {
 		ID         int64        `db:"id"`
 		OpinionID  int64        `db:"opinion_id"`
@@ -54,7 +56,7 @@ var supervisionColumns = map[string]string{
 // MarkSupervision records that step was taken for the stage at t, if it was not yet and the
 // stage is still open; it reports whether this call did it, so a step runs once even when two
 // workers race, and never for a stage that ended after the worker listed it.
-func (s Supervision) MarkSupervision(ctx context.Context, stageID, opinionID int64, step string, t time.Time) (bool, error) {
+func (s Opinions) MarkSupervision(ctx context.Context, stageID, opinionID int64, step string, t time.Time) (bool, error) {
 	col, ok := supervisionColumns[step]
 	if !ok {
 		return false, service.ErrInvalid
@@ -73,7 +75,7 @@ func (s Supervision) MarkSupervision(ctx context.Context, stageID, opinionID int
 
 // SetOpinionOverdue flags the opinion as past its current deadline. It is a system mark, not a
 // state change, so the version clients act on does not move.
-func (s Supervision) SetOpinionOverdue(ctx context.Context, opinionID int64) error {
+func (s Opinions) SetOpinionOverdue(ctx context.Context, opinionID int64) error {
 	_, err := s.DB.exec(ctx, `UPDATE opinions SET overdue = 1 WHERE id = ?`, opinionID)
 	return err
 }

@@ -193,7 +193,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if cfg.RedisAddr != "" {
 		locker = a.Shared
 	}
-	a.Supervisor = &opinion.Supervisor{Opinions: a.Opinions, Store: repo.Supervision{DB: db}, Calendar: calendarSvc, Log: a.Log}
+	a.Supervisor = &opinion.Supervisor{Opinions: a.Opinions, Store: repo.Opinions{DB: db}, Calendar: calendarSvc, Log: a.Log}
 	leader := service.Leader{Locker: locker, Name: "supervision", Owner: service.NewInstanceID(), TTL: 2 * cfg.SuperviseInterval,
 		Every: cfg.SuperviseInterval, Log: a.Log}
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = leader.Run(ctx, a.Supervisor.Tick) })
