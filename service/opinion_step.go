@@ -11,6 +11,7 @@ import (
 // fields and outcomes only, never personal data, and observers never read the opinion tables.
 type OpinionStep struct {
 	OpinionID  int64
+	PublicNo   string    // the number residents and staff quote (YJ...)
 	At         time.Time // when the step happened
 	StationID  int64     // the routing fields as they are after the step
 	RegionCode string
@@ -33,9 +34,10 @@ type StepResponse struct {
 // StepClosure is how an opinion was closed.
 type StepClosure struct {
 	SubmittedAt time.Time
-	Rated       bool // the resident rated it (closed as 未评价 otherwise)
-	Satisfied   bool // rated 满意 or 基本满意
-	Late        bool // some stage of its life ended after its deadline
+	Rating      string // satisfied, basically_satisfied, unsatisfied or unrated (未评价)
+	Rated       bool   // the resident rated it (closed as 未评价 otherwise)
+	Satisfied   bool   // rated 满意 or 基本满意
+	Late        bool   // some stage of its life ended after its deadline
 }
 
 // OpinionObserver is told of every step inside its transaction; an error rolls the step back.

@@ -72,6 +72,21 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		t.Fatalf("A's photo URL: %q", photoA)
 	}
 
+	// Each deputy registers a duty record at their station, A's with a photo: A's deputy, its
+	// station's manager and the admin of its district may read it; A's manager reviews it.
+	dutyBody := func(st int64, title string, images []any) map[string]any {
+		return map[string]any{"type": "visit_constituents", "occurred_on": clock.Now().In(service.Zone).Format(time.DateOnly), "hours": 2,
+			"station_id": st, "title": title, "content": "走访社区了解群众诉求", "images": images}
+	}
+	status, dutyPhoto := ts.upload(depATok, "duty.png", img)
+	if status != 201 {
+		t.Fatalf("duty photo: %d %v", status, dutyPhoto)
+	}
+	const dutyTitleA = "甲代表走访甲街道"
+	dutyA := ts.must(201, "POST", "/api/v1/duties", depATok, dutyBody(stA, dutyTitleA, []any{dutyPhoto["id"]}))["id"]
+	dutyB := ts.must(201, "POST", "/api/v1/duties", depBTok, dutyBody(stB, "乙代表走访乙街道", nil))["id"]
+	dutyPhotoA := dutyPhoto["url"].(string)
+
 	// Past the unit's 15 working days: the supervision worker marks both overdue and escalates
 	// them (督办), so they are on the supervision list of whoever may see them.
 	clock.Set(clock.Now().Add(60 * 24 * time.Hour))
@@ -161,19 +176,29 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		inbox bool
 		// stats: they may read station A's figures (its managers, admins of its region).
 		stats bool
+		// duty: their part in deputy A's duty record: "owner", "reviewer" or "" (404).
+		duty string
+		// review: the status of approving A's record (A's manager approves it first, so the
+		// admin of its district finds it reviewed already).
+		review int
+		// dutyQueue: the status of the review queue; queueA, queueB: A's or B's record is in it.
+		dutyQueue      int
+		queueA, queueB bool
 	}
 	actors := []actorCase{
-		{name: "resident 1", tok: res1Tok, viewer: "resident", note: 403, followup: 200, work: 404, mine: true, inbox: true},
-		{name: "deputy A", tok: depATok, viewer: "deputy", note: 200, followup: 403, work: 200, listsA: true, inbox: true},
-		{name: "manager A", tok: mgrATok, viewer: "station_manager", note: 200, followup: 403, work: 200, listsA: true, stats: true, inbox: true},
-		{name: "unit staff A", tok: unitATok, viewer: "unit_staff", note: 200, followup: 403, work: 200, listsA: true, inbox: true},
-		{name: "admin of A's district", tok: adminATok, viewer: "admin", note: 200, followup: 403, work: 200, listsA: true, stats: true},
-		{name: "resident 2", tok: res2Tok, note: 404, followup: 404, work: 404},
-		{name: "deputy B", tok: depBTok, note: 404, followup: 404, work: 200, listsB: true},
-		{name: "manager B", tok: mgrBTok, note: 404, followup: 404, work: 200, listsB: true},
-		{name: "unit staff B", tok: unitBTok, note: 404, followup: 404, work: 200, listsB: true},
-		{name: "admin of B's district", tok: adminBTok, note: 404, followup: 404, work: 200, listsB: true},
-		{name: "fresh resident", tok: freshTok, note: 404, followup: 404, work: 404},
+		{name: "resident 1", tok: res1Tok, viewer: "resident", note: 403, followup: 200, work: 404, mine: true, inbox: true, review: 404, dutyQueue: 404},
+		{name: "deputy A", tok: depATok, viewer: "deputy", note: 200, followup: 403, work: 200, listsA: true, inbox: true, duty: "owner", review: 404, dutyQueue: 404},
+		{name: "manager A", tok: mgrATok, viewer: "station_manager", note: 200, followup: 403, work: 200, listsA: true, stats: true, inbox: true,
+			duty: "reviewer", review: 200, dutyQueue: 200, queueA: true},
+		{name: "unit staff A", tok: unitATok, viewer: "unit_staff", note: 200, followup: 403, work: 200, listsA: true, inbox: true, review: 404, dutyQueue: 404},
+		{name: "admin of A's district", tok: adminATok, viewer: "admin", note: 200, followup: 403, work: 200, listsA: true, stats: true,
+			duty: "reviewer", review: 409, dutyQueue: 200},
+		{name: "resident 2", tok: res2Tok, note: 404, followup: 404, work: 404, review: 404, dutyQueue: 404},
+		{name: "deputy B", tok: depBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 404},
+		{name: "manager B", tok: mgrBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 200, queueB: true},
+		{name: "unit staff B", tok: unitBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 404},
+		{name: "admin of B's district", tok: adminBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 200, queueB: true},
+		{name: "fresh resident", tok: freshTok, note: 404, followup: 404, work: 404, review: 404, dutyQueue: 404},
 	}
 
 	// act posts an action on A, first with its current version and then with a stale one. Out
@@ -323,6 +348,102 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			}
 		}},
 	}
+
+	// dutyOutOfReach: what someone outside A's record's reach gets is the 404 of a missing
+	// record, with nothing of A's record in it.
+	dutyOutOfReach := func(t *testing.T, a actorCase, method, path string, body any) {
+		t.Helper()
+		status, _, raw := opRaw(t, ts, method, fmt.Sprintf(path, dutyA), a.tok, "", body)
+		_, _, want := opRaw(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", body)
+		notFound(t, method+" "+path, status, raw, want)
+		if bytes.Contains(raw, []byte(dutyTitleA)) {
+			t.Errorf("%s %s carries A's duty record: %s", method, path, raw)
+		}
+	}
+	endpoints = append(endpoints, []struct {
+		name  string
+		check func(t *testing.T, a actorCase)
+	}{
+		{"GET /duty-types", func(t *testing.T, a actorCase) {
+			if items := nwItems(ts.must(200, "GET", "/api/v1/duty-types", a.tok, nil)); len(items) < 10 {
+				t.Errorf("duty types: %v", items)
+			}
+		}},
+		{"GET /duties/{id}", func(t *testing.T, a actorCase) {
+			if a.duty == "" {
+				dutyOutOfReach(t, a, "GET", "/api/v1/duties/%v", nil)
+				return
+			}
+			rec, _ := ts.must(200, "GET", fmt.Sprintf("/api/v1/duties/%v", dutyA), a.tok, nil)["record"].(map[string]any)
+			if rec["title"] != dutyTitleA {
+				t.Errorf("duty record: %v", rec)
+			}
+		}},
+		{"PUT /duties/{id}", func(t *testing.T, a actorCase) {
+			body := map[string]any{"type": "visit_constituents", "occurred_on": clock.Now().In(service.Zone).Format(time.DateOnly), "hours": 3,
+				"station_id": stA, "title": dutyTitleA, "images": []any{dutyPhoto["id"]}}
+			if a.duty != "owner" {
+				dutyOutOfReach(t, a, "PUT", "/api/v1/duties/%v", body)
+				return
+			}
+			if rec := ts.must(200, "PUT", fmt.Sprintf("/api/v1/duties/%v", dutyA), a.tok, body); rec["hours"] != 3.0 || rec["status"] != "submitted" {
+				t.Errorf("edit own record: %v", rec)
+			}
+		}},
+		{"POST /duties/{id}/submit", func(t *testing.T, a actorCase) {
+			if a.duty != "owner" {
+				dutyOutOfReach(t, a, "POST", "/api/v1/duties/%v/submit", nil)
+				return
+			}
+			if st, out := ts.call("POST", fmt.Sprintf("/api/v1/duties/%v/submit", dutyA), a.tok, nil); st != 409 {
+				t.Errorf("submit a submitted record: %d %v", st, out)
+			}
+		}},
+		{"GET duty photo", func(t *testing.T, a actorCase) {
+			status, _, raw := opRaw(t, ts, "GET", dutyPhotoA, a.tok, "", nil)
+			if a.duty == "" {
+				_, _, want := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/uploads/%d", missing), a.tok, "", nil)
+				notFound(t, "duty photo", status, raw, want)
+			} else if status != 200 || !bytes.Equal(raw, img) {
+				t.Errorf("duty photo: %d (%d bytes)", status, len(raw))
+			}
+		}},
+		{"GET /me/duties", func(t *testing.T, a actorCase) {
+			raw := ts.must(200, "GET", "/api/v1/me/duties", a.tok, nil)
+			has := strings.Contains(fmt.Sprint(raw), dutyTitleA)
+			if has != (a.duty == "owner") {
+				t.Errorf("own duty records: A's listed %v: %v", has, raw)
+			}
+		}},
+		{"GET /work/duties", func(t *testing.T, a actorCase) {
+			status, out := ts.call("GET", "/api/v1/work/duties?status=", a.tok, nil)
+			if status != a.dutyQueue {
+				t.Fatalf("review queue: want %d, got %d %v", a.dutyQueue, status, out)
+			}
+			if status != 200 {
+				return
+			}
+			var hasA, hasB bool
+			for _, it := range nwItems(out) {
+				hasA, hasB = hasA || it["id"] == dutyA, hasB || it["id"] == dutyB
+			}
+			if hasA != a.queueA || hasB != a.queueB {
+				t.Errorf("review queue: A %v (want %v), B %v (want %v): %v", hasA, a.queueA, hasB, a.queueB, out)
+			}
+		}},
+		{"POST /work/duties/review", func(t *testing.T, a actorCase) {
+			body := map[string]any{"ids": []any{dutyA}, "decision": "approve"}
+			if a.review == 404 {
+				status, _, raw := opRaw(t, ts, "POST", "/api/v1/work/duties/review", a.tok, "", body)
+				_, _, want := opRaw(t, ts, "POST", "/api/v1/work/duties/review", a.tok, "", map[string]any{"ids": []any{missing}, "decision": "approve"})
+				notFound(t, "review", status, raw, want)
+				return
+			}
+			if st, out := ts.call("POST", "/api/v1/work/duties/review", a.tok, body); st != a.review {
+				t.Errorf("review: want %d, got %d %v", a.review, st, out)
+			}
+		}},
+	}...)
 
 	for _, a := range actors {
 		t.Run(a.name, func(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"liaison/service"
 	"liaison/service/auth"
 	"liaison/service/calendar"
+	"liaison/service/duty"
 	"liaison/service/network"
 	"liaison/service/notify"
 	"liaison/service/opinion"
@@ -56,6 +57,9 @@ type App struct {
 	Handler    http.Handler
 	// Workers run in the background while the server serves, each until its context ends.
 	Workers []func(ctx context.Context)
+
+	// Duty is duty registration, review and the archive.
+	Duty *duty.Service
 
 	// Opinions is the opinion lifecycle; the supervision worker calls its RecheckModeration
 	// and CloseUnrated.
@@ -180,12 +184,14 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	notifyWorker := &notify.Worker{Store: repo.Notifications{DB: db}, Tx: db, WeChat: wc, Clock: opt.Clock, Log: a.Log,
 		ID: service.NewInstanceID(), Interval: cfg.NotifyInterval}
 	a.Workers = append(a.Workers, notifyWorker.Run)
+	a.Duty = &duty.Service{Store: repo.Duty{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db}, Tx: db, Audit: repo.Audit{DB: db},
+		Clock: opt.Clock, Points: duty.DefaultPoints()}
 	a.Opinions = &opinion.Service{Store: repo.Opinions{DB: db}, Network: a.Network, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db},
 		Tx: db, KV: a.Shared, WeChat: wc, Notifier: notifications, Deadlines: deadlinePolicy, Sealer: sealer,
 		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db},
-		Observers: []service.OpinionObserver{&stats.Observer{Store: repo.Stats{DB: db}, Workdays: calendarSvc}}}
+		Observers: []service.OpinionObserver{&stats.Observer{Store: repo.Stats{DB: db}, Workdays: calendarSvc}, a.Duty}}
 	a.Uploads = &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock,
-		NewKey: repo.NewBlobKey, CanView: a.Opinions.CanViewUpload}
+		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty}}
 
 	// Supervision (督办) runs on one instance at a time: the lease lives in Redis when there is
 	// one, else in the database, so even two processes on one SQLite file agree.
@@ -211,6 +217,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Network(a.Network),
 			handler.Notifications(notifications),
 			handler.Opinions(a.Opinions),
+			handler.Duty(a.Duty),
 			handler.Ledger(a.Opinions),
 			handler.QRCodes(qrcodes),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.

@@ -31,11 +31,17 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 
 	// Three of everything: stations with a deputy each, and three opinions of one resident in the
 	// first station's triage queue (no deputy has their category), which notify its manager.
-	var stations []int64
+	var stations, deputies []int64
 	for i := range 3 {
 		st := opStation(t, ts, fmt.Sprintf("分页测试联络站%d", i), "440106001000")
-		opDeputy(t, ts, fmt.Sprintf("分页代表%d", i), service.DeputyActive, []int64{st}, "education")
+		deputies = append(deputies, opDeputy(t, ts, fmt.Sprintf("分页代表%d", i), service.DeputyActive, []int64{st}, "education"))
 		stations = append(stations, st)
+	}
+	// Three duty records of the first station's deputy, in its manager's review queue.
+	dep := opDeputyLogin(t, ts, deputies[0])
+	for i := range 3 {
+		ts.must(201, "POST", "/api/v1/duties", dep, map[string]any{"type": "visit_constituents", "occurred_on": clock.Now().In(service.Zone).Format(time.DateOnly),
+			"hours": 2, "station_id": stations[0], "title": fmt.Sprint("走访", i)})
 	}
 	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, stations[0])
 	admin, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440000")
@@ -60,6 +66,8 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 		{"/api/v1/me/opinions", res},
 		{"/api/v1/work/opinions", mgr},
 		{"/api/v1/work/supervision", mgr},
+		{"/api/v1/me/duties", dep},
+		{"/api/v1/work/duties", mgr},
 	}
 	var covered []string
 	for _, l := range lists {

@@ -617,7 +617,7 @@ func (s *Service) observe(ctx context.Context, st service.OpinionStep) error {
 // stepOf tells observers what a step did: before is nil for the submission; stages are the
 // opinion's stages as loaded before the step, ended those it ended (with the frozen overdue).
 func stepOf(before, after *Opinion, at time.Time, stages, ended []Stage) service.OpinionStep {
-	st := service.OpinionStep{OpinionID: after.ID, At: at, StationID: after.StationID, RegionCode: after.RegionCode,
+	st := service.OpinionStep{OpinionID: after.ID, PublicNo: after.PublicNo, At: at, StationID: after.StationID, RegionCode: after.RegionCode,
 		DeputyID: after.DeputyID, UnitID: after.UnitID, Category: after.Category, Received: before == nil}
 	late := false
 	for _, sg := range stages {
@@ -633,7 +633,7 @@ func stepOf(before, after *Opinion, at time.Time, stages, ended []Stage) service
 		}
 	}
 	if after.Status == Closed && before != nil && before.Status != Closed {
-		st.Closure = &service.StepClosure{SubmittedAt: after.CreatedAt, Rated: after.Rating == Satisfied ||
+		st.Closure = &service.StepClosure{SubmittedAt: after.CreatedAt, Rating: after.Rating, Rated: after.Rating == Satisfied ||
 			after.Rating == BasicallySatisfied || after.Rating == Unsatisfied,
 			Satisfied: after.Rating == Satisfied || after.Rating == BasicallySatisfied, Late: late}
 	}

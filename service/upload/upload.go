@@ -20,13 +20,20 @@ const MaxBytes = 10 << 20
 // maxImagePixels refuses images whose header claims absurd dimensions (decompression bombs).
 const maxImagePixels = 50_000_000
 
+// Attachments tells whether a may see an upload because of what it is attached to.
+type Attachments interface {
+	CanViewUpload(ctx context.Context, a service.Actor, uploadID int64) (bool, error)
+}
+
 // Service accepts images, checked by content rather than by name.
 type Service struct {
 	Store   Store
 	Blobs   service.BlobStorage
 	Clock   service.Clock
 	NewKey  func(ext string) string
-	CanView func(ctx context.Context, a service.Actor, uploadID int64) (bool, error) // beyond the owner: who may see an attached image
+	// Attachments are the areas that attach uploads (opinions, duty records): beyond the owner,
+	// whoever may see what an upload is attached to may see the upload.
+	Attachments []Attachments
 }
 
 var errNotImage = service.NewError(service.ErrUnsupportedMedia, "unsupported_image", "仅支持 JPEG、PNG 或 WebP 格式的图片")
@@ -100,9 +107,12 @@ func (s *Service) Open(ctx context.Context, a service.Actor, id int64) (*service
 	}
 	if u.OwnerID != a.UserID {
 		ok := false
-		if s.CanView != nil {
-			if ok, err = s.CanView(ctx, a, id); err != nil {
+		for _, at := range s.Attachments {
+			if ok, err = at.CanViewUpload(ctx, a, id); err != nil {
 				return nil, nil, err
+			}
+			if ok {
+				break
 			}
 		}
 		if !ok {

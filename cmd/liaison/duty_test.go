@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"liaison/service"
+	"liaison/service/duty"
+)
+
+// TestDutyRegisterReviewReviseReReview walks a duty record through its life over HTTP: bad
+// input is refused field by field; a draft is submitted, rejected with a comment, edited and
+// approved; editing the approved record adds a revision that is reviewed again while the
+// approved one stays in force, and approving it supersedes the old one.
+func TestDutyRegisterReviewReviseReReview(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{t: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)} // Thursday, Beijing 10:00
+	ts := startServerWith(t, testConfig(t), Options{Clock: clock})
+	st := opStation(t, ts, "履职测试联络站", "440106001000")
+	other := opStation(t, ts, "别的联络站", "440106001000")
+	dep := opDeputyLogin(t, ts, opDeputy(t, ts, "履职代表", service.DeputyActive, []int64{st}))
+	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	today := "2026-11-26"
+	body := func(mod map[string]any) map[string]any {
+		b := map[string]any{"type": "visit_constituents", "occurred_on": today, "hours": 2.5, "station_id": st,
+			"title": "走访社区", "content": "走访社区了解老旧小区加装电梯的诉求", "participants": "社区工作人员 2 人"}
+		for k, v := range mod {
+			if v == nil {
+				delete(b, k)
+			} else {
+				b[k] = v
+			}
+		}
+		return b
+	}
+	for _, bad := range []struct {
+		name        string
+		mod         map[string]any
+		field, code string
+	}{
+		{"a day in the future", map[string]any{"occurred_on": "2026-11-27"}, "occurred_on", "out_of_range"},
+		{"more than 24 hours", map[string]any{"hours": 24.5}, "hours", "out_of_range"},
+		{"no hours", map[string]any{"hours": nil}, "hours", "required"},
+		{"a station the deputy is not at", map[string]any{"station_id": other}, "station_id", "unknown"},
+		{"a type that does not exist", map[string]any{"type": "sightseeing"}, "type", "unknown"},
+		{"a type only the platform writes", map[string]any{"type": "opinion_handling"}, "type", "unknown"},
+		{"no title", map[string]any{"title": ""}, "title", "required"},
+		{"neither station nor place", map[string]any{"station_id": nil}, "place", "required"},
+		{"a bad date", map[string]any{"occurred_on": "26/11/2026"}, "occurred_on", "invalid"},
+	} {
+		status, out := ts.call("POST", "/api/v1/duties", dep, body(bad.mod))
+		if status != 400 || pagingFieldCode(out, bad.field) != bad.code {
+			t.Errorf("%s: want 400 with %s=%s, got %d %v", bad.name, bad.field, bad.code, status, out)
+		}
+	}
+	if st, out := ts.call("POST", "/api/v1/duties", mgr, body(nil)); st != 403 {
+		t.Errorf("a manager registers a duty: %d %v", st, out)
+	}
+
+	// A draft waits with the deputy; submitted, it reaches the manager's queue.
+	d := ts.must(201, "POST", "/api/v1/duties", dep, body(map[string]any{"draft": true}))
+	id := d["id"]
+	if d["status"] != "draft" || d["type_name"] != "走访联系群众" || d["hours"] != 2.5 {
+		t.Fatalf("draft: %v", d)
+	}
+	inQueue := func() bool {
+		for _, it := range nwItems(ts.must(200, "GET", "/api/v1/work/duties", mgr, nil)) {
+			if it["id"] == id {
+				return true
+			}
+		}
+		return false
+	}
+	if inQueue() {
+		t.Fatal("a draft is in the review queue")
+	}
+	if s := ts.must(200, "POST", fmt.Sprintf("/api/v1/duties/%v/submit", id), dep, nil); s["status"] != "submitted" || !inQueue() {
+		t.Fatalf("submitted: %v", s)
+	}
+
+	// Rejected with a comment (none is a 400), edited in place, approved.
+	if st, out := ts.call("POST", "/api/v1/work/duties/review", mgr, map[string]any{"ids": []any{id}, "decision": "reject"}); st != 400 || pagingFieldCode(out, "comment") != "required" {
+		t.Fatalf("reject without a comment: %d %v", st, out)
+	}
+	r := nwItems(ts.must(200, "POST", "/api/v1/work/duties/review", mgr, map[string]any{"ids": []any{id}, "decision": "reject", "comment": "请补充走访人数"}))
+	if len(r) != 1 || r[0]["status"] != "rejected" || r[0]["review_comment"] != "请补充走访人数" {
+		t.Fatalf("rejected: %v", r)
+	}
+	if e := ts.must(200, "PUT", fmt.Sprintf("/api/v1/duties/%v", id), dep, body(map[string]any{"participants": "社区工作人员 2 人，居民 15 人"})); e["status"] != "submitted" || e["id"] != id || e["revision"] != 1.0 {
+		t.Fatalf("edited after rejection: %v", e)
+	}
+	if a := nwItems(ts.must(200, "POST", "/api/v1/work/duties/review", mgr, map[string]any{"ids": []any{id}, "decision": "approve"})); a[0]["status"] != "approved" {
+		t.Fatalf("approved: %v", a)
+	}
+
+	// Editing the approved record adds revision 2, reviewed again; revision 1 stays in force.
+	rev := ts.must(200, "PUT", fmt.Sprintf("/api/v1/duties/%v", id), dep, body(map[string]any{"hours": 3.5, "title": "走访社区（更正时长）"}))
+	rev2 := rev["id"]
+	if rev2 == id || rev["revision"] != 2.0 || rev["record_id"] != id || rev["status"] != "submitted" {
+		t.Fatalf("revision: %v", rev)
+	}
+	statuses := func() string {
+		var out []string
+		for _, r := range ts.must(200, "GET", fmt.Sprintf("/api/v1/duties/%v", id), dep, nil)["revisions"].([]any) {
+			m := r.(map[string]any)
+			out = append(out, fmt.Sprintf("%v:%v:%v", m["revision"], m["status"], m["hours"]))
+		}
+		return strings.Join(out, " ")
+	}
+	if got := statuses(); got != "1:approved:2.5 2:submitted:3.5" {
+		t.Fatalf("while revision 2 waits: %s", got)
+	}
+	// One open revision at a time; the day's hours count once per record.
+	if st, out := ts.call("PUT", fmt.Sprintf("/api/v1/duties/%v", id), dep, body(nil)); st != 409 {
+		t.Fatalf("a second revision while one waits: %d %v", st, out)
+	}
+	if st, out := ts.call("POST", "/api/v1/duties", dep, body(map[string]any{"hours": 21})); st != 400 || pagingFieldCode(out, "hours") != "out_of_range" {
+		t.Fatalf("21 more hours on a day with 3.5: %d %v", st, out)
+	}
+	ts.must(201, "POST", "/api/v1/duties", dep, body(map[string]any{"hours": 20.5, "title": "全天接待"}))
+
+	ts.must(200, "POST", "/api/v1/work/duties/review", mgr, map[string]any{"ids": []any{rev2}, "decision": "approve"})
+	if got := statuses(); got != "1:superseded:2.5 2:approved:3.5" {
+		t.Fatalf("after re-review: %s", got)
+	}
+	for _, it := range nwItems(ts.must(200, "GET", "/api/v1/me/duties", dep, nil)) {
+		if it["status"] == "superseded" {
+			t.Fatalf("own list shows a superseded revision: %v", it)
+		}
+	}
+	if st, out := ts.call("PUT", fmt.Sprintf("/api/v1/duties/%v", id), dep, body(nil)); st != 409 {
+		t.Fatalf("editing a superseded revision: %d %v", st, out)
+	}
+}
+
+// TestDutyRecordOncePerClosedOpinion: when an opinion the deputy handled is closed, the deputy
+// gets one approved 办理群众意见 record linked to it, however often the closing is told again.
+func TestDutyRecordOncePerClosedOpinion(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	st := opStation(t, ts, "意见履职联络站", "440106001000")
+	depID := opDeputy(t, ts, "交通代表", service.DeputyActive, []int64{st}, "traffic")
+	dep := opDeputyLogin(t, ts, depID)
+	res := ts.login(fmt.Sprint("duty-res-", opSeq.Add(1), "-", time.Now().UnixNano()))
+	rec := opSubmit(t, ts, res, fmt.Sprint("duty-op-", opSeq.Add(1)), opBody(st, "路口红绿灯时间太短"), 201)
+	id := rec["id"]
+	opAct(t, ts, dep, id, "accept", nil, 200)
+	opAct(t, ts, dep, id, "reply", map[string]any{"content": "已协调交警部门延长绿灯时间"}, 200)
+	opAct(t, ts, res, id, "evaluate", map[string]any{"rating": "satisfied"}, 200)
+
+	handled := func() []map[string]any {
+		var out []map[string]any
+		for _, it := range nwItems(ts.must(200, "GET", "/api/v1/me/duties?limit=100", dep, nil)) {
+			if it["type"] == duty.TypeOpinionHandling {
+				out = append(out, it)
+			}
+		}
+		return out
+	}
+	got := handled()
+	if len(got) != 1 || got[0]["status"] != "approved" || got[0]["source"] != "opinion" || got[0]["source_id"] != id ||
+		got[0]["data"].(map[string]any)["rating"] != "satisfied" || !strings.Contains(got[0]["title"].(string), rec["public_no"].(string)) {
+		t.Fatalf("records after closing: %v", got)
+	}
+	// The closing step told again, as a retried or re-run action would: still one record.
+	step := service.OpinionStep{OpinionID: int64(id.(float64)), PublicNo: rec["public_no"].(string), At: time.Now(), StationID: st,
+		RegionCode: "440106001000", DeputyID: depID, Closure: &service.StepClosure{Rating: "satisfied", Rated: true, Satisfied: true}}
+	for range 3 {
+		if err := ts.App.Duty.OpinionStepped(context.Background(), step); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := handled(); len(got) != 1 {
+		t.Fatalf("records after the closing was told again: %d", len(got))
+	}
+	if st, out := ts.call("PUT", fmt.Sprintf("/api/v1/duties/%v", got[0]["id"]), dep, map[string]any{"type": "other", "occurred_on": "2026-01-01",
+		"hours": 1, "station_id": st, "title": "改"}); st != 409 {
+		t.Fatalf("editing a platform record: %d %v", st, out)
+	}
+}
