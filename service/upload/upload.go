@@ -27,10 +27,10 @@ type Attachments interface {
 
 // Service accepts images, checked by content rather than by name.
 type Service struct {
-	Store   Store
-	Blobs   service.BlobStorage
-	Clock   service.Clock
-	NewKey  func(ext string) string
+	Store  Store
+	Blobs  service.BlobStorage
+	Clock  service.Clock
+	NewKey func(ext string) string
 	// Attachments are the areas that attach uploads (opinions, duty records): beyond the owner,
 	// whoever may see what an upload is attached to may see the upload.
 	Attachments []Attachments
