@@ -18,6 +18,7 @@ import (
 
 	"liaison/fieldcrypt"
 	"liaison/service"
+	"liaison/service/duty"
 	"liaison/service/notify"
 )
 
@@ -50,6 +51,8 @@ type Config struct {
 	// "opinion_accepted=TPL1,reply_ready=TPL2,..."; a kind left out is inbox-only. Empty with
 	// the fake WeChat: a fake template for every kind (see Templates).
 	WeChatTemplates string `env:"LIAISON_WECHAT_TEMPLATES"`
+	// DutyPoints is the duty archive's points scheme: "type=points,..." per approved record.
+	DutyPoints string `env:"LIAISON_DUTY_POINTS"`
 	// NotifyInterval is how often each instance polls the notification outbox.
 	NotifyInterval time.Duration `env:"LIAISON_NOTIFY_INTERVAL"`
 	// SuperviseInterval is how often the supervision worker (on the leader instance) runs.
@@ -76,7 +79,17 @@ func Defaults() Config {
 		FakeReviewWord:    "待审核测试",
 		NotifyInterval:    time.Second,
 		SuperviseInterval: time.Minute,
+		DutyPoints:        duty.DefaultPoints,
 	}
+}
+
+// Points returns the duty archive's points scheme.
+func (c Config) Points() (map[string]int, error) {
+	p, err := duty.ParsePoints(c.DutyPoints)
+	if err != nil {
+		return nil, fmt.Errorf("LIAISON_DUTY_POINTS: %w", err)
+	}
+	return p, nil
 }
 
 // Production reports whether the strict checks apply.
@@ -207,6 +220,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := notify.ParseTemplates(c.WeChatTemplates); err != nil {
 		bad("LIAISON_WECHAT_TEMPLATES", "%v", err)
+	}
+	if _, err := duty.ParsePoints(c.DutyPoints); err != nil {
+		bad("LIAISON_DUTY_POINTS", "%v", err)
 	}
 	if _, err := c.Proxies(); err != nil {
 		bad("LIAISON_TRUSTED_PROXIES", "%v", err)

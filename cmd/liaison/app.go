@@ -184,8 +184,12 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	notifyWorker := &notify.Worker{Store: repo.Notifications{DB: db}, Tx: db, WeChat: wc, Clock: opt.Clock, Log: a.Log,
 		ID: service.NewInstanceID(), Interval: cfg.NotifyInterval}
 	a.Workers = append(a.Workers, notifyWorker.Run)
+	points, err := cfg.Points()
+	if err != nil {
+		return nil, err
+	}
 	a.Duty = &duty.Service{Store: repo.Duty{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db}, Tx: db, Audit: repo.Audit{DB: db},
-		Clock: opt.Clock, Points: duty.DefaultPoints()}
+		Clock: opt.Clock, Points: points}
 	a.Opinions = &opinion.Service{Store: repo.Opinions{DB: db}, Network: a.Network, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db},
 		Tx: db, KV: a.Shared, WeChat: wc, Notifier: notifications, Deadlines: deadlinePolicy, Sealer: sealer,
 		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db},

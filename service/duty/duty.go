@@ -5,6 +5,9 @@ package duty
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"liaison/service"
@@ -188,6 +191,29 @@ func (s *Service) now() time.Time { return s.Clock.Now().UTC() }
 func (s *Service) today() string { return s.now().In(service.Zone).Format(time.DateOnly) }
 
 // DefaultPoints is the example scheme of DOMAIN.md: +3 per suggestion, +3 per inspection.
-func DefaultPoints() map[string]int {
-	return map[string]int{TypeSuggestion: 3, TypeInspection: 3}
+const DefaultPoints = "suggestion=3,inspection=3"
+
+// ParsePoints reads a points scheme, "type=points,type2=points" (LIAISON_DUTY_POINTS): an
+// approved record of a type earns its points; a type left out earns none.
+func ParsePoints(s string) (map[string]int, error) {
+	out := map[string]int{}
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		code, n, ok := strings.Cut(part, "=")
+		code = strings.TrimSpace(code)
+		if !ok || TypeName(code) == "" {
+			return nil, fmt.Errorf("%q: want type=points with a type of /api/v1/duty-types", part)
+		}
+		p, err := strconv.Atoi(strings.TrimSpace(n))
+		if err != nil || p < -100 || p > 100 {
+			return nil, fmt.Errorf("%q: points must be a whole number from -100 to 100", part)
+		}
+		if _, dup := out[code]; dup {
+			return nil, fmt.Errorf("%q: %s is given twice", part, code)
+		}
+		out[code] = p
+	}
+	return out, nil
 }
