@@ -12,22 +12,10 @@ import (
 	"liaison/repo"
 )
 
-type lockClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *lockClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *lockClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestLocksKeepTheLeaseContract(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clock := &lockClock{t: time.Now()}
+	clock := testenv.NewClock(time.Now())
 	l := repo.Locks{DB: testenv.DB(t), Clock: clock}
 	try := func(owner string, want bool) {
 		t.Helper()

@@ -18,27 +18,10 @@ import (
 	"liaison/service/network"
 )
 
-type nwClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *nwClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *nwClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type nwFixture struct {
 	net   *network.Service
 	users repo.Users
-	clock *nwClock
+	clock *testenv.Clock
 	ctx   context.Context
 }
 
@@ -54,7 +37,7 @@ func newNetworkFixture(t *testing.T) *nwFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &nwClock{t: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}
+	clock := testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
 	users := repo.Users{DB: db}
 	auth := &auth.Service{Users: users, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}
 	n := &network.Service{Store: repo.Network{DB: db}, Grants: users, Accounts: auth, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}

@@ -23,10 +23,6 @@ func (l lookup) ScopeRegion(_ context.Context, scope string, id int64) (string, 
 	return "", service.ErrNotFound
 }
 
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
-
 // The fixture: station 1 (Tianhe, 440106) and station 2 (Yuexiu, 440104), both in Guangzhou.
 // Hand-computed figures for station 1 over 2026-01..2026-02:
 //
@@ -61,7 +57,7 @@ func TestStatsMatchHandComputedFigures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	svc := &stats.Service{Store: store, Clock: fixedClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)),
+	svc := &stats.Service{Store: store, Clock: testenv.NewClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)),
 		Lookup: lookup{"station1": "440106000000", "station2": "440104000000", "deputy7": "440106000000"}}
 	admin := service.Actor{UserID: 1, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440100000000"}}}
 

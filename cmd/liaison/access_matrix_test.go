@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"liaison/internal/testenv"
 	"liaison/service"
 )
 
@@ -21,7 +22,7 @@ import (
 // inbox. Opinion B mirrors A on the other side, as a control that the lists work for them.
 func TestAccessMatrixOverHTTP(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: time.Now().UTC()}
+	clock := testenv.NewClock(time.Now().UTC())
 	cfg := testConfig(t)
 	cfg.TokenTTL = 5000 * time.Hour // the clock moves past A's deadlines below
 	ts := startServerWith(t, cfg, Options{Clock: clock})

@@ -7,19 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"liaison/internal/testenv"
 	"liaison/repo"
 	"liaison/service"
 	"liaison/service/calendar"
 )
-
-// testClock is a clock the test moves by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 // wechatUser logs a WeChat user in, gives it a grant and consents to templates; it returns the
 // token, the user ID and the openid the fake WeChat knows it by.
@@ -44,7 +36,7 @@ func wechatUser(t testing.TB, ts *testServer, code string, g *service.Grant, tem
 // happen exactly once, in the timeline and in what the fake WeChat received.
 func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: time.Date(2026, 11, 16, 2, 0, 0, 0, time.UTC)} // Monday 10:00 in Beijing
+	clock := testenv.NewClock(time.Date(2026, 11, 16, 2, 0, 0, 0, time.UTC)) // Monday 10:00 in Beijing
 	cfg := testConfig(t)
 	cfg.TokenTTL = 2000 * time.Hour
 	cfg.NotifyInterval = 20 * time.Millisecond
@@ -53,7 +45,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 
 	opExec(t, ts, opInsertIgnore(ts)+` INTO regions (code, name, parent_code, level, prefix, created_at) VALUES
 		('440100000000', '广州市', '440000000000', 'city', '4401', ?), ('440106000000', '天河区', '440100000000', 'county', '440106', ?),
-		('440106001000', '某街道', '440106000000', 'township', '440106001', ?)`, clock.t, clock.t, clock.t)
+		('440106001000', '某街道', '440106000000', 'township', '440106001', ?)`, clock.Now(), clock.Now(), clock.Now())
 	st := opStation(t, ts, "某街道联络站", "440106001000")
 	dep := opDeputy(t, ts, "督办测试代表", service.DeputyActive, []int64{st}, "traffic")
 	sfx := fmt.Sprint(opSeq.Add(1), "-", time.Now().UnixNano()) // the fake WeChat is shared by the whole test process
@@ -74,7 +66,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	cal := calendar.NewCalendar(nil)
-	if want := cal.Due(clock.t, 15); !due.Equal(want) {
+	if want := cal.Due(clock.Now(), 15); !due.Equal(want) {
 		t.Fatalf("reply deadline %v, want 15 working days: %v", due, want)
 	}
 

@@ -43,25 +43,12 @@ func ntFake(t *testing.T) *wechatfake.Server {
 	return ntFakeSrv
 }
 
-// ntClock is a clock tests move by hand.
-type ntClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *ntClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *ntClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type ntEnv struct {
 	t     *testing.T
 	db    *repo.DB
 	store repo.Notifications
 	svc   *notify.Service
-	clock *ntClock
+	clock *testenv.Clock
 	wc    service.WeChat
 	fake  *wechatfake.Server
 	tag   string // makes this test's openids unique
@@ -77,7 +64,7 @@ func newNtEnv(t *testing.T) *ntEnv {
 		t.Fatal(err)
 	}
 	db := testenv.DB(t)
-	clock := &ntClock{t: time.Now().UTC()}
+	clock := testenv.NewClock(time.Now().UTC())
 	store := repo.Notifications{DB: db}
 	svc := &notify.Service{Store: store, Tx: db, Clock: clock, Templates: map[service.NotificationKind]string{
 		service.NotifyReplyReady: "tpl-reply", service.NotifyAccepted: "tpl-accepted",

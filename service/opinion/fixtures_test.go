@@ -27,7 +27,7 @@ type opFix struct {
 	svc    *opinion.Service
 	wechat *opFakeWeChat
 	notes  *opNotes
-	clock  *opClock
+	clock  *testenv.Clock
 	seq    atomic.Int64
 }
 
@@ -41,7 +41,7 @@ func newOpFix(t testing.TB) *opFix {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &opFix{t: t, db: db, wechat: &opFakeWeChat{}, notes: &opNotes{}, clock: &opClock{now: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}}
+	f := &opFix{t: t, db: db, wechat: &opFakeWeChat{}, notes: &opNotes{}, clock: testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))}
 	net := &network.Service{Store: repo.Network{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: f.clock}
 	f.svc = &opinion.Service{Store: repo.Opinions{DB: db}, Network: net, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db}, Tx: db,
 		KV: kv, WeChat: f.wechat, Notifier: f.notes, Deadlines: opDays{}, Sealer: sealer, Clock: f.clock}
@@ -271,24 +271,6 @@ func (n *opNotes) to(userID int64, kind service.NotificationKind) int {
 		}
 	}
 	return c
-}
-
-// opClock is a settable clock.
-type opClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *opClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *opClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // opDays is a deadline fake: each stage lasts a fixed number of calendar days.

@@ -29,7 +29,7 @@ func TestOpinionSubmitReceiptAndPublicNumber(t *testing.T) {
 	if b.PublicNo <= a.PublicNo || b.PublicNo[:10] != a.PublicNo[:10] {
 		t.Fatalf("numbers must grow within a day: %s then %s", a.PublicNo, b.PublicNo)
 	}
-	w.clock.add(15 * time.Hour)
+	w.clock.Advance(15 * time.Hour)
 	c := w.submit(w.res, opInput(w.station, "traffic", "第三条"))
 	if c.PublicNo != "YJ20261127000001" {
 		t.Fatalf("a new Beijing day starts a new sequence: %s", c.PublicNo)
