@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -425,31 +424,13 @@ func TestNetworkInviteSingleUseExpiryAndRace(t *testing.T) {
 	for i := range actors {
 		actors[i] = f.wechatUser(t, fmt.Sprintf("racer-%d", i))
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range actors {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = f.net.Bind(f.ctx, actors[i], race.Code)
-		}()
-	}
-	wg.Wait()
-	wins := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			wins++
-		case errCode(err) != "invite_used":
-			t.Errorf("loser: %v", err)
-		}
-	}
-	if wins != 1 {
-		t.Fatalf("%d winners", wins)
-	}
+	winner := testenv.Race(t, n, func(i int) error {
+		_, err := f.net.Bind(f.ctx, actors[i], race.Code)
+		return err
+	}).OneWinner(t, func(err error) bool { return errCode(err) == "invite_used" })
 	got, _ := f.net.Deputy(f.ctx, d3.ID)
-	if got.UserID == 0 {
-		t.Fatal("the winner is not bound")
+	if got.UserID != actors[winner].UserID {
+		t.Fatalf("deputy bound to user %d, the winner is %d", got.UserID, actors[winner].UserID)
 	}
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -75,17 +74,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 		clock.Set(at)
 		// Two at once, as if two instances both thought they led, then once more: the steps
 		// still happen once each.
-		var wg sync.WaitGroup
-		for i := 0; i < 2; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := ts.App.Supervisor.Tick(ctx); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
+		testenv.Race(t, 2, func(int) error { return ts.App.Supervisor.Tick(ctx) }).AllSucceeded(t)
 		if err := ts.App.Supervisor.Tick(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -408,21 +408,16 @@ func TestNotifyWorkersRacingSendEachMessageOnce(t *testing.T) {
 		e.notify(ntReply(uid, ""))
 		openids[i] = openid
 	}
-	var wg sync.WaitGroup
-	for i := range 4 {
+	testenv.Race(t, 4, func(i int) error {
 		w := e.worker(fmt.Sprint("instance-", i))
 		w.Batch = 5
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 3 {
-				if _, err := w.RunOnce(context.Background()); err != nil {
-					t.Error(err)
-				}
+		for range 3 {
+			if _, err := w.RunOnce(context.Background()); err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		return nil
+	}).AllSucceeded(t)
 	for i, openid := range openids {
 		if msgs, refused := e.delivered(openid); len(msgs) != 1 || refused != 0 {
 			t.Fatalf("user %d: want exactly one message, got %d (+%d refused)", i, len(msgs), refused)

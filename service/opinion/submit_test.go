@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"liaison/internal/testenv"
 	"liaison/service"
 	"liaison/service/opinion"
 )
@@ -124,30 +125,17 @@ func TestOpinionIdempotencyConcurrent(t *testing.T) {
 		}
 		in := opInput(w.station, "traffic", "并发提交")
 		const n = 12
-		var wg sync.WaitGroup
 		results := make([]opinion.SubmitResult, n)
-		errs := make([]error, n)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				results[i], errs[i] = w.svc.Submit(context.Background(), w.res, "same-key", in)
-			}()
-		}
-		close(start)
-		wg.Wait()
+		// With the KV up a loser gets the response or in_progress; with it down every retry
+		// gets the one response.
+		inProgress := func(err error) bool { return !kvDown && errCodeOf(err) == "idempotency_in_progress" }
+		won := testenv.Race(t, n, func(i int) (err error) {
+			results[i], err = w.svc.Submit(context.Background(), w.res, "same-key", in)
+			return err
+		}).Winners(t, inProgress)
 		var bodies [][]byte
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				bodies = append(bodies, results[i].Body)
-			case kvDown:
-				t.Errorf("kv down: every retry must get the one response, got %v", err)
-			case errCodeOf(err) != "idempotency_in_progress":
-				t.Errorf("kv up: a loser gets the response or in_progress, got %v", err)
-			}
+		for _, i := range won {
+			bodies = append(bodies, results[i].Body)
 		}
 		if got := w.count(`SELECT COUNT(*) FROM opinions WHERE title = ?`, "并发提交"); got != 1 {
 			t.Fatalf("kv down=%v: want exactly one opinion, got %d", kvDown, got)
