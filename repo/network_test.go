@@ -13,11 +13,11 @@ import (
 	"liaison/internal/testenv"
 	"liaison/repo"
 	"liaison/service"
-	"liaison/service/auth"
 	"liaison/service/network"
 )
 
 type nwFixture struct {
+	seed  testenv.Seed
 	net   *network.Service
 	users repo.Users
 	clock *testenv.Clock
@@ -37,10 +37,9 @@ func newNetworkFixture(t *testing.T) *nwFixture {
 		t.Fatal(err)
 	}
 	clock := testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
-	users := repo.Users{DB: db}
-	auth := &auth.Service{Users: users, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}
-	n := &network.Service{Store: repo.Network{DB: db}, Grants: users, Accounts: auth, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}
-	f := &nwFixture{net: n, users: users, clock: clock, ctx: context.Background()}
+	seed := testenv.NewSeed(t, db, clock, sealer)
+	n := seed.Network
+	f := &nwFixture{seed: seed, net: n, users: repo.Users{DB: db}, clock: clock, ctx: context.Background()}
 	if err := n.SeedCategories(f.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -92,12 +91,8 @@ func (f *nwFixture) deputy(t *testing.T, a service.Actor, name string, stationID
 	return d
 }
 
-func (f *nwFixture) wechatUser(t *testing.T, openID string) service.Actor {
-	t.Helper()
-	u, err := f.users.UpsertWeChatUser(f.ctx, openID, "", "", f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+func (f *nwFixture) wechatUser(openID string) service.Actor {
+	u := f.seed.Resident(openID)
 	return service.Actor{UserID: u.ID, Grants: u.Grants}
 }
 
@@ -378,7 +373,7 @@ func TestNetworkInviteSingleUseExpiryAndRace(t *testing.T) {
 	if err != nil || len(inv.Code) != 8 || !inv.ExpiresAt.Equal(f.clock.Now().Add(7*24*time.Hour)) {
 		t.Fatalf("invite: %+v %v", inv, err)
 	}
-	alice, bob := f.wechatUser(t, "alice"), f.wechatUser(t, "bob")
+	alice, bob := f.wechatUser("alice"), f.wechatUser("bob")
 	if _, err := f.net.Bind(f.ctx, alice, "nope"); errCode(err) != "invalid_invite" {
 		t.Fatalf("garbage: %v", err)
 	}
@@ -422,7 +417,7 @@ func TestNetworkInviteSingleUseExpiryAndRace(t *testing.T) {
 	const n = 12
 	actors := make([]service.Actor, n)
 	for i := range actors {
-		actors[i] = f.wechatUser(t, fmt.Sprintf("racer-%d", i))
+		actors[i] = f.wechatUser(fmt.Sprintf("racer-%d", i))
 	}
 	winner := testenv.Race(t, n, func(i int) error {
 		_, err := f.net.Bind(f.ctx, actors[i], race.Code)

@@ -42,15 +42,12 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 	ts := startServerWith(t, cfg, Options{Clock: clock})
 	ctx := context.Background()
 
-	opExec(t, ts, opInsertIgnore(ts)+` INTO regions (code, name, parent_code, level, prefix, created_at) VALUES
-		('440100000000', '广州市', '440000000000', 'city', '4401', ?), ('440106000000', '天河区', '440100000000', 'county', '440106', ?),
-		('440106001000', '某街道', '440106000000', 'township', '440106001', ?)`, clock.Now(), clock.Now(), clock.Now())
-	st := opStation(t, ts, "某街道联络站", "440106001000")
-	dep := opDeputy(t, ts, "督办测试代表", service.DeputyActive, []int64{st}, "traffic")
+	st := ts.Seed.Station("某街道联络站", "440106001000")
+	dep := ts.Seed.Deputy("督办测试代表", service.DeputyActive, []int64{st}, "traffic")
 	sfx := fmt.Sprint(opSeq.Add(1), "-", time.Now().UnixNano()) // the fake WeChat is shared by the whole test process
 	depTok, depUID, depOpenID := wechatUser(t, ts, "sup-deputy-"+sfx, &service.Grant{Role: service.RoleDeputy, ScopeKind: service.ScopeDeputy, ScopeID: fmt.Sprint(dep)},
 		"tpl-due_soon", "tpl-due_soon", "tpl-overdue", "tpl-overdue")
-	opExec(t, ts, `UPDATE deputies SET user_id = ? WHERE id = ?`, depUID, dep)
+	ts.Seed.BindDeputy(dep, depUID)
 	mgrTok, _, mgrOpenID := wechatUser(t, ts, "sup-manager-"+sfx, &service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: fmt.Sprint(st)},
 		"tpl-overdue", "tpl-overdue")
 	adminTok, _, adminOpenID := wechatUser(t, ts, "sup-admin-"+sfx, &service.Grant{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440106000000"},
@@ -121,7 +118,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 			t.Fatalf("supervision list: %v", list)
 		}
 	}
-	otherSt := opStation(t, ts, "别的联络站", "440106001000")
+	otherSt := ts.Seed.Station("别的联络站", "440106001000")
 	otherTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, otherSt)
 	if list := ts.must(200, "GET", "/api/v1/work/supervision", otherTok, nil); len(list["items"].([]any)) != 0 {
 		t.Fatalf("another station's manager sees: %v", list)

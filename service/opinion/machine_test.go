@@ -23,11 +23,11 @@ type opWorld struct {
 func newOpWorld(t testing.TB) *opWorld {
 	f := newOpFix(t)
 	w := &opWorld{opFix: f}
-	w.station = f.station("城南联络站", "440106001000")
-	w.d1 = f.deputy("李代表", service.DeputyActive, []int64{w.station}, "traffic")
-	w.d2 = f.deputy("王代表", service.DeputyActive, []int64{w.station})
+	w.station = f.Station("城南联络站", "440106001000")
+	w.d1 = f.Deputy("李代表", service.DeputyActive, []int64{w.station}, "traffic")
+	w.d2 = f.Deputy("王代表", service.DeputyActive, []int64{w.station})
 	w.dep1, w.dep2 = f.deputyUser(w.d1), f.deputyUser(w.d2)
-	w.unit = f.unit("区交通运输局", "440106000000")
+	w.unit = f.Unit("区交通运输局", "440106000000")
 	w.unitStaff = f.unitStaff(w.unit)
 	w.mgr = f.manager(w.station)
 	w.res = f.resident()
