@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"liaison/fieldcrypt"
 	"liaison/internal/testenv"
 	"liaison/repo"
 	"liaison/service"
@@ -27,17 +26,8 @@ type nwFixture struct {
 func newNetworkFixture(t *testing.T) *nwFixture {
 	t.Helper()
 	db := testenv.DB(t)
-	key := make([]byte, 32)
-	idx := make([]byte, 32)
-	for i := range key {
-		key[i], idx[i] = byte(i), byte(100+i)
-	}
-	sealer, err := fieldcrypt.New(map[string][]byte{"k1": key}, "k1", idx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
-	seed := testenv.NewSeed(t, db, clock, sealer)
+	seed := testenv.NewSeed(t, db, clock)
 	n := seed.Network
 	f := &nwFixture{seed: seed, net: n, users: repo.Users{DB: db}, clock: clock, ctx: context.Background()}
 	if err := n.SeedCategories(f.ctx); err != nil {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"liaison/fieldcrypt"
 	"liaison/repo"
 	"liaison/service"
 	"liaison/service/auth"
@@ -26,9 +27,15 @@ type Seed struct {
 	Auth    *auth.Service
 }
 
-// NewSeed wires the network and accounts services on db as the server does, and returns a
-// Seed over them.
-func NewSeed(t testing.TB, db *repo.DB, clock service.Clock, sealer service.Sealer) Seed {
+// NewSeed wires the network and accounts services on db as the server does, with a sealer
+// on fixed test keys (Network.Sealer, for the test's own services), and returns a Seed over
+// them.
+func NewSeed(t testing.TB, db *repo.DB, clock service.Clock) Seed {
+	t.Helper()
+	sealer, err := fieldcrypt.New(map[string][]byte{"k1": []byte(strings.Repeat("k", 32))}, "k1", []byte(strings.Repeat("i", 32)))
+	if err != nil {
+		t.Fatalf("testenv: sealer: %v", err)
+	}
 	users, audit := repo.Users{DB: db}, repo.Audit{DB: db}
 	accounts := &auth.Service{Users: users, Audit: audit, Tx: db, Sealer: sealer, Clock: clock}
 	net := &network.Service{Store: repo.Network{DB: db}, Grants: users, Accounts: accounts, Audit: audit, Tx: db, Sealer: sealer, Clock: clock}
@@ -42,7 +49,7 @@ const SeedPassword = "seeded-password-1"
 const SeedRegion = "440100000000"
 
 // Where seeded stations stand: central Guangzhou.
-var seedLat, seedLng = 23.1291, 113.2644
+const seedLat, seedLng = 23.1291, 113.2644
 
 // seedSeq numbers the accounts Seed creates, unique within the test process.
 var seedSeq atomic.Int64
@@ -98,8 +105,9 @@ func parentRegion(code string) string {
 // its ID.
 func (s Seed) Station(name, region string) int64 {
 	s.T.Helper()
+	lat, lng := seedLat, seedLng
 	st, err := s.Network.CreateStation(context.Background(), service.SystemActor, network.NewStation{Name: name, RegionCode: s.Region(region),
-		Kind: service.StationCommunity, Lat: &seedLat, Lng: &seedLng})
+		Kind: service.StationCommunity, Lat: &lat, Lng: &lng})
 	if err != nil {
 		s.fatal("station "+name, err)
 	}

@@ -3,11 +3,9 @@ package testenv_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
-	"liaison/fieldcrypt"
 	"liaison/internal/testenv"
 	"liaison/service"
 	"liaison/service/auth"
@@ -16,11 +14,7 @@ import (
 func TestSeedMakesWhatAnAdminCould(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	sealer, err := fieldcrypt.New(map[string][]byte{"k1": []byte(strings.Repeat("k", 32))}, "k1", []byte(strings.Repeat("i", 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed := testenv.NewSeed(t, testenv.DB(t), testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)), sealer)
+	seed := testenv.NewSeed(t, testenv.DB(t), testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)))
 	seed.Categories()
 
 	// A township station brings the regions above it, once.

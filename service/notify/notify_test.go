@@ -45,6 +45,7 @@ func ntFake(t *testing.T) *wechatfake.Server {
 
 type ntEnv struct {
 	t     *testing.T
+	seed  testenv.Seed
 	db    *repo.DB
 	store repo.Notifications
 	svc   *notify.Service
@@ -69,18 +70,14 @@ func newNtEnv(t *testing.T) *ntEnv {
 	svc := &notify.Service{Store: store, Tx: db, Clock: clock, Templates: map[service.NotificationKind]string{
 		service.NotifyReplyReady: "tpl-reply", service.NotifyAccepted: "tpl-accepted",
 	}}
-	return &ntEnv{t: t, db: db, store: store, svc: svc, clock: clock, wc: wc, fake: fake, tag: strings.ToLower(rand.Text()[:10])}
+	return &ntEnv{t: t, seed: testenv.NewSeed(t, db, clock), db: db, store: store, svc: svc, clock: clock, wc: wc, fake: fake, tag: strings.ToLower(rand.Text()[:10])}
 }
 
 // resident creates a WeChat user and returns its ID and openid.
 func (e *ntEnv) resident(name string) (int64, string) {
 	e.t.Helper()
 	openid := "nt-" + e.tag + "-" + name
-	u, err := repo.Users{DB: e.db}.UpsertWeChatUser(context.Background(), openid, "", "sealed", e.clock.Now())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return u.ID, openid
+	return e.seed.Resident(openid).ID, openid
 }
 
 func (e *ntEnv) consent(userID int64, templates ...string) {
@@ -215,10 +212,7 @@ func TestNotifyWorkerWithoutConsentSendsNothing(t *testing.T) {
 		t.Fatal("the other template's consent must be left alone")
 	}
 	// A console-only account has no openid: no consent either, and not a failure.
-	staff := &service.User{Username: "staff-" + e.tag, PasswordHash: "h", CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
-	if err := (repo.Users{DB: e.db}).CreateUser(context.Background(), staff); err != nil {
-		t.Fatal(err)
-	}
+	staff := e.seed.Staff(service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: "1"})
 	e.notify(ntReply(staff.ID, ""))
 	e.runOnce(e.worker("w1"))
 	if rows := e.outbox(staff.ID); len(rows) != 1 || rows[0].Status != "no_consent" || rows[0].LastError != "recipient has no WeChat openid" {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"liaison/fieldcrypt"
 	"liaison/internal/testenv"
 	"liaison/repo"
 	"liaison/service"
@@ -37,15 +36,10 @@ func newOpFix(t testing.TB) *opFix {
 	db := testenv.DB(t)
 	backends := testenv.KVBackends(t)
 	kv := backends[len(backends)-1].Store // Redis when the suite has one
-	keys := map[string][]byte{"k1": []byte(strings.Repeat("k", 32))}
-	sealer, err := fieldcrypt.New(keys, "k1", []byte(strings.Repeat("i", 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	f := &opFix{t: t, db: db, wechat: &opFakeWeChat{}, notes: &opNotes{}, clock: testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))}
-	f.Seed = testenv.NewSeed(t, db, f.clock, sealer)
+	f.Seed = testenv.NewSeed(t, db, f.clock)
 	f.svc = &opinion.Service{Store: repo.Opinions{DB: db}, Network: f.Network, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db}, Tx: db,
-		KV: kv, WeChat: f.wechat, Notifier: f.notes, Deadlines: opDays{}, Sealer: sealer, Clock: f.clock}
+		KV: kv, WeChat: f.wechat, Notifier: f.notes, Deadlines: opDays{}, Sealer: f.Network.Sealer, Clock: f.clock}
 	f.Categories()
 	return f
 }
