@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"liaison/fieldcrypt"
+	"liaison/internal/testenv"
 	"liaison/service"
 	"liaison/service/notify"
 )
@@ -172,19 +173,14 @@ func TestTrustedProxies(t *testing.T) {
 func TestDevSecretsRaceKeepsOneSet(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	keys := make(chan string, 8)
-	for i := 0; i < 8; i++ {
-		go func() {
-			c, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir}))
-			if err != nil {
-				t.Error(err)
-			}
-			keys <- c.DataKeys
-		}()
-	}
-	first := <-keys
-	for i := 1; i < 8; i++ {
-		if k := <-keys; k != first {
+	keys := make([]string, 8)
+	testenv.Race(t, len(keys), func(i int) error {
+		c, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir}))
+		keys[i] = c.DataKeys
+		return err
+	}).AllSucceeded(t)
+	for _, k := range keys {
+		if k != keys[0] || k == "" {
 			t.Fatal("processes starting together must agree on one set of development keys")
 		}
 	}

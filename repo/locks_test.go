@@ -3,8 +3,6 @@ package repo_test
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,22 +10,10 @@ import (
 	"liaison/repo"
 )
 
-type lockClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *lockClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *lockClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestLocksKeepTheLeaseContract(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clock := &lockClock{t: time.Now()}
+	clock := testenv.NewClock(time.Now())
 	l := repo.Locks{DB: testenv.DB(t), Clock: clock}
 	try := func(owner string, want bool) {
 		t.Helper()
@@ -84,25 +70,11 @@ func TestLocksAgreeAcrossProcesses(t *testing.T) {
 	}
 	for round := range 3 {
 		name := fmt.Sprint("job-", round)
-		var winners atomic.Int32
-		var wg sync.WaitGroup
-		for i := range 16 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+		t.Run(name, func(t *testing.T) {
+			testenv.Race(t, 16, func(i int) error {
 				l := repo.Locks{DB: handles[i%2]}
-				ok, err := l.Acquire(ctx, name, fmt.Sprint("owner-", i), time.Minute)
-				if err != nil {
-					t.Error(err)
-				}
-				if ok {
-					winners.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
-		if n := winners.Load(); n != 1 {
-			t.Fatalf("round %d: %d owners got the lease, want exactly 1", round, n)
-		}
+				return testenv.Won(l.Acquire(ctx, name, fmt.Sprint("owner-", i), time.Minute))
+			}).OneWinner(t, nil)
+		})
 	}
 }

@@ -6,59 +6,30 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"liaison/fieldcrypt"
 	"liaison/internal/testenv"
 	"liaison/repo"
 	"liaison/service"
-	"liaison/service/auth"
 	"liaison/service/network"
 )
 
-type nwClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *nwClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *nwClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type nwFixture struct {
+	seed  testenv.Seed
 	net   *network.Service
 	users repo.Users
-	clock *nwClock
+	clock *testenv.Clock
 	ctx   context.Context
 }
 
 func newNetworkFixture(t *testing.T) *nwFixture {
 	t.Helper()
 	db := testenv.DB(t)
-	key := make([]byte, 32)
-	idx := make([]byte, 32)
-	for i := range key {
-		key[i], idx[i] = byte(i), byte(100+i)
-	}
-	sealer, err := fieldcrypt.New(map[string][]byte{"k1": key}, "k1", idx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &nwClock{t: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}
-	users := repo.Users{DB: db}
-	auth := &auth.Service{Users: users, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}
-	n := &network.Service{Store: repo.Network{DB: db}, Grants: users, Accounts: auth, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: clock}
-	f := &nwFixture{net: n, users: users, clock: clock, ctx: context.Background()}
+	clock := testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
+	seed := testenv.NewSeed(t, db, clock)
+	n := seed.Network
+	f := &nwFixture{seed: seed, net: n, users: repo.Users{DB: db}, clock: clock, ctx: context.Background()}
 	if err := n.SeedCategories(f.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -110,12 +81,8 @@ func (f *nwFixture) deputy(t *testing.T, a service.Actor, name string, stationID
 	return d
 }
 
-func (f *nwFixture) wechatUser(t *testing.T, openID string) service.Actor {
-	t.Helper()
-	u, err := f.users.UpsertWeChatUser(f.ctx, openID, "", "", f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+func (f *nwFixture) wechatUser(openID string) service.Actor {
+	u := f.seed.Resident(openID)
 	return service.Actor{UserID: u.ID, Grants: u.Grants}
 }
 
@@ -397,7 +364,7 @@ func TestNetworkInviteSingleUseExpiryAndRace(t *testing.T) {
 	if err != nil || len(inv.Code) != 8 || !inv.ExpiresAt.Equal(f.clock.Now().Add(7*24*time.Hour)) {
 		t.Fatalf("invite: %+v %v", inv, err)
 	}
-	alice, bob := f.wechatUser(t, "alice"), f.wechatUser(t, "bob")
+	alice, bob := f.wechatUser("alice"), f.wechatUser("bob")
 	if _, err := f.net.Bind(f.ctx, alice, "nope"); errCode(err) != "invalid_invite" {
 		t.Fatalf("garbage: %v", err)
 	}
@@ -441,33 +408,15 @@ func TestNetworkInviteSingleUseExpiryAndRace(t *testing.T) {
 	const n = 12
 	actors := make([]service.Actor, n)
 	for i := range actors {
-		actors[i] = f.wechatUser(t, fmt.Sprintf("racer-%d", i))
+		actors[i] = f.wechatUser(fmt.Sprintf("racer-%d", i))
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range actors {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = f.net.Bind(f.ctx, actors[i], race.Code)
-		}()
-	}
-	wg.Wait()
-	wins := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			wins++
-		case errCode(err) != "invite_used":
-			t.Errorf("loser: %v", err)
-		}
-	}
-	if wins != 1 {
-		t.Fatalf("%d winners", wins)
-	}
+	winner := testenv.Race(t, n, func(i int) error {
+		_, err := f.net.Bind(f.ctx, actors[i], race.Code)
+		return err
+	}).OneWinner(t, func(err error) bool { return errCode(err) == "invite_used" })
 	got, _ := f.net.Deputy(f.ctx, d3.ID)
-	if got.UserID == 0 {
-		t.Fatal("the winner is not bound")
+	if got.UserID != actors[winner].UserID {
+		t.Fatalf("deputy bound to user %d, the winner is %d", got.UserID, actors[winner].UserID)
 	}
 }
 

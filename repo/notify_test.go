@@ -14,9 +14,10 @@ import (
 )
 
 type notifyFixture struct {
-	t   *testing.T
-	db  *repo.DB
-	svc *notify.Service
+	t    *testing.T
+	db   *repo.DB
+	svc  *notify.Service
+	seed testenv.Seed
 }
 
 func newNotifyFixture(t *testing.T) *notifyFixture {
@@ -24,17 +25,10 @@ func newNotifyFixture(t *testing.T) *notifyFixture {
 	db := testenv.DB(t)
 	svc := &notify.Service{Store: repo.Notifications{DB: db}, Tx: db, Clock: service.SystemClock{},
 		Templates: map[service.NotificationKind]string{service.NotifyAccepted: "tpl-accepted"}}
-	return &notifyFixture{t: t, db: db, svc: svc}
+	return &notifyFixture{t: t, db: db, svc: svc, seed: testenv.NewSeed(t, db, service.SystemClock{})}
 }
 
-func (f *notifyFixture) resident(openid string) int64 {
-	f.t.Helper()
-	u, err := repo.Users{DB: f.db}.UpsertWeChatUser(context.Background(), openid, "", "sealed", time.Now())
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return u.ID
-}
+func (f *notifyFixture) resident(openid string) int64 { return f.seed.Resident(openid).ID }
 
 func (f *notifyFixture) count(table string, userID int64) int {
 	f.t.Helper()

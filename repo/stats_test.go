@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,10 +21,6 @@ func (l lookup) ScopeRegion(_ context.Context, scope string, id int64) (string, 
 	}
 	return "", service.ErrNotFound
 }
-
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 // The fixture: station 1 (Tianhe, 440106) and station 2 (Yuexiu, 440104), both in Guangzhou.
 // Hand-computed figures for station 1 over 2026-01..2026-02:
@@ -61,7 +56,7 @@ func TestStatsMatchHandComputedFigures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	svc := &stats.Service{Store: store, Clock: fixedClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)),
+	svc := &stats.Service{Store: store, Clock: testenv.NewClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)),
 		Lookup: lookup{"station1": "440106000000", "station2": "440104000000", "deputy7": "440106000000"}}
 	admin := service.Actor{UserID: 1, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440100000000"}}}
 
@@ -127,20 +122,11 @@ func TestStatsConcurrentIncrements(t *testing.T) {
 	db := testenv.DB(t)
 	ctx := context.Background()
 	store := repo.Stats{DB: db}
-	var wg sync.WaitGroup
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := db.WithinTx(ctx, func(ctx context.Context) error {
-				return store.AddStats(ctx, stats.Delta{Day: "2026-05-01", StationID: 3, RegionCode: "440106000000", Category: "other", Counts: stats.Counts{Received: 1, Closed: 2}})
-			})
-			if err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	testenv.Race(t, 20, func(int) error {
+		return db.WithinTx(ctx, func(ctx context.Context) error {
+			return store.AddStats(ctx, stats.Delta{Day: "2026-05-01", StationID: 3, RegionCode: "440106000000", Category: "other", Counts: stats.Counts{Received: 1, Closed: 2}})
+		})
+	}).AllSucceeded(t)
 	g, err := store.StatsGroups(ctx, stats.Filter{Scope: "station", ID: 3, From: "2026-01-01", To: "2026-12-31"})
 	if err != nil || len(g) != 1 || g[0].Received != 20 || g[0].Closed != 40 {
 		t.Fatalf("got %+v %v", g, err)

@@ -3,7 +3,6 @@ package repo_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,21 +47,14 @@ func TestUpsertWeChatUserIsIdempotentUnderRace(t *testing.T) {
 	ctx := context.Background()
 	users := repo.Users{DB: db}
 	now := time.Now()
-	var wg sync.WaitGroup
 	ids := make([]int64, 8)
-	for i := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			u, err := users.UpsertWeChatUser(ctx, "dev-abc", "", "sealed", now)
-			if err != nil {
-				t.Error(err)
-				return
-			}
+	testenv.Race(t, len(ids), func(i int) error {
+		u, err := users.UpsertWeChatUser(ctx, "dev-abc", "", "sealed", now)
+		if err == nil {
 			ids[i] = u.ID
-		}()
-	}
-	wg.Wait()
+		}
+		return err
+	}).AllSucceeded(t)
 	for _, id := range ids {
 		if id != ids[0] || id == 0 {
 			t.Fatalf("concurrent first logins must yield one user, got %v", ids)

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -249,24 +248,10 @@ func TestInstancesShareOneTokenFetch(t *testing.T) {
 			// Latency keeps the first fetch in flight while every other caller arrives.
 			f := startFake(t, wechatfake.Options{Latency: 100 * time.Millisecond})
 			clients := []*Client{newClient(t, b.Store), newClient(t, b.Store)}
-			start := make(chan struct{})
-			errs := make(chan error, 16)
-			var wg sync.WaitGroup
-			for i := range cap(errs) {
-				wg.Go(func() {
-					<-start
-					_, err := clients[i%2].CheckText(t.Context(), "dev-u1", "你好")
-					errs <- err
-				})
-			}
-			close(start)
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			testenv.Race(t, 16, func(i int) error {
+				_, err := clients[i%2].CheckText(t.Context(), "dev-u1", "你好")
+				return err
+			}).AllSucceeded(t)
 			if n := f.TokenFetches(); n != 1 {
 				t.Fatalf("token fetches = %d; want 1", n)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"liaison/internal/testenv"
 	"liaison/service"
 )
 
@@ -21,18 +22,18 @@ import (
 // inbox. Opinion B mirrors A on the other side, as a control that the lists work for them.
 func TestAccessMatrixOverHTTP(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: time.Now().UTC()}
+	clock := testenv.NewClock(time.Now().UTC())
 	cfg := testConfig(t)
 	cfg.TokenTTL = 5000 * time.Hour // the clock moves past A's deadlines below
 	ts := startServerWith(t, cfg, Options{Clock: clock})
 	sfx := fmt.Sprint(opSeq.Add(1), "-", time.Now().UnixNano()) // the fake WeChat is shared by the process
 
-	stA := opStation(t, ts, "天河区甲街道联络站", "440106001000")
-	stB := opStation(t, ts, "越秀区乙街道联络站", "440104001000")
-	depA := opDeputy(t, ts, "甲代表", service.DeputyActive, []int64{stA}, "traffic")
-	depB := opDeputy(t, ts, "乙代表", service.DeputyActive, []int64{stB}, "traffic")
-	unitA := opUnit(t, ts, "天河区交通运输局", "440106000000")
-	unitB := opUnit(t, ts, "越秀区交通运输局", "440104000000")
+	stA := ts.Seed.Station("天河区甲街道联络站", "440106001000")
+	stB := ts.Seed.Station("越秀区乙街道联络站", "440104001000")
+	depA := ts.Seed.Deputy("甲代表", service.DeputyActive, []int64{stA}, "traffic")
+	depB := ts.Seed.Deputy("乙代表", service.DeputyActive, []int64{stB}, "traffic")
+	unitA := ts.Seed.Unit("天河区交通运输局", "440106000000")
+	unitB := ts.Seed.Unit("越秀区交通运输局", "440104000000")
 	depATok, depBTok := opDeputyLogin(t, ts, depA), opDeputyLogin(t, ts, depB)
 	mgrATok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, stA)
 	mgrBTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, stB)
@@ -191,7 +192,8 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		{name: "manager A", tok: mgrATok, viewer: "station_manager", note: 200, followup: 403, work: 200, listsA: true, stats: true, inbox: true,
 			duty: "reviewer", review: 200, dutyQueue: 200, queueA: true},
 		{name: "unit staff A", tok: unitATok, viewer: "unit_staff", note: 200, followup: 403, work: 200, listsA: true, inbox: true, review: 404, dutyQueue: 404},
-		{name: "admin of A's district", tok: adminATok, viewer: "admin", note: 200, followup: 403, work: 200, listsA: true, stats: true,
+		// The district's admins are the congress office above A's station: told when A stays overdue.
+		{name: "admin of A's district", tok: adminATok, viewer: "admin", note: 200, followup: 403, work: 200, listsA: true, stats: true, inbox: true,
 			duty: "reviewer", review: 409, dutyQueue: 200},
 		{name: "resident 2", tok: res2Tok, note: 404, followup: 404, work: 404, review: 404, dutyQueue: 404},
 		{name: "deputy B", tok: depBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 404},

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"liaison/internal/testenv"
 	"liaison/service"
 	"liaison/service/duty"
 )
@@ -17,11 +18,11 @@ import (
 // approved one stays in force, and approving it supersedes the old one.
 func TestDutyRegisterReviewReviseReReview(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)} // Thursday, Beijing 10:00
+	clock := testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)) // Thursday, Beijing 10:00
 	ts := startServerWith(t, testConfig(t), Options{Clock: clock})
-	st := opStation(t, ts, "履职测试联络站", "440106001000")
-	other := opStation(t, ts, "别的联络站", "440106001000")
-	dep := opDeputyLogin(t, ts, opDeputy(t, ts, "履职代表", service.DeputyActive, []int64{st}))
+	st := ts.Seed.Station("履职测试联络站", "440106001000")
+	other := ts.Seed.Station("别的联络站", "440106001000")
+	dep := opDeputyLogin(t, ts, ts.Seed.Deputy("履职代表", service.DeputyActive, []int64{st}))
 	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
 	today := "2026-11-26"
 	body := func(mod map[string]any) map[string]any {
@@ -141,8 +142,8 @@ func TestDutyRegisterReviewReviseReReview(t *testing.T) {
 func TestDutyRecordOncePerClosedOpinion(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
-	st := opStation(t, ts, "意见履职联络站", "440106001000")
-	depID := opDeputy(t, ts, "交通代表", service.DeputyActive, []int64{st}, "traffic")
+	st := ts.Seed.Station("意见履职联络站", "440106001000")
+	depID := ts.Seed.Deputy("交通代表", service.DeputyActive, []int64{st}, "traffic")
 	dep := opDeputyLogin(t, ts, depID)
 	res := ts.login(fmt.Sprint("duty-res-", opSeq.Add(1), "-", time.Now().UnixNano()))
 	rec := opSubmit(t, ts, res, fmt.Sprint("duty-op-", opSeq.Add(1)), opBody(st, "路口红绿灯时间太短"), 201)

@@ -12,11 +12,8 @@ import (
 func TestEscalationReachesTheCongressOffice(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
-	opExec(t, ts, opInsertIgnore(ts)+` INTO regions (code, name, parent_code, level, prefix, created_at) VALUES
-		('440106000000', '天河区', '440100000000', 'county', '440106', CURRENT_TIMESTAMP),
-		('440106007000', '某街道', '440106000000', 'township', '440106007', CURRENT_TIMESTAMP)`)
-	st := opStation(t, ts, "上报测试联络站", "440106007000")
-	dep := opDeputy(t, ts, "上报代表", service.DeputyActive, []int64{st}, "traffic")
+	st := ts.Seed.Station("上报测试联络站", "440106007000")
+	dep := ts.Seed.Deputy("上报代表", service.DeputyActive, []int64{st}, "traffic")
 	depTok := opDeputyLogin(t, ts, dep)
 	mgrTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
 	officeTok, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")

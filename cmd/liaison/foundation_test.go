@@ -6,9 +6,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
+	"liaison/internal/testenv"
 	"liaison/service"
 )
 
@@ -56,7 +56,7 @@ func TestMetricsExposeRoutesAndPool(t *testing.T) {
 	ts := startServer(t, testConfig(t))
 	ts.must(200, "GET", "/healthz", "", nil)
 	// One opinion held for the content check shows in the queue depth.
-	st := opStation(t, ts, "指标联络站", "440106009000")
+	st := ts.Seed.Station("指标联络站", "440106009000")
 	body := opBody(st, "待审核的意见")
 	body["content"] = "这条意见包含待审核测试的词语，需要人工审核。"
 	opSubmit(t, ts, ts.login("metrics-resident"), "m-1", body, 201)
@@ -137,21 +137,16 @@ func TestPasswordLoginAndLockout(t *testing.T) {
 	}
 	// Guesses in parallel, with spelling variants, hit one per-account limit: every attempt is
 	// counted before the password is checked.
-	var wg sync.WaitGroup
-	var mu sync.Mutex
+	got := make([]int, 14)
+	testenv.Race(t, len(got), func(i int) error {
+		name := []string{"manager1", "MANAGER1", "manager1   "}[i%3]
+		got[i], _ = ts.call("POST", "/api/v1/auth/password", "", map[string]string{"username": name, "password": "wrong-password"})
+		return nil
+	})
 	statuses := map[int]int{}
-	for i := 0; i < 14; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			name := []string{"manager1", "MANAGER1", "manager1   "}[i%3]
-			status, _ := ts.call("POST", "/api/v1/auth/password", "", map[string]string{"username": name, "password": "wrong-password"})
-			mu.Lock()
-			statuses[status]++
-			mu.Unlock()
-		}()
+	for _, status := range got {
+		statuses[status]++
 	}
-	wg.Wait()
 	// 1 success + 10 guesses at manager1/MANAGER1 pass the limit of 10 attempts; "manager1   " is
 	// not a valid username and never reaches an account.
 	if statuses[401]+statuses[429] != 14 || statuses[429] != 1 {

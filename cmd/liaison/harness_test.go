@@ -56,6 +56,8 @@ type testServer struct {
 	Logs *syncBuffer
 	// Bodies records every response body the harness saw.
 	Bodies *syncBuffer
+	// Seed puts fixtures in place through the server's own services.
+	Seed testenv.Seed
 }
 
 // testConfig is a development config on a fresh database and, when the suite runs on Redis,
@@ -104,6 +106,7 @@ func startServerWith(t testing.TB, cfg config.Config, opt Options) *testServer {
 		app.Close()
 	})
 	ts.App, ts.URL = app, "http://"+ln.Addr().String()
+	ts.Seed = testenv.Seed{T: t, Network: app.Network, Auth: app.Auth}
 	return ts
 }
 

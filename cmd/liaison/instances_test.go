@@ -5,9 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
+	"liaison/internal/testenv"
 	"liaison/repo/kv"
 )
 
@@ -36,19 +36,12 @@ func TestTwoInstancesFetchTheAccessTokenOnce(t *testing.T) {
 		servers[i] = ts
 	}
 	before := fake.TokenFetches()
-	var wg sync.WaitGroup
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			app := servers[i%2].App
-			// Binding a phone needs the access token (getuserphonenumber).
-			if _, err := app.Auth.WeChat.PhoneNumber(context.Background(), "1380000000"+string(rune('0'+i))); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	testenv.Race(t, 8, func(i int) error {
+		app := servers[i%2].App
+		// Binding a phone needs the access token (getuserphonenumber).
+		_, err := app.Auth.WeChat.PhoneNumber(context.Background(), "1380000000"+string(rune('0'+i)))
+		return err
+	}).AllSucceeded(t)
 	if got := fake.TokenFetches() - before; got != 1 {
 		t.Fatalf("two instances on one shared store fetched the access_token %d times, want 1", got)
 	}

@@ -46,7 +46,7 @@ func BenchmarkLedgerExport(b *testing.B) {
 		n = v
 	}
 	ts := startServer(b, testConfig(b))
-	st := opStation(b, ts, "压测联络站", "440106001000")
+	st := ts.Seed.Station("压测联络站", "440106001000")
 	mgrTok, _ := opStaff(b, ts, service.RoleStationManager, service.ScopeStation, st)
 	seedOpinions(b, ts, st, n)
 	runtimeBefore := peakRSSKiB()

@@ -40,9 +40,9 @@ func fetchLedger(t testing.TB, ts *testServer, token, query string) (int, [][]st
 func TestLedgerExportIsValidXLSXWithinReach(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
-	st := opStation(t, ts, "台帐测试联络站", "440106001000")
-	other := opStation(t, ts, "另一个联络站", "440106002000")
-	dep := opDeputy(t, ts, "台帐代表", service.DeputyActive, []int64{st}, "traffic")
+	st := ts.Seed.Station("台帐测试联络站", "440106001000")
+	other := ts.Seed.Station("另一个联络站", "440106002000")
+	dep := ts.Seed.Deputy("台帐代表", service.DeputyActive, []int64{st}, "traffic")
 	depTok := opDeputyLogin(t, ts, dep)
 	mgrTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
 	otherTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, other)

@@ -8,16 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"liaison/internal/testenv"
 	"liaison/repo"
 	"liaison/service"
 	"liaison/service/notify"
 	"liaison/wechat/wechatfake"
 )
-
-// ntFrozenClock always tells the same time.
-type ntFrozenClock struct{ t time.Time }
-
-func (c ntFrozenClock) Now() time.Time { return c.t }
 
 // TestNotificationsEndToEnd drives the inbox, consents, the delivery worker and the admin list
 // like the mini-program and the console do. Notifications are recorded the way other services
@@ -170,7 +166,7 @@ func ntOrphanNotifyAndDie(t testing.TB, ts *testServer, userID int64) {
 	t.Helper()
 	store := repo.Notifications{DB: ts.App.DB}
 	past := time.Now().Add(-time.Hour)
-	notifier := &notify.Service{Store: store, Tx: ts.App.DB, Clock: ntFrozenClock{past}, Templates: notify.FakeTemplates()}
+	notifier := &notify.Service{Store: store, Tx: ts.App.DB, Clock: testenv.NewClock(past), Templates: notify.FakeTemplates()}
 	err := ts.App.DB.WithinTx(context.Background(), func(ctx context.Context) error {
 		if err := notifier.Notify(ctx, service.Notification{UserID: userID, Kind: service.NotifyOverdue, Title: "意见办理已超期", ObjectType: "opinion", ObjectID: "3"}); err != nil {
 			return err

@@ -2,98 +2,40 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"sync/atomic"
 	"testing"
-	"time"
 
+	"liaison/internal/testenv"
 	"liaison/service"
-	"liaison/service/network"
 )
 
-// The station network for opinion tests, inserted with SQL (the schema of migrations
-// 00004-00012), and staff accounts logged in over HTTP.
+// The station network for opinion tests comes from ts.Seed; staff accounts log in over HTTP.
 
+// opSeq keeps suffixes unique within the process (the fake WeChat is shared by every test).
 var opSeq atomic.Int64
-
-func opExec(t testing.TB, ts *testServer, q string, args ...any) int64 {
-	t.Helper()
-	res, err := ts.App.DB.X.Exec(ts.App.DB.X.Rebind(q), args...)
-	if err != nil {
-		t.Fatalf("fixture %q: %v", q, err)
-	}
-	id, _ := res.LastInsertId()
-	return id
-}
-
-func opInsertIgnore(ts *testServer) string {
-	if ts.App.DB.Dialect == "mysql" {
-		return "INSERT IGNORE"
-	}
-	return "INSERT OR IGNORE"
-}
-
-func opRegion(t testing.TB, ts *testServer, region string) {
-	t.Helper()
-	opExec(t, ts, opInsertIgnore(ts)+` INTO regions (code, name, parent_code, level, prefix, created_at) VALUES (?, ?, '', ?, ?, ?)`,
-		region, "区域"+region, service.RegionLevel(region), service.RegionPrefix(region), time.Now().UTC())
-}
-
-func opStation(t testing.TB, ts *testServer, name, region string) int64 {
-	t.Helper()
-	now := time.Now().UTC()
-	opRegion(t, ts, region)
-	for i, c := range network.DefaultCategories {
-		opExec(t, ts, opInsertIgnore(ts)+` INTO categories (code, name, sort, active, updated_at) VALUES (?, ?, ?, 1, ?)`, c.Code, c.Name, i, now)
-	}
-	return opExec(t, ts, `INSERT INTO stations (name, region_code, kind, address, active, created_at, updated_at) VALUES (?, ?, 'community', '', 1, ?, ?)`,
-		name, region, now, now)
-}
-
-func opDeputy(t testing.TB, ts *testServer, name, status string, stations []int64, expertise ...string) int64 {
-	t.Helper()
-	now := time.Now().UTC()
-	id := opExec(t, ts, `INSERT INTO deputies (name, level, region_code, phone_enc, status, created_at, updated_at) VALUES (?, 'county', '', '', ?, ?, ?)`,
-		name, status, now, now)
-	for _, st := range stations {
-		opExec(t, ts, `INSERT INTO station_deputies (station_id, deputy_id) VALUES (?, ?)`, st, id)
-	}
-	for _, c := range expertise {
-		opExec(t, ts, `INSERT INTO deputy_expertise (deputy_id, category_code) VALUES (?, ?)`, id, c)
-	}
-	return id
-}
-
-func opUnit(t testing.TB, ts *testServer, name, region string) int64 {
-	t.Helper()
-	now := time.Now().UTC()
-	opRegion(t, ts, region)
-	return opExec(t, ts, `INSERT INTO units (name, region_code, active, created_at, updated_at) VALUES (?, ?, 1, ?, ?)`, name, region, now, now)
-}
 
 // opStaff creates a console user with one grant and returns its token and user ID.
 func opStaff(t testing.TB, ts *testServer, role service.Role, kind string, scope any) (string, int64) {
 	t.Helper()
-	name := fmt.Sprintf("op-%s-%d", role, opSeq.Add(1))
-	u, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: name, Password: "long-enough-pw-1",
-		Grants: []service.Grant{{Role: role, ScopeKind: kind, ScopeID: fmt.Sprint(scope)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := ts.must(200, "POST", "/api/v1/auth/password", "", map[string]string{"username": name, "password": "long-enough-pw-1"})
-	return out["token"].(string), u.ID
+	u := ts.Seed.Staff(service.Grant{Role: role, ScopeKind: kind, ScopeID: fmt.Sprint(scope)})
+	return opLogin(ts, u), u.ID
 }
 
-// opDeputyLogin binds a console account to a deputy.
+// opDeputyLogin creates a console account bound to a deputy and returns its token.
 func opDeputyLogin(t testing.TB, ts *testServer, deputyID int64) string {
 	t.Helper()
-	tok, uid := opStaff(t, ts, service.RoleDeputy, service.ScopeDeputy, deputyID)
-	opExec(t, ts, `UPDATE deputies SET user_id = ? WHERE id = ?`, uid, deputyID)
-	return tok
+	return opLogin(ts, ts.Seed.DeputyUser(deputyID))
+}
+
+// opLogin logs a seeded console account in with its password.
+func opLogin(ts *testServer, u *service.User) string {
+	ts.t.Helper()
+	out := ts.must(200, "POST", "/api/v1/auth/password", "", map[string]string{"username": u.Username, "password": testenv.SeedPassword})
+	return out["token"].(string)
 }
 
 // opRaw sends a request with an optional Idempotency-Key and returns the raw answer.

@@ -19,9 +19,9 @@ import (
 func TestOpinionEndToEnd(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
-	st := opStation(t, ts, "天河区某街道联络站", "440106001000")
-	dep := opDeputy(t, ts, "陈代表", service.DeputyActive, []int64{st}, "traffic")
-	unit := opUnit(t, ts, "区交通运输局", "440106000000")
+	st := ts.Seed.Station("天河区某街道联络站", "440106001000")
+	dep := ts.Seed.Deputy("陈代表", service.DeputyActive, []int64{st}, "traffic")
+	unit := ts.Seed.Unit("区交通运输局", "440106000000")
 	depTok := opDeputyLogin(t, ts, dep)
 	mgrTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
 	unitTok, _ := opStaff(t, ts, service.RoleUnitStaff, service.ScopeUnit, unit)
@@ -174,9 +174,9 @@ func TestOpinionEndToEnd(t *testing.T) {
 func TestOpinionBadInputOverHTTP(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
-	st := opStation(t, ts, "坏输入联络站", "440106002000")
-	opDeputy(t, ts, "周代表", service.DeputyActive, []int64{st}, "traffic")
-	inactive := opDeputy(t, ts, "已辞职代表", service.DeputyResigned, []int64{st}, "traffic")
+	st := ts.Seed.Station("坏输入联络站", "440106002000")
+	ts.Seed.Deputy("周代表", service.DeputyActive, []int64{st}, "traffic")
+	inactive := ts.Seed.Deputy("已辞职代表", service.DeputyResigned, []int64{st}, "traffic")
 	resTok, otherTok := ts.login("bad-input-resident"), ts.login("bad-input-other")
 	_, theirs := ts.upload(otherTok, "x.png", pngBytes(t))
 	with := func(k string, v any) map[string]any {
@@ -242,10 +242,10 @@ func TestOpinionBadInputOverHTTP(t *testing.T) {
 func TestOpinionVisibilityOverHTTP(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
-	s1, s2 := opStation(t, ts, "甲站", "440106003000"), opStation(t, ts, "乙站", "440306003000")
-	d1 := opDeputy(t, ts, "甲代表", service.DeputyActive, []int64{s1}, "traffic")
-	d2 := opDeputy(t, ts, "乙代表", service.DeputyActive, []int64{s2}, "traffic")
-	u2 := opUnit(t, ts, "乙局", "440306000000")
+	s1, s2 := ts.Seed.Station("甲站", "440106003000"), ts.Seed.Station("乙站", "440306003000")
+	d1 := ts.Seed.Deputy("甲代表", service.DeputyActive, []int64{s1}, "traffic")
+	d2 := ts.Seed.Deputy("乙代表", service.DeputyActive, []int64{s2}, "traffic")
+	u2 := ts.Seed.Unit("乙局", "440306000000")
 	owner := ts.login("vis-owner")
 	d1Tok := opDeputyLogin(t, ts, d1) // bound before the submission, so it is routed to them
 	id := opSubmit(t, ts, owner, "v1", opBody(s1, "只给自己人看"), 201)["id"]
@@ -295,8 +295,8 @@ func TestOpinionVisibilityOverHTTP(t *testing.T) {
 func TestOpinionOfflineIntakeAndRateLimit(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
-	st, other := opStation(t, ts, "接待站", "440106004000"), opStation(t, ts, "别的站", "440106005000")
-	opDeputy(t, ts, "吴代表", service.DeputyActive, []int64{st}, "traffic")
+	st, other := ts.Seed.Station("接待站", "440106004000"), ts.Seed.Station("别的站", "440106005000")
+	ts.Seed.Deputy("吴代表", service.DeputyActive, []int64{st}, "traffic")
 	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
 	body := opBody(st, "接待日登记")
 	body["priority"] = "urgent"

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"liaison/handler"
+	"liaison/internal/testenv"
 	"liaison/service"
 )
 
@@ -22,7 +23,7 @@ import (
 // each page but the last with a cursor, the last with next_cursor null.
 func TestPagingRuleOnEveryList(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: time.Now().UTC()}
+	clock := testenv.NewClock(time.Now().UTC())
 	cfg := testConfig(t)
 	cfg.TokenTTL = 5000 * time.Hour       // the clock moves past the deadlines below
 	cfg.NotifyInterval = 1000 * time.Hour // deliveries stay pending while the test lists them
@@ -33,8 +34,8 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 	// first station's triage queue (no deputy has their category), which notify its manager.
 	var stations, deputies []int64
 	for i := range 3 {
-		st := opStation(t, ts, fmt.Sprintf("分页测试联络站%d", i), "440106001000")
-		deputies = append(deputies, opDeputy(t, ts, fmt.Sprintf("分页代表%d", i), service.DeputyActive, []int64{st}, "education"))
+		st := ts.Seed.Station(fmt.Sprintf("分页测试联络站%d", i), "440106001000")
+		deputies = append(deputies, ts.Seed.Deputy(fmt.Sprintf("分页代表%d", i), service.DeputyActive, []int64{st}, "education"))
 		stations = append(stations, st)
 	}
 	// Three duty records of the first station's deputy, in its manager's review queue.

@@ -17,27 +17,9 @@ func TestStationPageShowsRatesFromStats(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
 	ctx := context.Background()
-	db := ts.App.DB
-	now := time.Now().UTC()
-	for _, q := range []string{
-		`INSERT INTO regions (code, name, parent_code, level, prefix, created_at) VALUES ('440000000000', '广东省', '', 'province', '44', ?)`,
-		`INSERT INTO regions (code, name, parent_code, level, prefix, created_at) VALUES ('440100000000', '广州市', '440000000000', 'city', '4401', ?)`,
-		`INSERT INTO stations (name, region_code, kind, address, lat, lng, hours, created_at, updated_at) VALUES ('天河区中心联络站', '440100000000', 'central', '天河路1号', 23.13, 113.32, '9:00-17:00', ?, ?)`,
-	} {
-		args := []any{now}
-		if strings.Contains(q, "INTO stations") {
-			args = []any{now, now}
-		}
-		if _, err := db.X.Exec(db.X.Rebind(q), args...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var stationID int64
-	if err := db.X.Get(&stationID, "SELECT id FROM stations"); err != nil {
-		t.Fatal(err)
-	}
-	day := stats.Day(now.AddDate(0, -1, 0))
-	if err := (repo.Stats{DB: db}).AddStats(ctx, stats.Delta{Day: day, StationID: stationID, RegionCode: "440100000000", Category: "traffic",
+	stationID := ts.Seed.Station("天河区中心联络站", "440100000000")
+	day := stats.Day(time.Now().UTC().AddDate(0, -1, 0))
+	if err := (repo.Stats{DB: ts.App.DB}).AddStats(ctx, stats.Delta{Day: day, StationID: stationID, RegionCode: "440100000000", Category: "traffic",
 		Counts: stats.Counts{Received: 4, RespondedInTime: 3, Closed: 2, Rated: 2, Satisfied: 1, Resolved: 1}}); err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +37,8 @@ func TestStationPageShowsRatesFromStats(t *testing.T) {
 func TestStatsFollowTheOpinionLifecycle(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
-	st := opStation(t, ts, "越秀区某街道联络站", "440104001000")
-	dep := opDeputy(t, ts, "李代表", service.DeputyActive, []int64{st}, "traffic")
+	st := ts.Seed.Station("越秀区某街道联络站", "440104001000")
+	dep := ts.Seed.Deputy("李代表", service.DeputyActive, []int64{st}, "traffic")
 	depTok := opDeputyLogin(t, ts, dep)
 	mgrTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
 	adminTok, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440104")

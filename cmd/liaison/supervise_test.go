@@ -3,23 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
+	"liaison/internal/testenv"
 	"liaison/repo"
 	"liaison/service"
 	"liaison/service/calendar"
 )
-
-// testClock is a clock the test moves by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 // wechatUser logs a WeChat user in, gives it a grant and consents to templates; it returns the
 // token, the user ID and the openid the fake WeChat knows it by.
@@ -44,22 +35,19 @@ func wechatUser(t testing.TB, ts *testServer, code string, g *service.Grant, tem
 // happen exactly once, in the timeline and in what the fake WeChat received.
 func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: time.Date(2026, 11, 16, 2, 0, 0, 0, time.UTC)} // Monday 10:00 in Beijing
+	clock := testenv.NewClock(time.Date(2026, 11, 16, 2, 0, 0, 0, time.UTC)) // Monday 10:00 in Beijing
 	cfg := testConfig(t)
 	cfg.TokenTTL = 2000 * time.Hour
 	cfg.NotifyInterval = 20 * time.Millisecond
 	ts := startServerWith(t, cfg, Options{Clock: clock})
 	ctx := context.Background()
 
-	opExec(t, ts, opInsertIgnore(ts)+` INTO regions (code, name, parent_code, level, prefix, created_at) VALUES
-		('440100000000', '广州市', '440000000000', 'city', '4401', ?), ('440106000000', '天河区', '440100000000', 'county', '440106', ?),
-		('440106001000', '某街道', '440106000000', 'township', '440106001', ?)`, clock.t, clock.t, clock.t)
-	st := opStation(t, ts, "某街道联络站", "440106001000")
-	dep := opDeputy(t, ts, "督办测试代表", service.DeputyActive, []int64{st}, "traffic")
+	st := ts.Seed.Station("某街道联络站", "440106001000")
+	dep := ts.Seed.Deputy("督办测试代表", service.DeputyActive, []int64{st}, "traffic")
 	sfx := fmt.Sprint(opSeq.Add(1), "-", time.Now().UnixNano()) // the fake WeChat is shared by the whole test process
 	depTok, depUID, depOpenID := wechatUser(t, ts, "sup-deputy-"+sfx, &service.Grant{Role: service.RoleDeputy, ScopeKind: service.ScopeDeputy, ScopeID: fmt.Sprint(dep)},
 		"tpl-due_soon", "tpl-due_soon", "tpl-overdue", "tpl-overdue")
-	opExec(t, ts, `UPDATE deputies SET user_id = ? WHERE id = ?`, depUID, dep)
+	ts.Seed.BindDeputy(dep, depUID)
 	mgrTok, _, mgrOpenID := wechatUser(t, ts, "sup-manager-"+sfx, &service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: fmt.Sprint(st)},
 		"tpl-overdue", "tpl-overdue")
 	adminTok, _, adminOpenID := wechatUser(t, ts, "sup-admin-"+sfx, &service.Grant{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440106000000"},
@@ -74,7 +62,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	cal := calendar.NewCalendar(nil)
-	if want := cal.Due(clock.t, 15); !due.Equal(want) {
+	if want := cal.Due(clock.Now(), 15); !due.Equal(want) {
 		t.Fatalf("reply deadline %v, want 15 working days: %v", due, want)
 	}
 
@@ -83,17 +71,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 		clock.Set(at)
 		// Two at once, as if two instances both thought they led, then once more: the steps
 		// still happen once each.
-		var wg sync.WaitGroup
-		for i := 0; i < 2; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := ts.App.Supervisor.Tick(ctx); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
+		testenv.Race(t, 2, func(int) error { return ts.App.Supervisor.Tick(ctx) }).AllSucceeded(t)
 		if err := ts.App.Supervisor.Tick(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +118,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 			t.Fatalf("supervision list: %v", list)
 		}
 	}
-	otherSt := opStation(t, ts, "别的联络站", "440106001000")
+	otherSt := ts.Seed.Station("别的联络站", "440106001000")
 	otherTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, otherSt)
 	if list := ts.must(200, "GET", "/api/v1/work/supervision", otherTok, nil); len(list["items"].([]any)) != 0 {
 		t.Fatalf("another station's manager sees: %v", list)

@@ -3,11 +3,8 @@ package kv_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -427,16 +424,11 @@ func TestPubSubSlowSubscriberDoesNotBlock(t *testing.T) {
 func TestConcurrentSetNX(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, s testenv.KVStore) {
-		var won atomic.Int32
-		parallel(t, 50, func(i int) error {
-			ok, err := s.SetNX(t.Context(), "k", []byte(strconv.Itoa(i)), time.Minute)
-			if ok {
-				won.Add(1)
-			}
-			return err
-		})
-		if n := won.Load(); n != 1 {
-			t.Fatalf("%d SetNX calls won; want exactly 1", n)
+		winner := testenv.Race(t, 50, func(i int) error {
+			return testenv.Won(s.SetNX(t.Context(), "k", []byte(strconv.Itoa(i)), time.Minute))
+		}).OneWinner(t, nil)
+		if got, _, err := s.Get(t.Context(), "k"); err != nil || string(got) != strconv.Itoa(winner) {
+			t.Fatalf("Get(k) = %q, %v; want the winner's value %d", got, err, winner)
 		}
 	})
 }
@@ -444,17 +436,9 @@ func TestConcurrentSetNX(t *testing.T) {
 func TestConcurrentAcquire(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, s testenv.KVStore) {
-		var won atomic.Int32
-		parallel(t, 50, func(i int) error {
-			ok, err := s.Acquire(t.Context(), "job", "owner-"+strconv.Itoa(i), time.Minute)
-			if ok {
-				won.Add(1)
-			}
-			return err
-		})
-		if n := won.Load(); n != 1 {
-			t.Fatalf("%d owners acquired; want exactly 1", n)
-		}
+		testenv.Race(t, 50, func(i int) error {
+			return testenv.Won(s.Acquire(t.Context(), "job", "owner-"+strconv.Itoa(i), time.Minute))
+		}).OneWinner(t, nil)
 	})
 }
 
@@ -462,37 +446,12 @@ func TestConcurrentAllow(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, s testenv.KVStore) {
 		const limit = 10
-		var allowed atomic.Int32
-		parallel(t, 50, func(int) error {
+		allowed := testenv.Race(t, 50, func(int) error {
 			ok, _, err := s.Allow(t.Context(), "ip", limit, time.Minute)
-			if ok {
-				allowed.Add(1)
-			}
-			return err
-		})
-		if n := allowed.Load(); n != limit {
+			return testenv.Won(ok, err)
+		}).Winners(t, nil)
+		if n := len(allowed); n != limit {
 			t.Fatalf("%d of 50 events allowed; want exactly %d", n, limit)
 		}
 	})
-}
-
-// parallel runs fn(0..n-1) in n goroutines released together, and fails t on any error.
-func parallel(t *testing.T, n int, fn func(i int) error) {
-	t.Helper()
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = fn(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatal(fmt.Errorf("goroutine %d: %w", i, err))
-		}
-	}
 }

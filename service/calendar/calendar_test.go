@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"liaison/internal/testenv"
 	"liaison/service"
 	"liaison/service/calendar"
 )
@@ -323,19 +324,6 @@ func FuzzDue(f *testing.F) {
 	})
 }
 
-// calClock is a settable clock.
-type calClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *calClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *calClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // calStore is an in-memory CalendarStore that counts loads and can fail.
 type calStore struct {
 	mu       sync.Mutex
@@ -424,8 +412,8 @@ var (
 	calResident = service.Actor{UserID: 8, Grants: []service.Grant{{Role: service.RoleResident}}}
 )
 
-func newCalService() (*calendar.Service, *calStore, *calAudit, *calClock) {
-	st, au, clk := newCalStore(), &calAudit{}, &calClock{t: time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC)}
+func newCalService() (*calendar.Service, *calStore, *calAudit, *testenv.Clock) {
+	st, au, clk := newCalStore(), &calAudit{}, testenv.NewClock(time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC))
 	return &calendar.Service{Store: st, Audit: au, Tx: calTx{}, Clock: clk}, st, au, clk
 }
 
@@ -479,11 +467,11 @@ func TestCalendarServiceCachesAndReloadsAfterEdits(t *testing.T) {
 	}
 	// Another instance's edit (straight into the store) shows after a minute, not before.
 	st.days[calendar.CivilDate{Year: 2026, Month: 10, Day: 9}] = calendar.DayOverride{Date: calendar.CivilDate{Year: 2026, Month: 10, Day: 9}}
-	clk.Add(30 * time.Second)
+	clk.Advance(30 * time.Second)
 	if cal, _ = svc.Current(ctx); !cal.IsWorkday(calSH(10, 9, 10, 0)) {
 		t.Fatal("cached for a minute")
 	}
-	clk.Add(31 * time.Second)
+	clk.Advance(31 * time.Second)
 	if cal, _ = svc.Current(ctx); cal.IsWorkday(calSH(10, 9, 10, 0)) {
 		t.Fatal("reloaded after a minute")
 	}

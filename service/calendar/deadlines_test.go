@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"liaison/internal/testenv"
 	"liaison/service"
 	"liaison/service/calendar"
 )
@@ -33,8 +34,8 @@ func (s *deadlineStore) ReplaceDeadlineRules(_ context.Context, rules []calendar
 	return nil
 }
 
-func newDeadlinePolicy(rules ...calendar.DeadlineRule) (*calendar.DeadlinePolicy, *deadlineStore, *calAudit, *calClock) {
-	st, au, clk := &deadlineStore{rules: rules}, &calAudit{}, &calClock{t: time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC)}
+func newDeadlinePolicy(rules ...calendar.DeadlineRule) (*calendar.DeadlinePolicy, *deadlineStore, *calAudit, *testenv.Clock) {
+	st, au, clk := &deadlineStore{rules: rules}, &calAudit{}, testenv.NewClock(time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC))
 	return &calendar.DeadlinePolicy{Store: st, Calendar: cal2026, Audit: au, Tx: calTx{}, Clock: clk}, st, au, clk
 }
 
@@ -197,7 +198,7 @@ func TestDeadlineRulesAreCachedForAMinute(t *testing.T) {
 	if d, _ := p.Days(ctx, service.StageAccept, "", ""); d != 1 {
 		t.Fatalf("still cached: %d", d)
 	}
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	if d, _ := p.Days(ctx, service.StageAccept, "", ""); d != 2 {
 		t.Fatalf("reloaded after a minute: %d", d)
 	}

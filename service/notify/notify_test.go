@@ -43,25 +43,13 @@ func ntFake(t *testing.T) *wechatfake.Server {
 	return ntFakeSrv
 }
 
-// ntClock is a clock tests move by hand.
-type ntClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *ntClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *ntClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type ntEnv struct {
 	t     *testing.T
+	seed  testenv.Seed
 	db    *repo.DB
 	store repo.Notifications
 	svc   *notify.Service
-	clock *ntClock
+	clock *testenv.Clock
 	wc    service.WeChat
 	fake  *wechatfake.Server
 	tag   string // makes this test's openids unique
@@ -77,23 +65,19 @@ func newNtEnv(t *testing.T) *ntEnv {
 		t.Fatal(err)
 	}
 	db := testenv.DB(t)
-	clock := &ntClock{t: time.Now().UTC()}
+	clock := testenv.NewClock(time.Now().UTC())
 	store := repo.Notifications{DB: db}
 	svc := &notify.Service{Store: store, Tx: db, Clock: clock, Templates: map[service.NotificationKind]string{
 		service.NotifyReplyReady: "tpl-reply", service.NotifyAccepted: "tpl-accepted",
 	}}
-	return &ntEnv{t: t, db: db, store: store, svc: svc, clock: clock, wc: wc, fake: fake, tag: strings.ToLower(rand.Text()[:10])}
+	return &ntEnv{t: t, seed: testenv.NewSeed(t, db, clock), db: db, store: store, svc: svc, clock: clock, wc: wc, fake: fake, tag: strings.ToLower(rand.Text()[:10])}
 }
 
 // resident creates a WeChat user and returns its ID and openid.
 func (e *ntEnv) resident(name string) (int64, string) {
 	e.t.Helper()
 	openid := "nt-" + e.tag + "-" + name
-	u, err := repo.Users{DB: e.db}.UpsertWeChatUser(context.Background(), openid, "", "sealed", e.clock.Now())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return u.ID, openid
+	return e.seed.Resident(openid).ID, openid
 }
 
 func (e *ntEnv) consent(userID int64, templates ...string) {
@@ -228,10 +212,7 @@ func TestNotifyWorkerWithoutConsentSendsNothing(t *testing.T) {
 		t.Fatal("the other template's consent must be left alone")
 	}
 	// A console-only account has no openid: no consent either, and not a failure.
-	staff := &service.User{Username: "staff-" + e.tag, PasswordHash: "h", CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
-	if err := (repo.Users{DB: e.db}).CreateUser(context.Background(), staff); err != nil {
-		t.Fatal(err)
-	}
+	staff := e.seed.Staff(service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: "1"})
 	e.notify(ntReply(staff.ID, ""))
 	e.runOnce(e.worker("w1"))
 	if rows := e.outbox(staff.ID); len(rows) != 1 || rows[0].Status != "no_consent" || rows[0].LastError != "recipient has no WeChat openid" {
@@ -422,21 +403,16 @@ func TestNotifyWorkersRacingSendEachMessageOnce(t *testing.T) {
 		e.notify(ntReply(uid, ""))
 		openids[i] = openid
 	}
-	var wg sync.WaitGroup
-	for i := range 4 {
+	testenv.Race(t, 4, func(i int) error {
 		w := e.worker(fmt.Sprint("instance-", i))
 		w.Batch = 5
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 3 {
-				if _, err := w.RunOnce(context.Background()); err != nil {
-					t.Error(err)
-				}
+		for range 3 {
+			if _, err := w.RunOnce(context.Background()); err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		return nil
+	}).AllSucceeded(t)
 	for i, openid := range openids {
 		if msgs, refused := e.delivered(openid); len(msgs) != 1 || refused != 0 {
 			t.Fatalf("user %d: want exactly one message, got %d (+%d refused)", i, len(msgs), refused)

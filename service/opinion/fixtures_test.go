@@ -10,24 +10,24 @@ import (
 	"testing"
 	"time"
 
-	"liaison/fieldcrypt"
 	"liaison/internal/testenv"
 	"liaison/repo"
 	"liaison/service"
-	"liaison/service/network"
 	"liaison/service/opinion"
 )
 
 // opFix is an opinion service on a real database (SQLite, or MySQL with
 // LIAISON_TEST_MYSQL_DSN) and the suite's KV (Redis with LIAISON_TEST_REDIS_ADDR), with fakes
-// for WeChat, notifications, deadlines and the clock.
+// for WeChat, notifications, deadlines and the clock. Its Seed puts the station network and
+// the accounts in place through the real services.
 type opFix struct {
+	testenv.Seed
 	t      testing.TB
 	db     *repo.DB
 	svc    *opinion.Service
 	wechat *opFakeWeChat
 	notes  *opNotes
-	clock  *opClock
+	clock  *testenv.Clock
 	seq    atomic.Int64
 }
 
@@ -36,104 +36,42 @@ func newOpFix(t testing.TB) *opFix {
 	db := testenv.DB(t)
 	backends := testenv.KVBackends(t)
 	kv := backends[len(backends)-1].Store // Redis when the suite has one
-	keys := map[string][]byte{"k1": []byte(strings.Repeat("k", 32))}
-	sealer, err := fieldcrypt.New(keys, "k1", []byte(strings.Repeat("i", 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &opFix{t: t, db: db, wechat: &opFakeWeChat{}, notes: &opNotes{}, clock: &opClock{now: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}}
-	net := &network.Service{Store: repo.Network{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Sealer: sealer, Clock: f.clock}
-	f.svc = &opinion.Service{Store: repo.Opinions{DB: db}, Network: net, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db}, Tx: db,
-		KV: kv, WeChat: f.wechat, Notifier: f.notes, Deadlines: opDays{}, Sealer: sealer, Clock: f.clock}
-	for i, c := range network.DefaultCategories {
-		f.exec(f.insertIgnore()+` INTO categories (code, name, sort, active, updated_at) VALUES (?, ?, ?, ?, ?)`,
-			c.Code, c.Name, i, c.Active, f.clock.Now())
-	}
+	f := &opFix{t: t, db: db, wechat: &opFakeWeChat{}, notes: &opNotes{}, clock: testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))}
+	f.Seed = testenv.NewSeed(t, db, f.clock)
+	f.svc = &opinion.Service{Store: repo.Opinions{DB: db}, Network: f.Network, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db}, Tx: db,
+		KV: kv, WeChat: f.wechat, Notifier: f.notes, Deadlines: opDays{}, Sealer: f.Network.Sealer, Clock: f.clock}
+	f.Categories()
 	return f
 }
 
-func (f *opFix) insertIgnore() string {
-	if f.db.Dialect == repo.MySQL {
-		return "INSERT IGNORE"
-	}
-	return "INSERT OR IGNORE"
-}
-
-func (f *opFix) exec(q string, args ...any) int64 {
-	f.t.Helper()
-	res, err := f.db.X.Exec(f.db.X.Rebind(q), args...)
-	if err != nil {
-		f.t.Fatalf("fixture %q: %v", q, err)
-	}
-	id, _ := res.LastInsertId()
-	return id
-}
-
-func (f *opFix) region(code string) {
-	f.exec(f.insertIgnore()+` INTO regions (code, name, parent_code, level, prefix, created_at) VALUES (?, ?, '', ?, ?, ?)`,
-		code, "区域"+code, service.RegionLevel(code), service.RegionPrefix(code), f.clock.Now())
-}
-
-func (f *opFix) station(name, region string) int64 {
-	f.region(region)
-	return f.exec(`INSERT INTO stations (name, region_code, kind, address, active, created_at, updated_at) VALUES (?, ?, 'community', '', 1, ?, ?)`,
-		name, region, f.clock.Now(), f.clock.Now())
-}
-
-func (f *opFix) deputy(name, status string, stations []int64, expertise ...string) int64 {
-	id := f.exec(`INSERT INTO deputies (name, level, region_code, status, created_at, updated_at) VALUES (?, 'county', '', ?, ?, ?)`,
-		name, status, f.clock.Now(), f.clock.Now())
-	for _, st := range stations {
-		f.exec(`INSERT INTO station_deputies (station_id, deputy_id) VALUES (?, ?)`, st, id)
-	}
-	for _, c := range expertise {
-		f.exec(`INSERT INTO deputy_expertise (deputy_id, category_code) VALUES (?, ?)`, id, c)
-	}
-	return id
-}
-
-func (f *opFix) unit(name, region string) int64 {
-	f.region(region)
-	return f.exec(`INSERT INTO units (name, region_code, active, created_at, updated_at) VALUES (?, ?, 1, ?, ?)`, name, region, f.clock.Now(), f.clock.Now())
-}
-
-// user creates an account with grants and returns it as an actor.
-func (f *opFix) user(openID string, grants ...service.Grant) service.Actor {
-	f.t.Helper()
-	n := f.seq.Add(1)
-	u := &service.User{Username: fmt.Sprintf("u%d", n), OpenID: openID, Grants: grants, CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now()}
-	if err := (repo.Users{DB: f.db}).CreateUser(context.Background(), u); err != nil {
-		f.t.Fatal(err)
-	}
-	return service.Actor{UserID: u.ID, Grants: grants}
-}
+func actorOf(u *service.User) service.Actor { return service.Actor{UserID: u.ID, Grants: u.Grants} }
 
 func (f *opFix) resident() service.Actor {
-	return f.user(fmt.Sprintf("openid-%d", f.seq.Add(1)), service.Grant{Role: service.RoleResident})
+	return actorOf(f.Resident(fmt.Sprintf("openid-%d", f.seq.Add(1))))
 }
 
-func (f *opFix) deputyUser(deputyID int64) service.Actor {
-	a := f.user("", service.Grant{Role: service.RoleDeputy, ScopeKind: service.ScopeDeputy, ScopeID: fmt.Sprint(deputyID)})
-	f.exec(`UPDATE deputies SET user_id = ? WHERE id = ?`, a.UserID, deputyID)
-	return a
-}
+func (f *opFix) deputyUser(deputyID int64) service.Actor { return actorOf(f.DeputyUser(deputyID)) }
 
 func (f *opFix) manager(stationID int64) service.Actor {
-	return f.user("", service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: fmt.Sprint(stationID)})
+	return actorOf(f.Staff(service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: fmt.Sprint(stationID)}))
 }
 
 func (f *opFix) unitStaff(unitID int64) service.Actor {
-	return f.user("", service.Grant{Role: service.RoleUnitStaff, ScopeKind: service.ScopeUnit, ScopeID: fmt.Sprint(unitID)})
+	return actorOf(f.Staff(service.Grant{Role: service.RoleUnitStaff, ScopeKind: service.ScopeUnit, ScopeID: fmt.Sprint(unitID)}))
 }
 
 func (f *opFix) admin(region string) service.Actor {
-	return f.user("", service.Grant{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: region})
+	return actorOf(f.Staff(service.Grant{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: region}))
 }
 
+// upload records an image the owner uploaded (no file behind it: these tests never read one).
 func (f *opFix) upload(owner int64) int64 {
-	n := f.seq.Add(1)
-	return f.exec(`INSERT INTO uploads (owner_id, content_type, size, storage_key, created_at) VALUES (?, 'image/png', 10, ?, ?)`,
-		owner, fmt.Sprintf("k/%d.png", n), f.clock.Now())
+	f.t.Helper()
+	u := &service.Upload{OwnerID: owner, ContentType: "image/png", Size: 10, StorageKey: fmt.Sprintf("k/%d.png", f.seq.Add(1)), CreatedAt: f.clock.Now()}
+	if err := (repo.Uploads{DB: f.db}).CreateUpload(context.Background(), u); err != nil {
+		f.t.Fatal(err)
+	}
+	return u.ID
 }
 
 func (f *opFix) count(q string, args ...any) int {
@@ -271,24 +209,6 @@ func (n *opNotes) to(userID int64, kind service.NotificationKind) int {
 		}
 	}
 	return c
-}
-
-// opClock is a settable clock.
-type opClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *opClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *opClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // opDays is a deadline fake: each stage lasts a fixed number of calendar days.

@@ -110,7 +110,7 @@ func TestOpinionWorklistFiltersPagesAndCounts(t *testing.T) {
 	if p := list(opinion.WorklistInput{Overdue: true}, w.mgr); len(p.Items) != 0 {
 		t.Fatalf("nothing overdue yet: %v", ids(p))
 	}
-	w.clock.add(25 * time.Hour) // past the 1-day accept limit, within the 15-day reply limit
+	w.clock.Advance(25 * time.Hour) // past the 1-day accept limit, within the 15-day reply limit
 	over := list(opinion.WorklistInput{Overdue: true}, w.mgr)
 	if len(over.Items) != 5 || over.Items[0].Overdue != true {
 		t.Fatalf("overdue: %v", ids(over))
@@ -139,7 +139,7 @@ func TestOpinionStagesFreezeOverdue(t *testing.T) {
 	w := newOpWorld(t)
 	ctx := context.Background()
 	id := w.submit(w.res, opInput(w.station, "traffic", "时限")).ID
-	w.clock.add(36 * time.Hour) // accept is 1 day: late
+	w.clock.Advance(36 * time.Hour) // accept is 1 day: late
 	v := w.act(w.dep1, id, opinion.ActAccept, opinion.ActionInput{Complex: new(true)})
 	stages := map[service.DeadlineStage]opinion.StageView{}
 	for _, s := range v.Stages {
@@ -152,7 +152,7 @@ func TestOpinionStagesFreezeOverdue(t *testing.T) {
 		t.Fatalf("complex reply stage and due_at: %+v %v", s, v.DueAt)
 	}
 	w.act(w.dep1, id, opinion.ActTransfer, opinion.ActionInput{UnitID: w.unit})
-	w.clock.add(24 * time.Hour)
+	w.clock.Advance(24 * time.Hour)
 	v = w.act(w.unitStaff, id, opinion.ActUnitReply, opinion.ActionInput{Content: "已处理"})
 	for _, s := range v.Stages {
 		if s.Stage == service.StageUnitReply && (s.EndedAt == nil || s.Overdue) {

@@ -3,9 +3,9 @@ package opinion_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 
+	"liaison/internal/testenv"
 	"liaison/service"
 	"liaison/service/opinion"
 )
@@ -23,11 +23,11 @@ type opWorld struct {
 func newOpWorld(t testing.TB) *opWorld {
 	f := newOpFix(t)
 	w := &opWorld{opFix: f}
-	w.station = f.station("城南联络站", "440106001000")
-	w.d1 = f.deputy("李代表", service.DeputyActive, []int64{w.station}, "traffic")
-	w.d2 = f.deputy("王代表", service.DeputyActive, []int64{w.station})
+	w.station = f.Station("城南联络站", "440106001000")
+	w.d1 = f.Deputy("李代表", service.DeputyActive, []int64{w.station}, "traffic")
+	w.d2 = f.Deputy("王代表", service.DeputyActive, []int64{w.station})
 	w.dep1, w.dep2 = f.deputyUser(w.d1), f.deputyUser(w.d2)
-	w.unit = f.unit("区交通运输局", "440106000000")
+	w.unit = f.Unit("区交通运输局", "440106000000")
 	w.unitStaff = f.unitStaff(w.unit)
 	w.mgr = f.manager(w.station)
 	w.res = f.resident()
@@ -279,32 +279,16 @@ func TestOpinionConcurrentActionsOneWinner(t *testing.T) {
 	w := newOpWorld(t)
 	id := w.reach(opinion.Submitted)
 	v0 := w.version(id)
-	const n = 50
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			a, act, in := w.mgr, opinion.ActNote, opinion.ActionInput{Version: v0, Content: "并发备注"}
-			if i%2 == 0 {
-				a, act, in = w.dep1, opinion.ActAccept, opinion.ActionInput{Version: v0}
-			}
-			_, errs[i] = w.svc.Act(context.Background(), a, id, string(act), in)
-		}()
-	}
-	wg.Wait()
-	wins := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			wins++
-		case errCodeOf(err) != "version_conflict":
-			t.Errorf("a loser must get version_conflict, got %v", err)
+	testenv.Race(t, 50, func(i int) error {
+		a, act, in := w.mgr, opinion.ActNote, opinion.ActionInput{Version: v0, Content: "并发备注"}
+		if i%2 == 0 {
+			a, act, in = w.dep1, opinion.ActAccept, opinion.ActionInput{Version: v0}
 		}
-	}
-	if wins != 1 || w.version(id) != v0+1 {
-		t.Fatalf("want exactly one winner and one version step: %d winners, version %d", wins, w.version(id))
+		_, err := w.svc.Act(context.Background(), a, id, string(act), in)
+		return err
+	}).OneWinner(t, func(err error) bool { return errCodeOf(err) == "version_conflict" })
+	if w.version(id) != v0+1 {
+		t.Fatalf("want one version step: version %d, was %d", w.version(id), v0)
 	}
 	if got := w.count(`SELECT COUNT(*) FROM opinion_events WHERE opinion_id = ? AND action IN ('note', 'accept')`, id); got != 1 {
 		t.Fatalf("want one timeline event from the winner, got %d", got)

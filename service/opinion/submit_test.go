@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"liaison/internal/testenv"
 	"liaison/service"
 	"liaison/service/opinion"
 )
@@ -29,7 +30,7 @@ func TestOpinionSubmitReceiptAndPublicNumber(t *testing.T) {
 	if b.PublicNo <= a.PublicNo || b.PublicNo[:10] != a.PublicNo[:10] {
 		t.Fatalf("numbers must grow within a day: %s then %s", a.PublicNo, b.PublicNo)
 	}
-	w.clock.add(15 * time.Hour)
+	w.clock.Advance(15 * time.Hour)
 	c := w.submit(w.res, opInput(w.station, "traffic", "第三条"))
 	if c.PublicNo != "YJ20261127000001" {
 		t.Fatalf("a new Beijing day starts a new sequence: %s", c.PublicNo)
@@ -124,30 +125,17 @@ func TestOpinionIdempotencyConcurrent(t *testing.T) {
 		}
 		in := opInput(w.station, "traffic", "并发提交")
 		const n = 12
-		var wg sync.WaitGroup
 		results := make([]opinion.SubmitResult, n)
-		errs := make([]error, n)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				results[i], errs[i] = w.svc.Submit(context.Background(), w.res, "same-key", in)
-			}()
-		}
-		close(start)
-		wg.Wait()
+		// With the KV up a loser gets the response or in_progress; with it down every retry
+		// gets the one response.
+		inProgress := func(err error) bool { return !kvDown && errCodeOf(err) == "idempotency_in_progress" }
+		won := testenv.Race(t, n, func(i int) (err error) {
+			results[i], err = w.svc.Submit(context.Background(), w.res, "same-key", in)
+			return err
+		}).Winners(t, inProgress)
 		var bodies [][]byte
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				bodies = append(bodies, results[i].Body)
-			case kvDown:
-				t.Errorf("kv down: every retry must get the one response, got %v", err)
-			case errCodeOf(err) != "idempotency_in_progress":
-				t.Errorf("kv up: a loser gets the response or in_progress, got %v", err)
-			}
+		for _, i := range won {
+			bodies = append(bodies, results[i].Body)
 		}
 		if got := w.count(`SELECT COUNT(*) FROM opinions WHERE title = ?`, "并发提交"); got != 1 {
 			t.Fatalf("kv down=%v: want exactly one opinion, got %d", kvDown, got)
@@ -172,8 +160,8 @@ func TestOpinionSubmitBadInputWritesNothing(t *testing.T) {
 	ctx := context.Background()
 	before := w.count(`SELECT COUNT(*) FROM opinions`)
 	mine, theirs := w.upload(w.res.UserID), w.upload(w.resident().UserID)
-	inactive := w.deputy("已辞职代表", service.DeputyResigned, []int64{w.station}, "traffic")
-	homeless := w.deputy("未进站代表", service.DeputyActive, nil, "traffic")
+	inactive := w.Deputy("已辞职代表", service.DeputyResigned, []int64{w.station}, "traffic")
+	homeless := w.Deputy("未进站代表", service.DeputyActive, nil, "traffic")
 	mod := func(fn func(*opinion.Input)) opinion.Input {
 		in := opInput(w.station, "traffic", "标题")
 		fn(&in)
@@ -231,12 +219,12 @@ func TestOpinionSubmitBadInputWritesNothing(t *testing.T) {
 func TestOpinionRouting(t *testing.T) {
 	t.Parallel()
 	f := newOpFix(t)
-	st := f.station("河东联络站", "440106002000")
-	resigned := f.deputy("甲（已辞职）", service.DeputyResigned, []int64{st}, "traffic") // lowest ID, never chosen
-	d1 := f.deputy("乙", service.DeputyActive, []int64{st}, "traffic", "environment")
-	d2 := f.deputy("丙", service.DeputyActive, []int64{st}, "traffic")
-	qr := f.deputy("丁", service.DeputyActive, []int64{st}, "education")
-	unbound := f.deputy("戊（未绑定账号）", service.DeputyActive, []int64{st}, "environment", "traffic")
+	st := f.Station("河东联络站", "440106002000")
+	resigned := f.Deputy("甲（已辞职）", service.DeputyResigned, []int64{st}, "traffic") // lowest ID, never chosen
+	d1 := f.Deputy("乙", service.DeputyActive, []int64{st}, "traffic", "environment")
+	d2 := f.Deputy("丙", service.DeputyActive, []int64{st}, "traffic")
+	qr := f.Deputy("丁", service.DeputyActive, []int64{st}, "education")
+	unbound := f.Deputy("戊（未绑定账号）", service.DeputyActive, []int64{st}, "environment", "traffic")
 	f.deputyUser(resigned)
 	f.deputyUser(d1)
 	u2 := f.deputyUser(d2)
@@ -313,8 +301,8 @@ func TestOpinionModerationHeldAndRechecked(t *testing.T) {
 	t.Parallel()
 	f := newOpFix(t)
 	ctx := context.Background()
-	st := f.station("河西联络站", "440106003000")
-	qr := f.deputy("戊", service.DeputyActive, []int64{st}, "traffic")
+	st := f.Station("河西联络站", "440106003000")
+	qr := f.Deputy("戊", service.DeputyActive, []int64{st}, "traffic")
 	dep := f.deputyUser(qr)
 	mgr := f.manager(st)
 	res := f.resident()

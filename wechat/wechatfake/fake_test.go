@@ -3,12 +3,13 @@ package wechatfake_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
+	"liaison/internal/testenv"
 	"liaison/wechat/wechatfake"
 )
 
@@ -154,20 +155,17 @@ func TestOutageFaultsAndConcurrency(t *testing.T) {
 	}
 
 	// Hammer it from many goroutines (run with -race).
-	var wg sync.WaitGroup
-	for i := range 20 {
-		wg.Go(func() {
-			content := "正常内容"
-			if i%2 == 0 {
-				content = wechatfake.DefaultRiskyWord
-			}
-			_, a := call(t, "POST", check, map[string]any{"version": 2, "openid": "o", "scene": 2, "content": content})
-			if want := map[bool]string{true: "risky", false: "pass"}[i%2 == 0]; a.Result.Suggest != want {
-				t.Errorf("suggest = %q; want %q", a.Result.Suggest, want)
-			}
-		})
-	}
-	wg.Wait()
+	testenv.Race(t, 20, func(i int) error {
+		content := "正常内容"
+		if i%2 == 0 {
+			content = wechatfake.DefaultRiskyWord
+		}
+		_, a := call(t, "POST", check, map[string]any{"version": 2, "openid": "o", "scene": 2, "content": content})
+		if want := map[bool]string{true: "risky", false: "pass"}[i%2 == 0]; a.Result.Suggest != want {
+			return fmt.Errorf("suggest = %q; want %q", a.Result.Suggest, want)
+		}
+		return nil
+	}).AllSucceeded(t)
 	if n := len(f.TextChecks()); n != 20 {
 		t.Errorf("recorded %d checks; want 20", n)
 	}
