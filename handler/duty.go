@@ -21,6 +21,9 @@ func Duty(svc *duty.Service) Module {
 		r.Authed.GET("/me/duties", h.mine)
 		r.Authed.GET("/work/duties", h.queue)
 		r.Authed.POST("/work/duties/review", h.review)
+		r.Authed.GET("/work/deputies", h.roster)
+		r.Authed.GET("/deputies/:id/archive", h.archive)
+		r.Authed.GET("/deputies/:id/archive.xlsx", h.archiveXLSX)
 	}
 }
 
@@ -211,4 +214,32 @@ func (h *dutyHandlers) review(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, toDutyPage(rs, nil))
+}
+
+type rosterRowJSON struct {
+	ID         int64   `json:"id"` // the deputy's
+
+	Name       string  `json:"name"`
+	Level      string  `json:"level"`
+	Status     string  `json:"status"`
+	StationIDs []int64 `json:"station_ids"`
+	Records    int     `json:"records"`
+	Hours      float64 `json:"hours"`
+	Receptions int     `json:"receptions"`
+	Points     int     `json:"points"`
+}
+
+func (h *dutyHandlers) roster(c *gin.Context) {
+	p, err := h.svc.Roster(c.Request.Context(), actor(c), duty.RosterQuery{Year: c.Query("year"), MinReceptions: c.Query("min_receptions"),
+		MaxReceptions: c.Query("max_receptions"), Page: pageInput(c)})
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	items := make([]rosterRowJSON, len(p.Items))
+	for i, r := range p.Items {
+		items[i] = rosterRowJSON{ID: r.Deputy.ID, Name: r.Deputy.Name, Level: r.Deputy.Level, Status: r.Deputy.Status,
+			StationIDs: r.Deputy.StationIDs, Records: r.Records, Hours: r.Hours, Receptions: r.Receptions, Points: r.Points}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": p.NextCursor})
 }

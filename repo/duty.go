@@ -259,3 +259,37 @@ func (s Duty) ApprovedInYear(ctx context.Context, deputyID int64, year int) ([]d
 	}
 	return dutyRecords(rows)
 }
+
+// YearFigures sums the approved records of a year per deputy and type, then per deputy.
+func (s Duty) YearFigures(ctx context.Context, deputyIDs []int64, year int, points map[string]int) (map[int64]duty.RosterRow, error) {
+	out := make(map[int64]duty.RosterRow, len(deputyIDs))
+	if len(deputyIDs) == 0 {
+		return out, nil
+	}
+	q, args, err := s.DB.in(`SELECT deputy_id, type, COUNT(*) AS n, SUM(hours) AS hours FROM duty_records
+		WHERE deputy_id IN (?) AND status = 'approved' AND occurred_on >= ? AND occurred_on < ? GROUP BY deputy_id, type`,
+		deputyIDs, fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-01-01", year+1))
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		DeputyID int64   `db:"deputy_id"`
+		Type     string  `db:"type"`
+		N        int     `db:"n"`
+		Hours    float64 `db:"hours"`
+	}
+	if err := s.DB.sel(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		f := out[r.DeputyID]
+		f.Records += r.N
+		f.Hours += r.Hours
+		f.Points += r.N * points[r.Type]
+		if r.Type == duty.TypeReception {
+			f.Receptions += r.N
+		}
+		out[r.DeputyID] = f
+	}
+	return out, nil
+}

@@ -435,8 +435,16 @@ func (s Network) ListDeputies(ctx context.Context, f network.DeputyFilter) ([]se
 	if !f.Scope.All {
 		own, args := nwScopeWhere("d.region_code", f.Scope)
 		viaStation, args2 := nwScopeWhere("s2.region_code", f.Scope)
-		w.add("("+own+" OR EXISTS (SELECT 1 FROM station_deputies sd2 JOIN stations s2 ON s2.id = sd2.station_id WHERE sd2.deputy_id = d.id AND "+viaStation+"))",
-			append(args, args2...)...)
+		reach := "(" + own + " OR EXISTS (SELECT 1 FROM station_deputies sd2 JOIN stations s2 ON s2.id = sd2.station_id WHERE sd2.deputy_id = d.id AND " + viaStation + ")"
+		args = append(args, args2...)
+		if len(f.OrStationIDs) > 0 {
+			marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.OrStationIDs)), ", ")
+			reach += " OR EXISTS (SELECT 1 FROM station_deputies sd3 WHERE sd3.deputy_id = d.id AND sd3.station_id IN (" + marks + "))"
+			for _, id := range f.OrStationIDs {
+				args = append(args, id)
+			}
+		}
+		w.add(reach+")", args...)
 	}
 	if f.StationID != 0 {
 		w.add("EXISTS (SELECT 1 FROM station_deputies sd WHERE sd.deputy_id = d.id AND sd.station_id = ?)", f.StationID)

@@ -366,6 +366,33 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		name  string
 		check func(t *testing.T, a actorCase)
 	}{
+		{"GET /deputies/{id}/archive and archive.xlsx", func(t *testing.T, a actorCase) {
+			for _, path := range []string{"/api/v1/deputies/%v/archive", "/api/v1/deputies/%v/archive.xlsx"} {
+				status, _, raw := opRaw(t, ts, "GET", fmt.Sprintf(path, depA), a.tok, "", nil)
+				if a.duty == "" {
+					_, _, want := opRaw(t, ts, "GET", fmt.Sprintf(path, missing), a.tok, "", nil)
+					notFound(t, path, status, raw, want)
+				} else if status != 200 {
+					t.Errorf("%s: want 200, got %d %.200s", path, status, raw)
+				}
+			}
+		}},
+		{"GET /work/deputies", func(t *testing.T, a actorCase) {
+			status, out := ts.call("GET", "/api/v1/work/deputies", a.tok, nil)
+			if status != a.dutyQueue {
+				t.Fatalf("roster: want %d, got %d %v", a.dutyQueue, status, out)
+			}
+			if status != 200 {
+				return
+			}
+			var hasA, hasB bool
+			for _, it := range nwItems(out) {
+				hasA, hasB = hasA || it["id"] == float64(depA), hasB || it["id"] == float64(depB)
+			}
+			if hasA != (a.duty == "reviewer") || hasB != a.queueB {
+				t.Errorf("roster: deputy A %v, deputy B %v: %v", hasA, hasB, out)
+			}
+		}},
 		{"GET /duty-types", func(t *testing.T, a actorCase) {
 			if items := nwItems(ts.must(200, "GET", "/api/v1/duty-types", a.tok, nil)); len(items) < 10 {
 				t.Errorf("duty types: %v", items)

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"liaison/internal/testenv"
 	"liaison/service"
@@ -180,5 +183,117 @@ func TestDutyRecordOncePerClosedOpinion(t *testing.T) {
 	if st, out := ts.call("PUT", fmt.Sprintf("/api/v1/duties/%v", got[0]["id"]), dep, map[string]any{"type": "other", "occurred_on": "2026-01-01",
 		"hours": 1, "station_id": st, "title": "改"}); st != 409 {
 		t.Fatalf("editing a platform record: %d %v", st, out)
+	}
+}
+
+// TestDutyArchiveMatchesAHandComputedYear registers a year of records (and some that must not
+// count), closes an opinion, and checks the archive against figures worked out by hand; the
+// annual report workbook's summary must say the same as the JSON.
+func TestDutyArchiveMatchesAHandComputedYear(t *testing.T) {
+	t.Parallel()
+	clock := testenv.NewClock(time.Date(2026, 6, 1, 2, 0, 0, 0, time.UTC)) // Monday, Beijing 10:00
+	ts := startServerWith(t, testConfig(t), Options{Clock: clock})
+	st := ts.Seed.Station("档案测试联络站", "440106001000")
+	depID := ts.Seed.Deputy("档案代表", service.DeputyActive, []int64{st}, "traffic")
+	dep := opDeputyLogin(t, ts, depID)
+	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	register := func(typ, day string, hours float64, draft bool) any {
+		return ts.must(201, "POST", "/api/v1/duties", dep, map[string]any{"type": typ, "occurred_on": day, "hours": hours, "station_id": st,
+			"title": typ + " " + day, "draft": draft})["id"]
+	}
+	review := func(decision string, ids ...any) {
+		ts.must(200, "POST", "/api/v1/work/duties/review", mgr, map[string]any{"ids": ids, "decision": decision, "comment": "审核"})
+	}
+	review("approve",
+		register("visit_constituents", "2026-03-05", 2, false),
+		register("visit_constituents", "2026-03-05", 1.5, false),
+		register("inspection", "2026-04-10", 3, false),
+		register("suggestion", "2026-04-10", 1, false),
+		register("visit_constituents", "2025-12-31", 4, false)) // last year
+	review("reject", register("other", "2026-05-01", 2, false))
+	register("theme_activity", "2026-05-02", 2, true) // a draft
+	register("legislation", "2026-05-03", 2, false)   // waiting for review
+	res := ts.login(fmt.Sprint("archive-res-", opSeq.Add(1), "-", time.Now().UnixNano()))
+	op := opSubmit(t, ts, res, fmt.Sprint("archive-op-", opSeq.Add(1)), opBody(st, "路口缺少人行横道"), 201)
+	opAct(t, ts, dep, op["id"], "accept", nil, 200)
+	opAct(t, ts, dep, op["id"], "reply", map[string]any{"content": "已协调施划人行横道"}, 200)
+	opAct(t, ts, res, op["id"], "evaluate", map[string]any{"rating": "basically_satisfied"}, 200)
+
+	ar := ts.must(200, "GET", fmt.Sprintf("/api/v1/deputies/%d/archive?year=2026", depID), mgr, nil)
+	want := map[string]string{ // type: count/hours/days/points
+		"visit_constituents": "2/3.5/1/0", "inspection": "1/3/1/3", "suggestion": "1/1/1/3", "opinion_handling": "1/0/1/0",
+		"other": "0/0/0/0", "theme_activity": "0/0/0/0", "legislation": "0/0/0/0",
+	}
+	fig := func(m map[string]any) string {
+		return fmt.Sprintf("%v/%v/%v/%v", m["count"], m["hours"], m["days"], m["points"])
+	}
+	byType := map[string]map[string]any{}
+	for _, f := range ar["by_type"].([]any) {
+		m := f.(map[string]any)
+		byType[m["type"].(string)] = m
+	}
+	for typ, w := range want {
+		if got := fig(byType[typ]); got != w {
+			t.Errorf("%s: got %s, want %s", typ, got, w)
+		}
+	}
+	if got := fig(ar["totals"].(map[string]any)); got != "5/7.5/3/6" {
+		t.Errorf("totals: got %s, want 5/7.5/3/6", got)
+	}
+	var months []string
+	for _, m := range ar["by_month"].([]any) {
+		mm := m.(map[string]any)
+		if mm["count"] != 0.0 {
+			months = append(months, fmt.Sprintf("%v:%v:%v:%v", mm["month"], mm["count"], mm["hours"], mm["dates"]))
+		}
+	}
+	if got := strings.Join(months, " "); got != "2026-03:2:3.5:[2026-03-05] 2026-04:2:4:[2026-04-10] 2026-06:1:0:[2026-06-01]" {
+		t.Errorf("months: %s", got)
+	}
+	ops := ar["opinions"].(map[string]any)
+	items := ops["items"].([]any)
+	if ops["handled"] != 1.0 || ops["satisfied"] != 1.0 || len(items) != 1 || items[0].(map[string]any)["rating_name"] != "基本满意" ||
+		items[0].(map[string]any)["public_no"] != op["public_no"] {
+		t.Errorf("opinions: %v", ops)
+	}
+	if last := ts.must(200, "GET", fmt.Sprintf("/api/v1/deputies/%d/archive?year=2025", depID), dep, nil); fig(last["totals"].(map[string]any)) != "1/4/1/0" {
+		t.Errorf("2025: %v", last["totals"])
+	}
+	for _, bad := range []string{"1999", "2027", "abc"} {
+		if st, out := ts.call("GET", fmt.Sprintf("/api/v1/deputies/%d/archive?year=%s", depID, bad), dep, nil); st != 400 || pagingFieldCode(out, "year") != "out_of_range" {
+			t.Errorf("year %s: %d %v", bad, st, out)
+		}
+	}
+
+	// The workbook: its summary rows are the JSON's figures, row for row.
+	status, hdr, raw := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/deputies/%d/archive.xlsx?year=2026", depID), dep, "", nil)
+	if status != 200 || !strings.Contains(hdr.Get("Content-Type"), "spreadsheetml") {
+		t.Fatalf("workbook: %d %s", status, hdr)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("履职汇总")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0][1] != "档案代表" || rows[1][1] != "2026" || strings.Join(rows[3], "|") != "履职类型|次数|时长（小时）|天数|积分" {
+		t.Fatalf("summary head: %v", rows[:4])
+	}
+	sheetFig := func(r []string) string { return strings.Join(r[1:5], "/") }
+	for i, f := range ar["by_type"].([]any) {
+		m := f.(map[string]any)
+		if r := rows[4+i]; r[0] != m["type_name"] || sheetFig(r) != fig(m) {
+			t.Errorf("summary row %d: %v, JSON %v", 5+i, r, m)
+		}
+	}
+	if r := rows[4+len(byType)]; r[0] != "合计" || sheetFig(r) != fig(ar["totals"].(map[string]any)) {
+		t.Errorf("summary total: %v", r)
+	}
+	recs, err := f.GetRows("履职记录")
+	if err != nil || len(recs) != 1+5 {
+		t.Fatalf("records sheet: %d rows, %v", len(recs), err)
 	}
 }

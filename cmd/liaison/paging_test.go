@@ -69,6 +69,7 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 		{"/api/v1/work/supervision", mgr},
 		{"/api/v1/me/duties", dep},
 		{"/api/v1/work/duties", mgr},
+		{"/api/v1/work/deputies", admin},
 	}
 	var covered []string
 	for _, l := range lists {

@@ -161,12 +161,17 @@ type Store interface {
 	RecordsWithUpload(ctx context.Context, uploadID int64) ([]Record, error)
 	// ApprovedInYear lists a deputy's records in force (approved) that occurred in a year.
 	ApprovedInYear(ctx context.Context, deputyID int64, year int) ([]Record, error)
+	// YearFigures sums, per deputy, the approved records of a year (Deputy left empty).
+	YearFigures(ctx context.Context, deputyIDs []int64, year int, points map[string]int) (map[int64]RosterRow, error)
 }
 
 // Network is what the duty area reads of the station network; the network area implements it.
 type Network interface {
 	Deputy(ctx context.Context, id int64) (*service.Deputy, error)
 	Station(ctx context.Context, id int64) (*service.Station, error)
+	// DeputiesInReach lists by ID, after afterID, the deputies of the stations the actor manages
+	// and of the regions they administer.
+	DeputiesInReach(ctx context.Context, a service.Actor, afterID int64, limit int) ([]service.Deputy, error)
 }
 
 // Uploads tells which uploads belong to a user.

@@ -377,6 +377,18 @@ func (s *Service) Deputy(ctx context.Context, id int64) (*service.Deputy, error)
 	return d, err
 }
 
+// DeputiesInReach lists by ID, after afterID, the deputies an actor's staff roles reach: those
+// of the stations they manage and of the regions they administer; for other areas (the duty
+// roster). No one else reaches any.
+func (s *Service) DeputiesInReach(ctx context.Context, a service.Actor, afterID int64, limit int) ([]service.Deputy, error) {
+	prefixes, all := a.AdminPrefixes()
+	f := DeputyFilter{Scope: RegionScope{All: all, Prefixes: prefixes}, OrStationIDs: a.ManagedStations(), AfterID: afterID, Limit: limit}
+	if !all && len(prefixes) == 0 && len(f.OrStationIDs) == 0 {
+		return nil, nil
+	}
+	return s.Store.ListDeputies(ctx, f)
+}
+
 // PublicDeputy returns a deputy's public profile (never the phone); an inactive deputy still
 // shows, with their status.
 func (s *Service) PublicDeputy(ctx context.Context, id int64) (*DeputyProfile, error) {

@@ -32,11 +32,13 @@ type GeoBox struct{ MinLat, MaxLat, MinLng, MaxLng float64 }
 
 // DeputyFilter selects deputies. Results are ordered by ID.
 type DeputyFilter struct {
-	Scope     RegionScope // the deputy's region or one of its stations lies in scope
-	StationID int64
-	Q         string // name contains
-	AfterID   int64
-	Limit     int
+	Scope RegionScope // the deputy's region or one of its stations lies in scope ...
+	// OrStationIDs widens Scope: deputies linked to one of these stations are in reach too.
+	OrStationIDs []int64
+	StationID    int64
+	Q            string // name contains
+	AfterID      int64
+	Limit        int
 }
 
 // DeputyStatusChange is one line of a deputy's status history (资格变动).
