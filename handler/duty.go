@@ -217,8 +217,7 @@ func (h *dutyHandlers) review(c *gin.Context) {
 }
 
 type rosterRowJSON struct {
-	ID int64 `json:"id"` // the deputy's
-
+	ID         int64   `json:"id"` // the deputy's
 	Name       string  `json:"name"`
 	Level      string  `json:"level"`
 	Status     string  `json:"status"`
