@@ -148,27 +148,21 @@ func (h *dutyHandlers) archiveXLSX(c *gin.Context) {
 	rows = append(rows, archiveSummaryRow(ar.Totals), []any{},
 		[]any{"办理群众意见（件）", len(ar.Opinions)}, []any{"其中满意或基本满意（件）", ar.Satisfied},
 		[]any{"进站接待（次）", len(ar.Receptions)}, []any{"学习培训（次）", len(ar.Study)})
-	for i, r := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := f.SetSheetRow(summary, cell, &r); err != nil {
-			_ = c.Error(err)
-			return
-		}
+	recRows := [][]any{{"日期", "履职类型", "标题", "时长（小时）", "地点", "来源", "参加人员", "内容"}}
+	for _, r := range ar.Records {
+		recRows = append(recRows, []any{r.OccurredOn, duty.TypeName(r.Type), r.Title, r.Hours, r.Place, sourceNames[r.Source], r.Participants, r.Content})
 	}
 	if _, err := f.NewSheet(records); err != nil {
 		_ = c.Error(err)
 		return
 	}
-	recRows := [][]any{{"日期", "履职类型", "标题", "时长（小时）", "地点", "来源", "参加人员", "内容"}}
-	for _, r := range ar.Records {
-		recRows = append(recRows, []any{r.OccurredOn, duty.TypeName(r.Type), r.Title, r.Hours, r.Place, sourceNames[r.Source], r.Participants, r.Content})
+	if err := setRows(f, summary, rows); err != nil {
+		_ = c.Error(err)
+		return
 	}
-	for i, r := range recRows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := f.SetSheetRow(records, cell, &r); err != nil {
-			_ = c.Error(err)
-			return
-		}
+	if err := setRows(f, records, recRows); err != nil {
+		_ = c.Error(err)
+		return
 	}
 	name := fmt.Sprintf("%s%d年度履职报告.xlsx", ar.Deputy.Name, ar.Year)
 	c.Header("Content-Disposition", "attachment; filename=\"annual-report-"+strconv.Itoa(ar.Year)+".xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
@@ -181,3 +175,18 @@ func (h *dutyHandlers) archiveXLSX(c *gin.Context) {
 
 var sourceNames = map[string]string{duty.SourceManual: "代表登记", duty.SourceOpinion: "群众意见办结", duty.SourceReception: "接待日签到",
 	duty.SourceTraining: "培训签到", duty.SourceStudy: "学习材料"}
+
+// setRows writes rows into a sheet from A1. The report is one deputy's year (a few hundred rows
+// at most), so it is built in memory, unlike the streamed ledger.
+func setRows(f *excelize.File, sheet string, rows [][]any) error {
+	for i, r := range rows {
+		cell, err := excelize.CoordinatesToCellName(1, i+1)
+		if err != nil {
+			return err
+		}
+		if err := f.SetSheetRow(sheet, cell, &r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
