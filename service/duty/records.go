@@ -96,6 +96,9 @@ func (s *Service) fill(ctx context.Context, a service.Actor, r *Record, in Input
 	if err != nil {
 		return err
 	}
+	if d.Status != service.DeputyActive {
+		return service.Conflict("deputy_inactive", "您已不再履职，不能登记新的履职活动")
+	}
 	var st *service.Station
 	switch {
 	case in.StationID < 0:
