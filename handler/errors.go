@@ -153,8 +153,6 @@ func pathID(c *gin.Context, name string) (int64, bool) {
 	return id, true
 }
 
-func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
-
 // importRejected answers an import the service refused row by row: the usual error shape with
 // its status, plus the per-row report, so a console can show every bad row at once. It reports
 // false when err is not such a refusal.

@@ -20,8 +20,8 @@ func Network(svc *network.Service) Module {
 		// Binding: a few attempts per user and hour stop anyone guessing codes.
 		r.Authed.POST("/me/bind", rateLimit(r.Limiter, "bind", 10, time.Hour, byUserOrIP), h.bind)
 
-		r.AllowBody("/api/v1/admin/regions/import", nwImportMaxBytes+nwMultipartSlack)
-		r.AllowBody("/api/v1/admin/stations/import", nwImportMaxBytes+nwMultipartSlack)
+		r.AllowBody("/api/v1/admin/regions/import", uploadBodyMax)
+		r.AllowBody("/api/v1/admin/stations/import", uploadBodyMax)
 		a := r.Admin
 		a.POST("/regions", h.createRegion)
 		a.GET("/regions", h.regions)

@@ -45,11 +45,11 @@ func (h *networkHandlers) regions(c *gin.Context) {
 }
 
 func (h *networkHandlers) importRegions(c *gin.Context) {
-	h.runImport(c, h.svc.ImportRegions)
+	h.runImport(c, network.RegionColumns, h.svc.ImportRegions)
 }
 
 func (h *networkHandlers) importStations(c *gin.Context) {
-	h.runImport(c, h.svc.ImportStations)
+	h.runImport(c, network.StationColumns, h.svc.ImportStations)
 }
 
 // ---- stations ----

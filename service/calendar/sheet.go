@@ -11,14 +11,8 @@ import (
 	"liaison/service"
 )
 
-// ImportRow is one spreadsheet row as read from the file: the cells of the columns
-// 日期 | 是否工作日 | 说明, and the row's number in the sheet (1-based) for error reports.
-type ImportRow struct {
-	Row     int
-	Date    string
-	Workday string
-	Note    string
-}
+// ImportColumns is how many columns an import reads: 日期 | 是否工作日 | 说明.
+const ImportColumns = 3
 
 // ImportError reports one bad row.
 type ImportError struct {
@@ -38,7 +32,7 @@ type ImportReport struct {
 // blank rows are skipped. The date may be written YYYY-MM-DD, YYYY/M/D, YYYY年M月D日 or
 // YYYYMMDD, or be a spreadsheet date cell; 是否工作日 is 是 or 否. When any row is bad it
 // returns the report with every bad row and an ErrUnprocessable error, and writes nothing.
-func (s *Service) Import(ctx context.Context, a service.Actor, rows []ImportRow) (ImportReport, error) {
+func (s *Service) Import(ctx context.Context, a service.Actor, rows []service.TableRow) (ImportReport, error) {
 	if err := s.Authorize(a); err != nil {
 		return ImportReport{}, err
 	}
@@ -50,7 +44,7 @@ func (s *Service) Import(ctx context.Context, a service.Actor, rows []ImportRow)
 	var days []DayOverride
 	seen := map[CivilDate]int{}
 	for _, r := range rows {
-		date, workday, note := strings.TrimSpace(r.Date), strings.TrimSpace(r.Workday), strings.TrimSpace(r.Note)
+		date, workday, note := r.Cell(0), r.Cell(1), r.Cell(2)
 		if date == "" && workday == "" && note == "" {
 			continue
 		}

@@ -222,6 +222,13 @@ type ImportError struct {
 // MaxImportRows bounds one import file.
 const MaxImportRows = 20000
 
+// RegionColumns and StationColumns are how many columns the region and station imports read;
+// cells further right are ignored.
+const (
+	RegionColumns  = 3
+	StationColumns = 7
+)
+
 // maxReportedErrors bounds the error report; the message still gives the total.
 const maxReportedErrors = 500
 
@@ -248,33 +255,25 @@ func (e rowErrors) reject(res *ImportResult) error {
 	return &service.Error{Kind: service.ErrUnprocessable, Code: "import_invalid", Message: msg}
 }
 
-// tableBody strips the header row (recognized by its first cell) and blank rows, and returns
-// the data rows with their row numbers in the file.
-func tableBody(table [][]string, header string) (rows [][]string, nums []int) {
+// tableBody drops the header row (the first row, recognized by its first cell) and blank rows.
+func tableBody(table []service.TableRow, header string) []service.TableRow {
+	var rows []service.TableRow
 	for i, row := range table {
-		if i == 0 && len(row) > 0 && strings.Contains(service.Clean(row[0]), header) {
+		if i == 0 && strings.Contains(row.Cell(0), header) {
 			continue
 		}
 		blank := true
-		for _, c := range row {
-			if service.Clean(c) != "" {
+		for j := range row.Cells {
+			if row.Cell(j) != "" {
 				blank = false
 				break
 			}
 		}
-		if blank {
-			continue
+		if !blank {
+			rows = append(rows, row)
 		}
-		rows, nums = append(rows, row), append(nums, i+1)
 	}
-	return rows, nums
-}
-
-func cell(row []string, i int) string {
-	if i < len(row) {
-		return service.Clean(row[i])
-	}
-	return ""
+	return rows
 }
 
 // rowMessage joins a row's field errors into one message.
@@ -292,12 +291,12 @@ func rowMessage(err error) string {
 
 // ImportRegions imports regions from a table with the columns 代码, 名称, 上级代码. A parent
 // may come from the database or from the same file. Nothing is written when any row is bad.
-func (s *Service) ImportRegions(ctx context.Context, a service.Actor, table [][]string) (ImportResult, error) {
+func (s *Service) ImportRegions(ctx context.Context, a service.Actor, table []service.TableRow) (ImportResult, error) {
 	var res ImportResult
 	if err := requireAdmin(a); err != nil {
 		return res, err
 	}
-	rows, nums := tableBody(table, "代码")
+	rows := tableBody(table, "代码")
 	if len(rows) == 0 {
 		return res, service.Invalid(service.FieldError{Field: "file", Code: "empty", Message: "文件中没有数据行"})
 	}
@@ -310,17 +309,17 @@ func (s *Service) ImportRegions(ctx context.Context, a service.Actor, table [][]
 	var codes []string
 	for i, row := range rows {
 		var v service.Validator
-		r := checkRegion(&v, NewRegion{Code: cell(row, 0), Name: cell(row, 1), ParentCode: cell(row, 2)})
+		r := checkRegion(&v, NewRegion{Code: row.Cell(0), Name: row.Cell(1), ParentCode: row.Cell(2)})
 		if r.Code != "" && !covers(a, r.Code) {
 			v.Add("code", "out_of_region", "区划不在您的管辖范围内")
 		}
 		if first, dup := inFile[r.Code]; dup && r.Code != "" {
 			v.Add("code", "duplicate", fmt.Sprintf("区划代码与第 %d 行重复", first))
 		} else if r.Code != "" {
-			inFile[r.Code] = nums[i]
+			inFile[r.Code] = row.Row
 		}
 		if err := v.Err(); err != nil {
-			bad.add(nums[i], rowMessage(err))
+			bad.add(row.Row, rowMessage(err))
 			if fieldCodes := v.Err().(*service.Error).Fields; slices.ContainsFunc(fieldCodes, func(f service.FieldError) bool { return f.Field == "parent_code" }) {
 				r.ParentCode = "" // already reported; do not also report it missing
 			}
@@ -342,12 +341,12 @@ func (s *Service) ImportRegions(ctx context.Context, a service.Actor, table [][]
 				continue
 			}
 			if _, ok := existing[r.Code]; ok {
-				bad.add(nums[i], "区划代码已存在")
+				bad.add(rows[i].Row, "区划代码已存在")
 			}
 			if r.ParentCode != "" {
 				_, inDB := existing[r.ParentCode]
 				if _, inF := inFile[r.ParentCode]; !inDB && !inF {
-					bad.add(nums[i], "上级区划不存在")
+					bad.add(rows[i].Row, "上级区划不存在")
 				}
 			}
 		}

@@ -227,12 +227,12 @@ var stationKinds = map[string]string{
 // ImportStations imports stations from a table with the columns 名称, 区划代码, 类型
 // (中心站/社区站), 地址, 纬度, 经度, 开放时间. Every row is checked first; when any is bad,
 // every bad row is reported and nothing is written. Otherwise all rows go in one transaction.
-func (s *Service) ImportStations(ctx context.Context, a service.Actor, table [][]string) (ImportResult, error) {
+func (s *Service) ImportStations(ctx context.Context, a service.Actor, table []service.TableRow) (ImportResult, error) {
 	var res ImportResult
 	if err := requireAdmin(a); err != nil {
 		return res, err
 	}
-	rows, nums := tableBody(table, "名称")
+	rows := tableBody(table, "名称")
 	if len(rows) == 0 {
 		return res, service.Invalid(service.FieldError{Field: "file", Code: "empty", Message: "文件中没有数据行"})
 	}
@@ -245,13 +245,13 @@ func (s *Service) ImportStations(ctx context.Context, a service.Actor, table [][
 	var codes []string
 	for i, row := range rows {
 		var v service.Validator
-		st := service.Station{Name: cell(row, 0), RegionCode: service.NormalizeRegionCode(cell(row, 1)), Kind: stationKinds[cell(row, 2)],
-			Address: cell(row, 3), Hours: cell(row, 6), Active: true, CreatedAt: now, UpdatedAt: now}
-		st.Lat = parseCoord(&v, "lat", "纬度", cell(row, 4))
-		st.Lng = parseCoord(&v, "lng", "经度", cell(row, 5))
+		st := service.Station{Name: row.Cell(0), RegionCode: service.NormalizeRegionCode(row.Cell(1)), Kind: stationKinds[row.Cell(2)],
+			Address: row.Cell(3), Hours: row.Cell(6), Active: true, CreatedAt: now, UpdatedAt: now}
+		st.Lat = parseCoord(&v, "lat", "纬度", row.Cell(4))
+		st.Lng = parseCoord(&v, "lng", "经度", row.Cell(5))
 		checkStation(&v, &st)
 		switch {
-		case cell(row, 1) == "":
+		case row.Cell(1) == "":
 			v.Add("region_code", "required", "请填写区划代码")
 		case st.RegionCode == "":
 			v.Add("region_code", "invalid", "区划代码须为 6、9 或 12 位数字")
@@ -261,7 +261,7 @@ func (s *Service) ImportStations(ctx context.Context, a service.Actor, table [][
 			codes = append(codes, st.RegionCode)
 		}
 		if err := v.Err(); err != nil {
-			bad.add(nums[i], rowMessage(err))
+			bad.add(row.Row, rowMessage(err))
 		}
 		sts[i] = st
 	}
@@ -272,7 +272,7 @@ func (s *Service) ImportStations(ctx context.Context, a service.Actor, table [][
 		}
 		for i, st := range sts {
 			if _, ok := known[st.RegionCode]; !ok && st.RegionCode != "" && covers(a, st.RegionCode) {
-				bad.add(nums[i], "行政区划不存在或不在您的管辖范围内")
+				bad.add(rows[i].Row, "行政区划不存在或不在您的管辖范围内")
 			}
 		}
 		if len(bad) > 0 {
