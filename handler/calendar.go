@@ -117,15 +117,15 @@ func (h *calendarHandlers) importSheet(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	rep, err := h.cal.Import(c.Request.Context(), a, rows)
-	if importRejected(c, err, rep.Errors, len(rep.Errors)) {
+	rep, days, err := h.cal.Import(c.Request.Context(), a, rows)
+	if importRejected(c, err, rep) {
 		return
 	}
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"imported": rep.Imported, "errors": []calendar.ImportError{}, "days": toCalendarDays(rep.Days)})
+	c.JSON(http.StatusOK, gin.H{"imported": rep.Imported, "errors": []service.ImportRowError{}, "days": toCalendarDays(days)})
 }
 
 type deadlineRuleJSON struct {

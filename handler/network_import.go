@@ -10,7 +10,7 @@ import (
 	"liaison/service/network"
 )
 
-type nwImportFunc func(ctx context.Context, a service.Actor, table []service.TableRow) (network.ImportResult, error)
+type nwImportFunc func(ctx context.Context, a service.Actor, table []service.TableRow) (service.ImportReport, error)
 
 // runImport reads the uploaded table, at most network.MaxImportRows rows of the first cols
 // columns, and runs the import. A file with bad rows is a 422 whose body carries both the
@@ -31,13 +31,13 @@ func (h *networkHandlers) runImport(c *gin.Context, cols int, run nwImportFunc) 
 		_ = c.Error(err)
 		return
 	}
-	res, err := run(c.Request.Context(), a, table)
-	if importRejected(c, err, res.Errors, len(res.Errors)) {
+	rep, err := run(c.Request.Context(), a, table)
+	if importRejected(c, err, rep) {
 		return
 	}
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"imported": res.Imported, "errors": []network.ImportError{}})
+	c.JSON(http.StatusOK, gin.H{"imported": rep.Imported, "errors": []service.ImportRowError{}})
 }

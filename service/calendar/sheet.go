@@ -14,57 +14,34 @@ import (
 // ImportColumns is how many columns an import reads: 日期 | 是否工作日 | 说明.
 const ImportColumns = 3
 
-// ImportError reports one bad row.
-type ImportError struct {
-	Row     int    `json:"row"`
-	Message string `json:"message"`
-}
-
-// ImportReport is the outcome of an import: either every day was stored (Imported,
-// Days) or none was (Errors lists every bad row).
-type ImportReport struct {
-	Imported int
-	Days     []DayOverride
-	Errors   []ImportError
-}
-
-// Import stores the days of a spreadsheet, all or none. A header row (first cell 日期) and
-// blank rows are skipped. The date may be written YYYY-MM-DD, YYYY/M/D, YYYY年M月D日 or
-// YYYYMMDD, or be a spreadsheet date cell; 是否工作日 is 是 or 否. When any row is bad it
-// returns the report with every bad row and an ErrUnprocessable error, and writes nothing.
-func (s *Service) Import(ctx context.Context, a service.Actor, rows []service.TableRow) (ImportReport, error) {
+// Import stores the days of a spreadsheet, all or none, and returns them as stored beside the
+// report. A header row (first cell 日期) and blank rows are skipped. The date may be written
+// YYYY-MM-DD, YYYY/M/D, YYYY年M月D日 or YYYYMMDD, or be a spreadsheet date cell; 是否工作日 is
+// 是 or 否. When any row is bad it returns the report with every bad row and an
+// ErrUnprocessable error, and writes nothing.
+func (s *Service) Import(ctx context.Context, a service.Actor, table []service.TableRow) (service.ImportReport, []DayOverride, error) {
+	var rep service.ImportReport
 	if err := s.Authorize(a); err != nil {
-		return ImportReport{}, err
-	}
-	var rep ImportReport
-	fail := func(row int, msg string) {
-		rep.Errors = append(rep.Errors, ImportError{Row: row, Message: msg})
+		return rep, nil, err
 	}
 	now := s.Clock.Now()
 	var days []DayOverride
+	bad := service.RowErrors{}
 	seen := map[CivilDate]int{}
-	for _, r := range rows {
-		date, workday, note := r.Cell(0), r.Cell(1), r.Cell(2)
-		if date == "" && workday == "" && note == "" {
-			continue
-		}
-		if date == "日期" {
-			continue // header
-		}
-		if len(days)+len(rep.Errors) >= MaxCalendarDaysPerCall {
-			fail(r.Row, fmt.Sprintf("一次最多导入 %d 天，请分批导入", MaxCalendarDaysPerCall))
+	for _, r := range service.TableBody(table, "日期") {
+		if len(days)+len(bad) >= MaxCalendarDaysPerCall {
+			bad.Add(r.Row, fmt.Sprintf("一次最多导入 %d 天，请分批导入", MaxCalendarDaysPerCall))
 			break
 		}
-		var msgs []string
+		date, workday, note := r.Cell(0), r.Cell(1), r.Cell(2)
 		d, code, msg := checkDate(date, parseSheetDate)
 		if code == "" {
 			if first, dup := seen[d]; dup {
-				msg = fmt.Sprintf("日期与第 %d 行重复", first)
-				code = "duplicate"
+				code, msg = "duplicate", fmt.Sprintf("日期与第 %d 行重复", first)
 			}
 		}
 		if code != "" {
-			msgs = append(msgs, msg)
+			bad.Add(r.Row, msg)
 		} else {
 			seen[d] = r.Row
 		}
@@ -74,33 +51,32 @@ func (s *Service) Import(ctx context.Context, a service.Actor, rows []service.Ta
 			wd = true
 		case "否":
 		default:
-			msgs = append(msgs, "是否工作日须填“是”或“否”")
+			bad.Add(r.Row, "是否工作日须填“是”或“否”")
 		}
 		if code, msg := checkNote(note); code != "" {
-			msgs = append(msgs, msg)
+			bad.Add(r.Row, msg)
 		}
-		if len(msgs) > 0 {
-			fail(r.Row, strings.Join(msgs, "；"))
-			continue
+		if _, isBad := bad[r.Row]; !isBad {
+			days = append(days, DayOverride{Date: d, Workday: wd, Note: note, UpdatedAt: now, UpdatedBy: a.UserID})
 		}
-		days = append(days, DayOverride{Date: d, Workday: wd, Note: note, UpdatedAt: now, UpdatedBy: a.UserID})
 	}
-	if len(rep.Errors) == 0 && len(days) == 0 {
-		return rep, service.NewError(service.ErrUnprocessable, "empty_import", "文件中没有可导入的日期")
+	if len(bad) == 0 && len(days) == 0 {
+		return rep, nil, service.NewError(service.ErrUnprocessable, "empty_import", "文件中没有可导入的日期")
 	}
-	if len(rep.Errors) > 0 {
+	if len(bad) > 0 {
+		rep.Errors = bad.Report()
 		fields := make([]service.FieldError, 0, len(rep.Errors))
 		for _, e := range rep.Errors {
 			fields = append(fields, service.FieldError{Field: "row " + strconv.Itoa(e.Row), Code: "invalid_row", Message: e.Message})
 		}
 		err := &service.Error{Kind: service.ErrUnprocessable, Code: "import_rejected", Message: "导入文件有误，未导入任何日期", Fields: fields}
-		return rep, err
+		return rep, nil, err
 	}
 	if err := s.save(ctx, a, "calendar.import", days); err != nil {
-		return ImportReport{}, fmt.Errorf("import calendar: %w", err)
+		return service.ImportReport{}, nil, fmt.Errorf("import calendar: %w", err)
 	}
-	rep.Imported, rep.Days = len(days), sortedOverrides(days)
-	return rep, nil
+	rep.Imported = len(days)
+	return rep, sortedOverrides(days), nil
 }
 
 // parseSheetDate reads a date as people type it into a spreadsheet: 2026-10-01, 2026-10-1,

@@ -227,20 +227,17 @@ var stationKinds = map[string]string{
 // ImportStations imports stations from a table with the columns 名称, 区划代码, 类型
 // (中心站/社区站), 地址, 纬度, 经度, 开放时间. Every row is checked first; when any is bad,
 // every bad row is reported and nothing is written. Otherwise all rows go in one transaction.
-func (s *Service) ImportStations(ctx context.Context, a service.Actor, table []service.TableRow) (ImportResult, error) {
-	var res ImportResult
+func (s *Service) ImportStations(ctx context.Context, a service.Actor, table []service.TableRow) (service.ImportReport, error) {
+	var res service.ImportReport
 	if err := requireAdmin(a); err != nil {
 		return res, err
 	}
-	rows := tableBody(table, "名称")
-	if len(rows) == 0 {
-		return res, service.Invalid(service.FieldError{Field: "file", Code: "empty", Message: "文件中没有数据行"})
-	}
-	if len(rows) > MaxImportRows {
-		return res, service.Invalid(service.FieldError{Field: "file", Code: "too_many_rows", Message: fmt.Sprintf("一次最多导入 %d 行", MaxImportRows)})
+	rows, err := importBody(table, "名称")
+	if err != nil {
+		return res, err
 	}
 	now := s.now()
-	bad := rowErrors{}
+	bad := service.RowErrors{}
 	sts := make([]service.Station, len(rows))
 	var codes []string
 	for i, row := range rows {
@@ -261,22 +258,22 @@ func (s *Service) ImportStations(ctx context.Context, a service.Actor, table []s
 			codes = append(codes, st.RegionCode)
 		}
 		if err := v.Err(); err != nil {
-			bad.add(row.Row, rowMessage(err))
+			bad.Add(row.Row, service.RowMessage(err))
 		}
 		sts[i] = st
 	}
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		known, err := s.Store.RegionsByCodes(ctx, slices.Compact(slices.Sorted(slices.Values(codes))))
 		if err != nil {
 			return err
 		}
 		for i, st := range sts {
 			if _, ok := known[st.RegionCode]; !ok && st.RegionCode != "" && covers(a, st.RegionCode) {
-				bad.add(rows[i].Row, "行政区划不存在或不在您的管辖范围内")
+				bad.Add(rows[i].Row, "行政区划不存在或不在您的管辖范围内")
 			}
 		}
 		if len(bad) > 0 {
-			return bad.reject(&res)
+			return bad.Reject(&res)
 		}
 		if err := s.Store.InsertStations(ctx, sts); err != nil {
 			return err
