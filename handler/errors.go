@@ -153,14 +153,12 @@ func pathID(c *gin.Context, name string) (int64, bool) {
 	return id, true
 }
 
-func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
-
 // importRejected answers an import the service refused row by row: the usual error shape with
 // its status, plus the per-row report, so a console can show every bad row at once. It reports
 // false when err is not such a refusal.
-func importRejected(c *gin.Context, err error, rows any, nRows int) bool {
+func importRejected(c *gin.Context, err error, rep service.ImportReport) bool {
 	var se *service.Error
-	if err == nil || nRows == 0 || !errors.As(err, &se) {
+	if err == nil || len(rep.Errors) == 0 || !errors.As(err, &se) {
 		return false
 	}
 	status := http.StatusUnprocessableEntity
@@ -170,7 +168,7 @@ func importRejected(c *gin.Context, err error, rows any, nRows int) bool {
 			break
 		}
 	}
-	c.JSON(status, gin.H{"error": errorDetail{Code: se.Code, Message: se.Message, Fields: se.Fields}, "imported": 0, "errors": rows})
+	c.JSON(status, gin.H{"error": errorDetail{Code: se.Code, Message: se.Message, Fields: se.Fields}, "imported": 0, "errors": rep.Errors})
 	return true
 }
 

@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"strconv"
@@ -8,14 +9,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"liaison/service"
 	"liaison/service/upload"
 )
 
 // Uploads serves image uploads.
 func Uploads(svc *upload.Service) Module {
 	return func(r Routes) {
-		r.AllowBody("/api/v1/uploads", upload.MaxBytes+64<<10)
+		r.AllowBody("/api/v1/uploads", uploadBodyMax)
 		up := r.Authed.Group("", rateLimit(r.Limiter, "upload", 60, time.Hour, byUserOrIP))
 		up.POST("/uploads", func(c *gin.Context) { uploadImage(c, svc) })
 		r.Authed.GET("/uploads/:id", func(c *gin.Context) { serveImage(c, svc) })
@@ -23,18 +23,12 @@ func Uploads(svc *upload.Service) Module {
 }
 
 func uploadImage(c *gin.Context, svc *upload.Service) {
-	fh, err := c.FormFile("file")
+	data, err := readUpload(c)
 	if err != nil {
-		_ = c.Error(decodeMultipartError(err))
+		_ = c.Error(err)
 		return
 	}
-	f, err := fh.Open()
-	if err != nil {
-		_ = c.Error(service.NewError(service.ErrInvalid, "upload_failed", "上传失败，请重试"))
-		return
-	}
-	defer f.Close()
-	u, err := svc.Upload(c.Request.Context(), actor(c), f)
+	u, err := svc.Upload(c.Request.Context(), actor(c), bytes.NewReader(data))
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -43,17 +37,6 @@ func uploadImage(c *gin.Context, svc *upload.Service) {
 }
 
 func uploadURL(id int64) string { return "/api/v1/uploads/" + strconv.FormatInt(id, 10) }
-
-func decodeMultipartError(err error) error {
-	var tooBig *http.MaxBytesError
-	if asErr(err, &tooBig) {
-		return service.NewError(service.ErrTooLarge, "image_too_large", "图片不能超过 10MB")
-	}
-	if err == http.ErrNotMultipart || err == http.ErrMissingBoundary {
-		return service.NewError(service.ErrUnsupportedMedia, "unsupported_media_type", "请以 multipart/form-data 上传，字段名为 file")
-	}
-	return service.Invalid(service.FieldError{Field: "file", Code: "required", Message: "请选择要上传的图片"})
-}
 
 func serveImage(c *gin.Context, svc *upload.Service) {
 	id, ok := pathID(c, "id")

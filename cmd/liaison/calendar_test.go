@@ -146,10 +146,10 @@ func TestCalendarAdminEndToEnd(t *testing.T) {
 	if status != 415 || errCode(body) != "not_xlsx" {
 		t.Fatalf("csv renamed to xlsx: %d %v", status, body)
 	}
-	huge := append([]byte("PK\x03\x04"), make([]byte, 2<<20)...)
+	huge := append([]byte("PK\x03\x04"), make([]byte, 10<<20)...)
 	status, body = calendarUpload(ts, api+"/import", admin, "huge.xlsx", huge)
 	if status != 413 || errCode(body) != "file_too_large" {
-		t.Fatalf("over 2 MB: %d %v", status, body)
+		t.Fatalf("over 10 MB: %d %v", status, body)
 	}
 	// 1.5 MB is over the default JSON body limit but within the import's own limit.
 	junk := append([]byte("PK\x03\x04"), make([]byte, 3<<19)...)

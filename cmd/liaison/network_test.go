@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"liaison/service"
 	"liaison/service/network"
 )
@@ -50,29 +48,7 @@ func nwUpload(ts *testServer, path, token, name string, data []byte) (int, map[s
 // nwSheet builds an XLSX workbook with a header and rows, streaming so thousands stay quick.
 func nwSheet(t testing.TB, header []any, rows [][]any) []byte {
 	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sw.SetRow("A1", header); err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return streamSheet(t, header, len(rows), func(i int) []any { return rows[i] })
 }
 
 func nwCount(t testing.TB, ts *testServer, table string) int {
@@ -347,7 +323,7 @@ func TestNetworkStationImport(t *testing.T) {
 	if st, out := nwUpload(ts, "/api/v1/admin/stations/import", adm, "x.xlsx", []byte{0xff, 0xfe, 0x00, 0x41}); st != 400 || errCode(out) != "invalid_input" {
 		t.Fatalf("binary: %d %v", st, out)
 	}
-	if st, out := nwUpload(ts, "/api/v1/admin/stations/import", adm, "x.xlsx", []byte("PK\x03\x04 not really a zip")); st != 400 {
+	if st, out := nwUpload(ts, "/api/v1/admin/stations/import", adm, "x.xlsx", []byte("PK\x03\x04 not really a zip")); st != 422 || errCode(out) != "unreadable_xlsx" {
 		t.Fatalf("fake zip: %d %v", st, out)
 	}
 	if st, out := ts.call("POST", "/api/v1/admin/stations/import", adm, map[string]string{"file": "x"}); st != 415 {

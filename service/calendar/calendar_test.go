@@ -535,7 +535,7 @@ func TestCalendarServiceRefusesNonAdmins(t *testing.T) {
 			return err
 		},
 		"import": func() error {
-			_, err := svc.Import(ctx, calResident, []calendar.ImportRow{{Row: 1, Date: "2026-10-01", Workday: "否"}})
+			_, _, err := svc.Import(ctx, calResident, []service.TableRow{{Row: 1, Cells: []string{"2026-10-01", "否"}}})
 			return err
 		},
 		"delete": func() error { return svc.Delete(ctx, calResident, "2026-10-01") },
@@ -597,21 +597,21 @@ func TestCalendarServiceImport(t *testing.T) {
 	t.Run("good rows in the formats people type", func(t *testing.T) {
 		t.Parallel()
 		svc, st, au, _ := newCalService()
-		rep, err := svc.Import(ctx, calAdmin, []calendar.ImportRow{
-			{Row: 1, Date: "日期", Workday: "是否工作日", Note: "说明"},
-			{Row: 2, Date: "2026-10-01", Workday: "否", Note: "国庆节"},
-			{Row: 3, Date: "2026/10/2", Workday: " 否 ", Note: "国庆节"},
+		rep, days, err := svc.Import(ctx, calAdmin, []service.TableRow{
+			{Row: 1, Cells: []string{"日期", "是否工作日", "说明"}},
+			{Row: 2, Cells: []string{"2026-10-01", "否", "国庆节"}},
+			{Row: 3, Cells: []string{"2026/10/2", " 否 ", "国庆节"}},
 			{Row: 4},
-			{Row: 5, Date: "2026年10月3日", Workday: "否"},
-			{Row: 6, Date: "46299", Workday: "否"}, // a date cell: 2026-10-04
-			{Row: 7, Date: "20261010", Workday: "是", Note: "调休上班"},
-			{Row: 8, Date: "2026.9.20", Workday: "是"},
+			{Row: 5, Cells: []string{"2026年10月3日", "否"}},
+			{Row: 6, Cells: []string{"46299", "否"}}, // a date cell: 2026-10-04
+			{Row: 7, Cells: []string{"20261010", "是", "调休上班"}},
+			{Row: 8, Cells: []string{"2026.9.20", "是"}},
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var got []string
-		for _, d := range rep.Days {
+		for _, d := range days {
 			got = append(got, fmt.Sprintf("%s:%v", d.Date, d.Workday))
 		}
 		want := "[2026-09-20:true 2026-10-01:false 2026-10-02:false 2026-10-03:false 2026-10-04:false 2026-10-10:true]"
@@ -625,15 +625,15 @@ func TestCalendarServiceImport(t *testing.T) {
 	t.Run("any bad row stores nothing and reports every bad row", func(t *testing.T) {
 		t.Parallel()
 		svc, st, au, _ := newCalService()
-		rep, err := svc.Import(ctx, calAdmin, []calendar.ImportRow{
-			{Row: 1, Date: "日期", Workday: "是否工作日", Note: "说明"},
-			{Row: 2, Date: "2026-10-01", Workday: "否"},
-			{Row: 3, Date: "2026-13-01", Workday: "否"},
-			{Row: 4, Date: "2026-10-02", Workday: "休息"},
-			{Row: 5, Date: "2026/10/1", Workday: "否"},
-			{Row: 6, Date: "2026-10-03", Workday: "否", Note: strings.Repeat("长", 51)},
-			{Row: 7, Date: "", Workday: "否"},
-			{Row: 8, Date: "2026-02-30", Workday: "否"},
+		rep, _, err := svc.Import(ctx, calAdmin, []service.TableRow{
+			{Row: 1, Cells: []string{"日期", "是否工作日", "说明"}},
+			{Row: 2, Cells: []string{"2026-10-01", "否"}},
+			{Row: 3, Cells: []string{"2026-13-01", "否"}},
+			{Row: 4, Cells: []string{"2026-10-02", "休息"}},
+			{Row: 5, Cells: []string{"2026/10/1", "否"}},
+			{Row: 6, Cells: []string{"2026-10-03", "否", strings.Repeat("长", 51)}},
+			{Row: 7, Cells: []string{"", "否"}},
+			{Row: 8, Cells: []string{"2026-02-30", "否"}},
 		})
 		if !errors.Is(err, service.ErrUnprocessable) {
 			t.Fatalf("want ErrUnprocessable, got %v", err)
@@ -658,11 +658,11 @@ func TestCalendarServiceImport(t *testing.T) {
 	t.Run("too many rows", func(t *testing.T) {
 		t.Parallel()
 		svc, st, _, _ := newCalService()
-		var rows []calendar.ImportRow
+		var rows []service.TableRow
 		for i := 0; i < 401; i++ {
-			rows = append(rows, calendar.ImportRow{Row: i + 2, Date: calendar.CivilDate{Year: 2026, Month: 1, Day: 1}.AddDays(i).String(), Workday: "是"})
+			rows = append(rows, service.TableRow{Row: i + 2, Cells: []string{calendar.CivilDate{Year: 2026, Month: 1, Day: 1}.AddDays(i).String(), "是"}})
 		}
-		rep, err := svc.Import(ctx, calAdmin, rows)
+		rep, _, err := svc.Import(ctx, calAdmin, rows)
 		if !errors.Is(err, service.ErrUnprocessable) || len(rep.Errors) != 1 || rep.Errors[0].Row != 402 || st.upserts != 0 {
 			t.Fatalf("401 rows: %v %+v", err, rep.Errors)
 		}
@@ -670,7 +670,7 @@ func TestCalendarServiceImport(t *testing.T) {
 	t.Run("an empty sheet", func(t *testing.T) {
 		t.Parallel()
 		svc, _, _, _ := newCalService()
-		_, err := svc.Import(ctx, calAdmin, []calendar.ImportRow{{Row: 1, Date: "日期", Workday: "是否工作日"}})
+		_, _, err := svc.Import(ctx, calAdmin, []service.TableRow{{Row: 1, Cells: []string{"日期", "是否工作日"}}})
 		if !errors.Is(err, service.ErrUnprocessable) {
 			t.Fatalf("want ErrUnprocessable, got %v", err)
 		}
@@ -685,17 +685,17 @@ func FuzzCalendarImportDate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		svc, st, _, _ := newCalService()
-		rep, err := svc.Import(context.Background(), calAdmin, []calendar.ImportRow{{Row: 2, Date: s, Workday: "否"}})
+		rep, days, err := svc.Import(context.Background(), calAdmin, []service.TableRow{{Row: 2, Cells: []string{s, "否"}}})
 		if err != nil {
 			if len(rep.Errors) == 0 && !errors.Is(err, service.ErrUnprocessable) {
 				t.Fatalf("%q: %v", s, err)
 			}
 			return
 		}
-		if len(rep.Days) != 1 || len(st.days) != 1 {
-			t.Fatalf("%q: %+v", s, rep)
+		if len(days) != 1 || len(st.days) != 1 {
+			t.Fatalf("%q: %+v", s, days)
 		}
-		d := rep.Days[0].Date
+		d := days[0].Date
 		if back, err := calendar.ParseCivilDate(d.String()); err != nil || back != d || d.Year < 2000 || d.Year > 2099 {
 			t.Fatalf("%q stored as %v", s, d)
 		}

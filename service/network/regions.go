@@ -206,121 +206,57 @@ func (s *Service) ScopeRegion(ctx context.Context, scope string, id int64) (stri
 	return "", service.NotFound("统计对象不存在")
 }
 
-// ImportResult reports a bulk import: how many rows were written, or, when any row is bad,
-// every bad row and nothing written.
-type ImportResult struct {
-	Imported int
-	Errors   []ImportError
-}
-
-// ImportError names one bad row (numbered as in the file, the header being row 1).
-type ImportError struct {
-	Row     int    `json:"row"`
-	Message string `json:"message"`
-}
-
 // MaxImportRows bounds one import file.
 const MaxImportRows = 20000
 
-// maxReportedErrors bounds the error report; the message still gives the total.
-const maxReportedErrors = 500
+// RegionColumns and StationColumns are how many columns the region and station imports read;
+// cells further right are ignored.
+const (
+	RegionColumns  = 3
+	StationColumns = 7
+)
 
-// rowErrors collects messages per row.
-type rowErrors map[int][]string
-
-func (e rowErrors) add(row int, msg string) { e[row] = append(e[row], msg) }
-
-// reject fills res with the bad rows in file order and returns the error that rolls back.
-func (e rowErrors) reject(res *ImportResult) error {
-	rows := make([]int, 0, len(e))
-	for r := range e {
-		rows = append(rows, r)
+// importBody returns the data rows of an import's table: without its header, not empty, and
+// no more than MaxImportRows.
+func importBody(table []service.TableRow, header string) ([]service.TableRow, error) {
+	rows := service.TableBody(table, header)
+	if len(rows) == 0 {
+		return nil, service.Invalid(service.FieldError{Field: "file", Code: "required", Message: "文件中没有数据行"})
 	}
-	slices.Sort(rows)
-	res.Imported, res.Errors = 0, nil
-	for _, r := range rows {
-		if len(res.Errors) == maxReportedErrors {
-			break
-		}
-		res.Errors = append(res.Errors, ImportError{Row: r, Message: strings.Join(e[r], "；")})
+	if len(rows) > MaxImportRows {
+		return nil, service.Invalid(service.FieldError{Field: "file", Code: "too_long", Message: fmt.Sprintf("一次最多导入 %d 行", MaxImportRows)})
 	}
-	msg := fmt.Sprintf("共有 %d 行有误，未导入任何数据，请修改后重新导入", len(rows))
-	return &service.Error{Kind: service.ErrUnprocessable, Code: "import_invalid", Message: msg}
-}
-
-// tableBody strips the header row (recognized by its first cell) and blank rows, and returns
-// the data rows with their row numbers in the file.
-func tableBody(table [][]string, header string) (rows [][]string, nums []int) {
-	for i, row := range table {
-		if i == 0 && len(row) > 0 && strings.Contains(service.Clean(row[0]), header) {
-			continue
-		}
-		blank := true
-		for _, c := range row {
-			if service.Clean(c) != "" {
-				blank = false
-				break
-			}
-		}
-		if blank {
-			continue
-		}
-		rows, nums = append(rows, row), append(nums, i+1)
-	}
-	return rows, nums
-}
-
-func cell(row []string, i int) string {
-	if i < len(row) {
-		return service.Clean(row[i])
-	}
-	return ""
-}
-
-// rowMessage joins a row's field errors into one message.
-func rowMessage(err error) string {
-	var se *service.Error
-	if errors.As(err, &se) && len(se.Fields) > 0 {
-		parts := make([]string, 0, len(se.Fields))
-		for _, f := range se.Fields {
-			parts = append(parts, f.Message)
-		}
-		return strings.Join(parts, "；")
-	}
-	return err.Error()
+	return rows, nil
 }
 
 // ImportRegions imports regions from a table with the columns 代码, 名称, 上级代码. A parent
 // may come from the database or from the same file. Nothing is written when any row is bad.
-func (s *Service) ImportRegions(ctx context.Context, a service.Actor, table [][]string) (ImportResult, error) {
-	var res ImportResult
+func (s *Service) ImportRegions(ctx context.Context, a service.Actor, table []service.TableRow) (service.ImportReport, error) {
+	var res service.ImportReport
 	if err := requireAdmin(a); err != nil {
 		return res, err
 	}
-	rows, nums := tableBody(table, "代码")
-	if len(rows) == 0 {
-		return res, service.Invalid(service.FieldError{Field: "file", Code: "required", Message: "文件中没有数据行"})
-	}
-	if len(rows) > MaxImportRows {
-		return res, service.Invalid(service.FieldError{Field: "file", Code: "too_long", Message: fmt.Sprintf("一次最多导入 %d 行", MaxImportRows)})
+	rows, err := importBody(table, "代码")
+	if err != nil {
+		return res, err
 	}
 	regions := make([]service.Region, len(rows))
-	bad := rowErrors{}
+	bad := service.RowErrors{}
 	inFile := map[string]int{}
 	var codes []string
 	for i, row := range rows {
 		var v service.Validator
-		r := checkRegion(&v, NewRegion{Code: cell(row, 0), Name: cell(row, 1), ParentCode: cell(row, 2)})
+		r := checkRegion(&v, NewRegion{Code: row.Cell(0), Name: row.Cell(1), ParentCode: row.Cell(2)})
 		if r.Code != "" && !covers(a, r.Code) {
 			v.Add("code", "unknown", "区划不在您的管辖范围内")
 		}
 		if first, dup := inFile[r.Code]; dup && r.Code != "" {
 			v.Add("code", "invalid", fmt.Sprintf("区划代码与第 %d 行重复", first))
 		} else if r.Code != "" {
-			inFile[r.Code] = nums[i]
+			inFile[r.Code] = row.Row
 		}
 		if err := v.Err(); err != nil {
-			bad.add(nums[i], rowMessage(err))
+			bad.Add(row.Row, service.RowMessage(err))
 			if fieldCodes := v.Err().(*service.Error).Fields; slices.ContainsFunc(fieldCodes, func(f service.FieldError) bool { return f.Field == "parent_code" }) {
 				r.ParentCode = "" // already reported; do not also report it missing
 			}
@@ -332,7 +268,7 @@ func (s *Service) ImportRegions(ctx context.Context, a service.Actor, table [][]
 		}
 	}
 	now := s.now()
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		existing, err := s.Store.RegionsByCodes(ctx, codes)
 		if err != nil {
 			return err
@@ -342,17 +278,17 @@ func (s *Service) ImportRegions(ctx context.Context, a service.Actor, table [][]
 				continue
 			}
 			if _, ok := existing[r.Code]; ok {
-				bad.add(nums[i], "区划代码已存在")
+				bad.Add(rows[i].Row, "区划代码已存在")
 			}
 			if r.ParentCode != "" {
 				_, inDB := existing[r.ParentCode]
 				if _, inF := inFile[r.ParentCode]; !inDB && !inF {
-					bad.add(nums[i], "上级区划不存在")
+					bad.Add(rows[i].Row, "上级区划不存在")
 				}
 			}
 		}
 		if len(bad) > 0 {
-			return bad.reject(&res)
+			return bad.Reject(&res)
 		}
 		// Parents first, for readers that walk the tree while the import commits.
 		slices.SortStableFunc(regions, func(x, y service.Region) int { return regionLevelRank[x.Level] - regionLevelRank[y.Level] })

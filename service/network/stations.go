@@ -214,31 +214,28 @@ var stationKinds = map[string]string{
 // ImportStations imports stations from a table with the columns 名称, 区划代码, 类型
 // (中心站/社区站), 地址, 纬度, 经度, 开放时间. Every row is checked first; when any is bad,
 // every bad row is reported and nothing is written. Otherwise all rows go in one transaction.
-func (s *Service) ImportStations(ctx context.Context, a service.Actor, table [][]string) (ImportResult, error) {
-	var res ImportResult
+func (s *Service) ImportStations(ctx context.Context, a service.Actor, table []service.TableRow) (service.ImportReport, error) {
+	var res service.ImportReport
 	if err := requireAdmin(a); err != nil {
 		return res, err
 	}
-	rows, nums := tableBody(table, "名称")
-	if len(rows) == 0 {
-		return res, service.Invalid(service.FieldError{Field: "file", Code: "required", Message: "文件中没有数据行"})
-	}
-	if len(rows) > MaxImportRows {
-		return res, service.Invalid(service.FieldError{Field: "file", Code: "too_long", Message: fmt.Sprintf("一次最多导入 %d 行", MaxImportRows)})
+	rows, err := importBody(table, "名称")
+	if err != nil {
+		return res, err
 	}
 	now := s.now()
-	bad := rowErrors{}
+	bad := service.RowErrors{}
 	sts := make([]service.Station, len(rows))
 	var codes []string
 	for i, row := range rows {
 		var v service.Validator
-		st := service.Station{Name: cell(row, 0), RegionCode: service.NormalizeRegionCode(cell(row, 1)), Kind: stationKinds[cell(row, 2)],
-			Address: cell(row, 3), Hours: cell(row, 6), Active: true, CreatedAt: now, UpdatedAt: now}
-		st.Lat = parseCoord(&v, "lat", "纬度", cell(row, 4))
-		st.Lng = parseCoord(&v, "lng", "经度", cell(row, 5))
+		st := service.Station{Name: row.Cell(0), RegionCode: service.NormalizeRegionCode(row.Cell(1)), Kind: stationKinds[row.Cell(2)],
+			Address: row.Cell(3), Hours: row.Cell(6), Active: true, CreatedAt: now, UpdatedAt: now}
+		st.Lat = parseCoord(&v, "lat", "纬度", row.Cell(4))
+		st.Lng = parseCoord(&v, "lng", "经度", row.Cell(5))
 		checkStation(&v, &st)
 		switch {
-		case cell(row, 1) == "":
+		case row.Cell(1) == "":
 			v.Add("region_code", "required", "请填写区划代码")
 		case st.RegionCode == "":
 			v.Add("region_code", "invalid", "区划代码须为 6、9 或 12 位数字")
@@ -248,22 +245,22 @@ func (s *Service) ImportStations(ctx context.Context, a service.Actor, table [][
 			codes = append(codes, st.RegionCode)
 		}
 		if err := v.Err(); err != nil {
-			bad.add(nums[i], rowMessage(err))
+			bad.Add(row.Row, service.RowMessage(err))
 		}
 		sts[i] = st
 	}
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		known, err := s.Store.RegionsByCodes(ctx, slices.Compact(slices.Sorted(slices.Values(codes))))
 		if err != nil {
 			return err
 		}
 		for i, st := range sts {
 			if _, ok := known[st.RegionCode]; !ok && st.RegionCode != "" && covers(a, st.RegionCode) {
-				bad.add(nums[i], "行政区划不存在或不在您的管辖范围内")
+				bad.Add(rows[i].Row, "行政区划不存在或不在您的管辖范围内")
 			}
 		}
 		if len(bad) > 0 {
-			return bad.reject(&res)
+			return bad.Reject(&res)
 		}
 		if err := s.Store.InsertStations(ctx, sts); err != nil {
 			return err
