@@ -99,17 +99,24 @@ func toArchiveJSON(ar *duty.Archive, points map[string]int) archiveJSON {
 	return out
 }
 
-func (h *dutyHandlers) archive(c *gin.Context) {
+// loadArchive reads the archive the path and ?year= name; on failure it has answered.
+func (h *dutyHandlers) loadArchive(c *gin.Context) (*duty.Archive, bool) {
 	id, ok := pathID(c, "id")
 	if !ok {
-		return
+		return nil, false
 	}
 	ar, err := h.svc.Archive(c.Request.Context(), actor(c), id, c.Query("year"))
 	if err != nil {
 		_ = c.Error(err)
-		return
+		return nil, false
 	}
-	c.JSON(http.StatusOK, toArchiveJSON(ar, h.svc.Points))
+	return ar, true
+}
+
+func (h *dutyHandlers) archive(c *gin.Context) {
+	if ar, ok := h.loadArchive(c); ok {
+		c.JSON(http.StatusOK, toArchiveJSON(ar, h.svc.Points))
+	}
 }
 
 // archiveSummaryHeader is the header of the summary table; archiveSummaryRow one of its rows.
@@ -120,13 +127,8 @@ func archiveSummaryRow(f duty.TypeFigures) []any {
 }
 
 func (h *dutyHandlers) archiveXLSX(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	ar, ok := h.loadArchive(c)
 	if !ok {
-		return
-	}
-	ar, err := h.svc.Archive(c.Request.Context(), actor(c), id, c.Query("year"))
-	if err != nil {
-		_ = c.Error(err)
 		return
 	}
 	f := excelize.NewFile()
