@@ -184,8 +184,9 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	notifyWorker := &notify.Worker{Store: repo.Notifications{DB: db}, Tx: db, WeChat: wc, Clock: opt.Clock, Log: a.Log,
 		ID: service.NewInstanceID(), Interval: cfg.NotifyInterval}
 	a.Workers = append(a.Workers, notifyWorker.Run)
-	a.Duty = &duty.Service{Store: repo.Duty{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db}, Tx: db, Audit: repo.Audit{DB: db},
-		Clock: opt.Clock, Points: duty.DefaultPoints()}
+	a.Duty = &duty.Service{Store: repo.Duty{DB: db}, Receptions: repo.Receptions{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db},
+		Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock, Sealer: sealer, Points: duty.DefaultPoints(),
+		Notice: cfg.ReceptionNotice, CheckinMeters: float64(cfg.CheckinMeters)}
 	a.Opinions = &opinion.Service{Store: repo.Opinions{DB: db}, Network: a.Network, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db},
 		Tx: db, KV: a.Shared, WeChat: wc, Notifier: notifications, Deadlines: deadlinePolicy, Sealer: sealer,
 		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db},
@@ -218,6 +219,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Notifications(notifications),
 			handler.Opinions(a.Opinions),
 			handler.Duty(a.Duty),
+			handler.Receptions(a.Duty),
 			handler.Ledger(a.Opinions),
 			handler.QRCodes(qrcodes),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
