@@ -189,7 +189,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Notice: cfg.ReceptionNotice, CheckinMeters: float64(cfg.CheckinMeters)}
 	a.Opinions = &opinion.Service{Store: repo.Opinions{DB: db}, Network: a.Network, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db},
 		Tx: db, KV: a.Shared, WeChat: wc, Notifier: notifications, Deadlines: deadlinePolicy, Sealer: sealer,
-		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db},
+		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db}, Receptions: a.Duty,
 		Observers: []service.OpinionObserver{&stats.Observer{Store: repo.Stats{DB: db}, Workdays: calendarSvc}, a.Duty}}
 	a.Uploads = &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock,
 		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty}}

@@ -26,7 +26,7 @@ func beijing(day string, hh, mm, ss int) time.Time {
 // someone else's station are refused); residents book and cancel; twenty residents at once
 // fight over five places and exactly five win; on the day each deputy checks in once, with the
 // rotating code on the station's screen or by location, and a stale code, a far-away location
-// and a time outside the window are refused.
+// and a time outside the window are refused; an opinion taken there is linked to it.
 func TestReceptionPublishBookCheckIn(t *testing.T) {
 	t.Parallel()
 	clock := &testClock{t: beijing("2026-11-26", 10, 0, 0)} // Thursday
@@ -301,7 +301,36 @@ func TestReceptionPublishBookCheckIn(t *testing.T) {
 		t.Fatalf("dep2 has %d reception records", n)
 	}
 
+	// An opinion taken at the reception is linked to it; a reception of another day or of
+	// another station is refused.
 	clock.Set(beijing(day, 10, 0, 0))
+	offline := func(tok string, station int64, reception any) (int, map[string]any) {
+		t.Helper()
+		body := opBody(station, "接待日群众反映")
+		body["reception_id"] = reception
+		return ts.call("POST", "/api/v1/work/opinions/offline", tok, body)
+	}
+	status, rec := offline(mgr, st, rid)
+	if status != 201 {
+		t.Fatalf("an opinion taken at the reception: %d %v", status, rec)
+	}
+	timeline := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", rec["id"]), mgr, nil)["timeline"].([]any)
+	if data, _ := timeline[0].(map[string]any)["data"].(map[string]any); data["reception_id"] != rid {
+		t.Fatalf("the submit event does not name the reception: %v", timeline[0])
+	}
+	for name, c := range map[string]struct {
+		tok       string
+		station   int64
+		reception any
+	}{
+		"a reception of another day":    {mgr, st, later["id"]},
+		"another station's reception":   {otherMgr, other, rid},
+		"a reception that is not there": {mgr, st, missing},
+	} {
+		if status, out := offline(c.tok, c.station, c.reception); status != 400 || pagingFieldCode(out, "reception_id") != "unknown" {
+			t.Errorf("%s: want 400 with reception_id=unknown, got %d %v", name, status, out)
+		}
+	}
 
 	// Once it has started nobody books or cancels; once it has ended nobody checks in, and it
 	// leaves the list.

@@ -420,3 +420,15 @@ func (s *Service) listing(ctx context.Context, a service.Actor, r *Reception) (*
 	}
 	return &ls[0], nil
 }
+
+// ReceptionHeld reports whether id is a reception day of the station held on day (a Beijing
+// date), for linking an opinion taken there (opinion.Receptions).
+func (s *Service) ReceptionHeld(ctx context.Context, id, stationID int64, day string) (bool, error) {
+	r, err := s.Receptions.Reception(ctx, id)
+	if errors.Is(err, service.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("reception: %w", err)
+	}
+	return r.StationID == stationID && r.Day == day, nil
+}
