@@ -57,11 +57,23 @@ type Config struct {
 	NotifyInterval time.Duration `env:"LIAISON_NOTIFY_INTERVAL"`
 	// SuperviseInterval is how often the supervision worker (on the leader instance) runs.
 	SuperviseInterval time.Duration `env:"LIAISON_SUPERVISE_INTERVAL"`
+	// ReceptionNotice is how far ahead of its start a reception day (接待日) must be published.
+	ReceptionNotice time.Duration `env:"LIAISON_RECEPTION_NOTICE"`
+	// CheckinMeters is how near a deputy must be to the station to check in at a reception day
+	// by location instead of the code on the station's screen.
+	CheckinMeters int64 `env:"LIAISON_RECEPTION_CHECKIN_METERS"`
 }
 
 // DefaultTokenSecret is what a development install falls back to if it cannot write its
 // generated secrets; production refuses it.
 const DefaultTokenSecret = "dev-insecure-token-secret-change-me"
+
+// Bounds of the reception-day settings.
+const (
+	MaxReceptionNotice = 30 * 24 * time.Hour
+	MinCheckinMeters   = 50
+	MaxCheckinMeters   = 5000
+)
 
 // Defaults returns the development defaults.
 func Defaults() Config {
@@ -80,6 +92,8 @@ func Defaults() Config {
 		NotifyInterval:    time.Second,
 		SuperviseInterval: time.Minute,
 		DutyPoints:        duty.DefaultPoints,
+		ReceptionNotice:   48 * time.Hour,
+		CheckinMeters:     300,
 	}
 }
 
@@ -226,6 +240,13 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.Proxies(); err != nil {
 		bad("LIAISON_TRUSTED_PROXIES", "%v", err)
+	}
+	if c.ReceptionNotice < time.Hour || c.ReceptionNotice > MaxReceptionNotice {
+		bad("LIAISON_RECEPTION_NOTICE", "must be between 1h and %v (schedules are published days ahead), got %v", MaxReceptionNotice, c.ReceptionNotice)
+	}
+	if c.CheckinMeters < MinCheckinMeters || c.CheckinMeters > MaxCheckinMeters {
+		bad("LIAISON_RECEPTION_CHECKIN_METERS", "must be between %d and %d metres (a phone's location is rarely better than %d m), got %d",
+			MinCheckinMeters, MaxCheckinMeters, MinCheckinMeters, c.CheckinMeters)
 	}
 	if c.Production() {
 		if c.TrustedProxies == "" {

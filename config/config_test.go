@@ -159,6 +159,30 @@ func TestNotificationTemplatesAndInterval(t *testing.T) {
 	}
 }
 
+func TestReceptionSettings(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir}))
+	if err != nil || c.ReceptionNotice != 48*time.Hour || c.CheckinMeters != 300 {
+		t.Fatalf("defaults: %v %v %v", c.ReceptionNotice, c.CheckinMeters, err)
+	}
+	c, err = Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_RECEPTION_NOTICE": "72h", "LIAISON_RECEPTION_CHECKIN_METERS": "500"}))
+	if err != nil || c.ReceptionNotice != 72*time.Hour || c.CheckinMeters != 500 {
+		t.Fatalf("configured: %v %v %v", c.ReceptionNotice, c.CheckinMeters, err)
+	}
+	for key, vals := range map[string][]string{
+		"LIAISON_RECEPTION_NOTICE":         {"0s", "-1h", "30m", "721h", "two days"},
+		"LIAISON_RECEPTION_CHECKIN_METERS": {"0", "-300", "49", "5001", "300m"},
+	} {
+		for _, val := range vals {
+			_, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, key: val}))
+			if err == nil || !strings.Contains(err.Error(), key) {
+				t.Errorf("%s=%s: want an error naming the key, got %v", key, val, err)
+			}
+		}
+	}
+}
+
 func TestTrustedProxies(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -61,12 +61,14 @@ type opinionSubmitRequest struct {
 	// and the priority.
 	Resident *opinionContactJSON `json:"resident"`
 	Priority string              `json:"priority"`
+	// Offline intake only: the reception day it was taken at, if any.
+	ReceptionID int64 `json:"reception_id"`
 }
 
 func (r opinionSubmitRequest) input() opinion.Input {
 	in := opinion.Input{StationID: r.StationID, DeputyID: r.DeputyID, Category: r.Category, Title: r.Title,
 		Content: r.Content, Images: r.Images, Anonymous: r.Anonymous, ContactVisibleToDeputy: r.ContactVisibleToDeputy,
-		Priority: r.Priority}
+		Priority: r.Priority, ReceptionID: r.ReceptionID}
 	if r.Location != nil {
 		in.Lat, in.Lng, in.Address = r.Location.Lat, r.Location.Lng, r.Location.Address
 	}

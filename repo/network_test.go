@@ -316,7 +316,7 @@ func TestNetworkNearestFirst(t *testing.T) {
 		if h.ID != want[i] || h.DistanceM == nil {
 			t.Fatalf("hit %d: %+v", i, h)
 		}
-		exact := network.HaversineMeters(lat, lng, h.Lat, h.Lng)
+		exact := service.HaversineMeters(lat, lng, h.Lat, h.Lng)
 		if math.Abs(*h.DistanceM-exact) > 1 {
 			t.Fatalf("hit %d: distance %v, want %v", i, *h.DistanceM, exact)
 		}

@@ -88,9 +88,16 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	dutyB := ts.must(201, "POST", "/api/v1/duties", depBTok, dutyBody(stB, "乙代表走访乙街道", nil))["id"]
 	dutyPhotoA := dutyPhoto["url"].(string)
 
+	// A reception day at station A on the day the clock moves to below: residents may still
+	// book it then (it starts at 10:10) and deputy A may check in (from 09:40).
+	jump := beijing(clock.Now().Add(60*24*time.Hour).In(service.Zone).Format(time.DateOnly), 10, 0, 0)
+	jumpDay := jump.In(service.Zone).Format(time.DateOnly)
+	recA := ts.must(201, "POST", fmt.Sprintf("/api/v1/work/stations/%d/receptions", stA), mgrATok, map[string]any{"date": jumpDay,
+		"start": "10:10", "end": "11:10", "deputy_ids": []int64{depA}, "capacity": 10})["id"]
+
 	// Past the unit's 15 working days: the supervision worker marks both overdue and escalates
 	// them (督办), so they are on the supervision list of whoever may see them.
-	clock.Set(clock.Now().Add(60 * 24 * time.Hour))
+	clock.Set(jump)
 	if err := ts.App.Supervisor.Tick(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -185,22 +192,29 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		// dutyQueue: the status of the review queue; queueA, queueB: A's or B's record is in it.
 		dutyQueue      int
 		queueA, queueB bool
+		// publish: they may publish a reception day at station A (its manager, the admin of its
+		// district); reception: their part in A's reception day: "resident" (books), "host"
+		// (checks in), "screen" (reads the check-in code) or "".
+		publish   bool
+		reception string
 	}
 	actors := []actorCase{
-		{name: "resident 1", tok: res1Tok, viewer: "resident", note: 403, followup: 200, work: 404, mine: true, inbox: true, review: 404, dutyQueue: 404},
-		{name: "deputy A", tok: depATok, viewer: "deputy", note: 200, followup: 403, work: 200, listsA: true, inbox: true, duty: "owner", review: 404, dutyQueue: 404},
+		{name: "resident 1", tok: res1Tok, viewer: "resident", note: 403, followup: 200, work: 404, mine: true, inbox: true, review: 404, dutyQueue: 404,
+			reception: "resident"},
+		{name: "deputy A", tok: depATok, viewer: "deputy", note: 200, followup: 403, work: 200, listsA: true, inbox: true, duty: "owner", review: 404, dutyQueue: 404,
+			reception: "host"},
 		{name: "manager A", tok: mgrATok, viewer: "station_manager", note: 200, followup: 403, work: 200, listsA: true, stats: true, inbox: true,
-			duty: "reviewer", review: 200, dutyQueue: 200, queueA: true},
+			duty: "reviewer", review: 200, dutyQueue: 200, queueA: true, publish: true, reception: "screen"},
 		{name: "unit staff A", tok: unitATok, viewer: "unit_staff", note: 200, followup: 403, work: 200, listsA: true, inbox: true, review: 404, dutyQueue: 404},
 		// The district's admins are the congress office above A's station: told when A stays overdue.
 		{name: "admin of A's district", tok: adminATok, viewer: "admin", note: 200, followup: 403, work: 200, listsA: true, stats: true, inbox: true,
-			duty: "reviewer", review: 409, dutyQueue: 200},
-		{name: "resident 2", tok: res2Tok, note: 404, followup: 404, work: 404, review: 404, dutyQueue: 404},
+			duty: "reviewer", review: 409, dutyQueue: 200, publish: true},
+		{name: "resident 2", tok: res2Tok, note: 404, followup: 404, work: 404, review: 404, dutyQueue: 404, reception: "resident"},
 		{name: "deputy B", tok: depBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 404},
 		{name: "manager B", tok: mgrBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 200, queueB: true},
 		{name: "unit staff B", tok: unitBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 404},
 		{name: "admin of B's district", tok: adminBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 200, queueB: true},
-		{name: "fresh resident", tok: freshTok, note: 404, followup: 404, work: 404, review: 404, dutyQueue: 404},
+		{name: "fresh resident", tok: freshTok, note: 404, followup: 404, work: 404, review: 404, dutyQueue: 404, reception: "resident"},
 	}
 
 	// act posts an action on A, first with its current version and then with a stale one. Out
@@ -470,6 +484,78 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			}
 			if st, out := ts.call("POST", "/api/v1/work/duties/review", a.tok, body); st != a.review {
 				t.Errorf("review: want %d, got %d %v", a.review, st, out)
+			}
+		}},
+	}...)
+
+	// Reception days: the schedule is public; the station's manager and the admin of its district
+	// publish; residents book and cancel; only the reception's deputy checks in and only the
+	// station's manager reads the code. To anyone else a station or reception out of reach is
+	// the 404 of a missing one.
+	receptionOutOfReach := func(t *testing.T, a actorCase, method, path string, id any, body any) {
+		t.Helper()
+		status, _, raw := opRaw(t, ts, method, fmt.Sprintf(path, id), a.tok, "", body)
+		_, _, want := opRaw(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", body)
+		notFound(t, method+" "+path, status, raw, want)
+	}
+	receptionCode := func(t *testing.T) string {
+		t.Helper()
+		return ts.must(200, "GET", fmt.Sprintf("/api/v1/work/receptions/%v/code", recA), mgrATok, nil)["code"].(string)
+	}
+	endpoints = append(endpoints, []struct {
+		name  string
+		check func(t *testing.T, a actorCase)
+	}{
+		{"GET /stations/{id}/receptions", func(t *testing.T, a actorCase) {
+			items := nwItems(ts.must(200, "GET", fmt.Sprintf("/api/v1/stations/%d/receptions", stA), a.tok, nil))
+			if len(items) == 0 || items[0]["id"] != recA {
+				t.Errorf("station A's reception days: %v", items)
+			}
+		}},
+		{"POST /work/stations/{id}/receptions", func(t *testing.T, a actorCase) {
+			body := map[string]any{"date": jump.AddDate(0, 0, 3).In(service.Zone).Format(time.DateOnly), "start": "09:00", "end": "11:00",
+				"deputy_ids": []int64{depA}, "capacity": 5}
+			if !a.publish {
+				receptionOutOfReach(t, a, "POST", "/api/v1/work/stations/%v/receptions", stA, body)
+				return
+			}
+			if r := ts.must(201, "POST", fmt.Sprintf("/api/v1/work/stations/%d/receptions", stA), a.tok, body); r["station_id"] != float64(stA) {
+				t.Errorf("published: %v", r)
+			}
+		}},
+		{"POST /receptions/{id}/bookings", func(t *testing.T, a actorCase) {
+			status, out := ts.call("POST", fmt.Sprintf("/api/v1/receptions/%v/bookings", recA), a.tok, nil)
+			if want := map[bool]int{true: 201, false: 403}[a.reception == "resident"]; status != want || (status == 201 && out["booked_by_me"] != true) {
+				t.Errorf("booking: want %d, got %d %v", want, status, out)
+			}
+		}},
+		{"DELETE /receptions/{id}/bookings/me", func(t *testing.T, a actorCase) {
+			status, out := ts.call("DELETE", fmt.Sprintf("/api/v1/receptions/%v/bookings/me", recA), a.tok, nil)
+			if a.reception == "resident" {
+				if status != 200 || out["booked_by_me"] != false {
+					t.Errorf("cancelling: %d %v", status, out)
+				}
+			} else if status != 404 || errCode(out) != "not_found" {
+				t.Errorf("cancelling without a booking: %d %v", status, out)
+			}
+		}},
+		{"POST /receptions/{id}/checkin", func(t *testing.T, a actorCase) {
+			body := map[string]any{"code": receptionCode(t)}
+			if a.reception != "host" {
+				receptionOutOfReach(t, a, "POST", "/api/v1/receptions/%v/checkin", recA, body)
+				return
+			}
+			if ck := ts.must(200, "POST", fmt.Sprintf("/api/v1/receptions/%v/checkin", recA), a.tok, body); ck["deputy_id"] != float64(depA) {
+				t.Errorf("check-in: %v", ck)
+			}
+		}},
+		{"GET /work/receptions/{id}/code", func(t *testing.T, a actorCase) {
+			if a.reception != "screen" {
+				receptionOutOfReach(t, a, "GET", "/api/v1/work/receptions/%v/code", recA, nil)
+				return
+			}
+			if c := ts.must(200, "GET", fmt.Sprintf("/api/v1/work/receptions/%v/code", recA), a.tok, nil); len(fmt.Sprint(c["code"])) != 6 {
+				t.Errorf("code: %v", c)
 			}
 		}},
 	}...)

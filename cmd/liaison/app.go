@@ -188,11 +188,12 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.Duty = &duty.Service{Store: repo.Duty{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db}, Tx: db, Audit: repo.Audit{DB: db},
-		Clock: opt.Clock, Points: points}
+	a.Duty = &duty.Service{Store: repo.Duty{DB: db}, Receptions: repo.Receptions{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db},
+		Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock, Sealer: sealer, Points: points,
+		Notice: cfg.ReceptionNotice, CheckinMeters: float64(cfg.CheckinMeters)}
 	a.Opinions = &opinion.Service{Store: repo.Opinions{DB: db}, Network: a.Network, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db},
 		Tx: db, KV: a.Shared, WeChat: wc, Notifier: notifications, Deadlines: deadlinePolicy, Sealer: sealer,
-		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db},
+		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db}, Receptions: a.Duty,
 		Observers: []service.OpinionObserver{&stats.Observer{Store: repo.Stats{DB: db}, Workdays: calendarSvc}, a.Duty}}
 	a.Uploads = &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock,
 		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty}}
@@ -222,6 +223,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Notifications(notifications),
 			handler.Opinions(a.Opinions),
 			handler.Duty(a.Duty),
+			handler.Receptions(a.Duty),
 			handler.Ledger(a.Opinions),
 			handler.QRCodes(qrcodes),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.

@@ -31,14 +31,7 @@ func TestDutyRegisterReviewReviseReReview(t *testing.T) {
 	body := func(mod map[string]any) map[string]any {
 		b := map[string]any{"type": "visit_constituents", "occurred_on": today, "hours": 2.5, "station_id": st,
 			"title": "走访社区", "content": "走访社区了解老旧小区加装电梯的诉求", "participants": "社区工作人员 2 人"}
-		for k, v := range mod {
-			if v == nil {
-				delete(b, k)
-			} else {
-				b[k] = v
-			}
-		}
-		return b
+		return withChanges(b, mod)
 	}
 	for _, bad := range []struct {
 		name        string

@@ -86,6 +86,18 @@ func opBody(station int64, title string) map[string]any {
 		"contact":  map[string]any{"name": "王小明", "phone": "13912348765"}}
 }
 
+// withChanges returns body with mod applied: a key set to nil is removed, any other is set.
+func withChanges(body, mod map[string]any) map[string]any {
+	for k, v := range mod {
+		if v == nil {
+			delete(body, k)
+		} else {
+			body[k] = v
+		}
+	}
+	return body
+}
+
 // opAct posts an action with the opinion's current version (read as the caller) and wants status.
 func opAct(t testing.TB, ts *testServer, token string, id any, action string, body map[string]any, want int) map[string]any {
 	t.Helper()

@@ -172,6 +172,8 @@ type Network interface {
 	// DeputiesInReach lists by ID, after afterID, the deputies of the stations the actor manages
 	// and of the regions they administer.
 	DeputiesInReach(ctx context.Context, a service.Actor, afterID int64, limit int) ([]service.Deputy, error)
+	// StationDeputies lists the deputies assigned to a station, only the active ones if asked.
+	StationDeputies(ctx context.Context, stationID int64, activeOnly bool) ([]service.Deputy, error)
 }
 
 // Uploads tells which uploads belong to a user.
@@ -179,16 +181,24 @@ type Uploads interface {
 	UploadsOwnedBy(ctx context.Context, ids []int64, ownerID int64) ([]service.Upload, error)
 }
 
-// Service runs duty registration and review.
+// Service runs duty registration and review, and reception days.
 type Service struct {
-	Store   Store
-	Network Network
-	Uploads Uploads
-	Tx      service.TxRunner
-	Audit   service.AuditStore
-	Clock   service.Clock
+	Store      Store
+	Receptions ReceptionStore
+	Network    Network
+	Uploads    Uploads
+	Tx         service.TxRunner
+	Audit      service.AuditStore
+	Clock      service.Clock
+	// Sealer keys the rotating check-in codes of reception days (its Index is a keyed HMAC).
+	Sealer service.Sealer
 	// Points is the points scheme of the archive: points per approved record of a type.
 	Points map[string]int
+	// Notice is how far ahead a reception day must be published (DefaultNotice when 0).
+	Notice time.Duration
+	// CheckinMeters is how near the station a deputy must be to check in by location
+	// (DefaultCheckinMeters when 0).
+	CheckinMeters float64
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now().UTC() }

@@ -342,10 +342,14 @@ func parseStatuses(v *service.Validator, s string, def []Status) []Status {
 }
 
 func (s *Service) audit(ctx context.Context, a service.Actor, action string, r *Record, detail string) error {
+	return s.auditAs(ctx, a, action, "duty_record", r.ID, detail)
+}
+
+func (s *Service) auditAs(ctx context.Context, a service.Actor, action, objType string, id int64, detail string) error {
 	if s.Audit == nil {
 		return nil
 	}
-	return s.Audit.AppendAudit(ctx, service.NewAuditEntry(a, s.now(), action, "duty_record", strconv.FormatInt(r.ID, 10), detail))
+	return s.Audit.AppendAudit(ctx, service.NewAuditEntry(a, s.now(), action, objType, strconv.FormatInt(id, 10), detail))
 }
 
 // CanViewUpload reports whether a may see an upload because it is attached to a record a may

@@ -34,11 +34,11 @@ func TestInviteCodes(t *testing.T) {
 func TestHaversineAndBox(t *testing.T) {
 	t.Parallel()
 	// Guangzhou Tower to Shenzhen Civic Center: about 105 km.
-	d := HaversineMeters(23.1065, 113.3245, 22.5431, 114.0579)
+	d := service.HaversineMeters(23.1065, 113.3245, 22.5431, 114.0579)
 	if d < 95000 || d > 105000 {
 		t.Fatalf("distance %v", d)
 	}
-	if HaversineMeters(23, 113, 23, 113) != 0 {
+	if service.HaversineMeters(23, 113, 23, 113) != 0 {
 		t.Fatal("zero distance")
 	}
 	// The box must contain the whole circle: check points on it in 16 directions.
@@ -47,8 +47,8 @@ func TestHaversineAndBox(t *testing.T) {
 		for i := 0; i < 16; i++ {
 			a := float64(i) * math.Pi / 8
 			// ~4.99 km away in direction a
-			pLat := lat + 4990*math.Cos(a)/earthRadiusM*180/math.Pi
-			pLng := 113 + 4990*math.Sin(a)/(earthRadiusM*math.Cos(lat*math.Pi/180))*180/math.Pi
+			pLat := lat + 4990*math.Cos(a)/service.EarthRadiusM*180/math.Pi
+			pLng := 113 + 4990*math.Sin(a)/(service.EarthRadiusM*math.Cos(lat*math.Pi/180))*180/math.Pi
 			if pLat < box.MinLat || pLat > box.MaxLat || pLng < box.MinLng || pLng > box.MaxLng {
 				t.Fatalf("lat %v dir %d: point outside the box", lat, i)
 			}

@@ -360,7 +360,7 @@ func (s *Service) nearest(ctx context.Context, lat, lng float64, limit int, f St
 		}
 		hits := make([]StationHit, 0, len(sts))
 		for _, st := range sts {
-			d := math.Round(HaversineMeters(lat, lng, st.Lat, st.Lng))
+			d := math.Round(service.HaversineMeters(lat, lng, st.Lat, st.Lng))
 			if d <= radius {
 				hits = append(hits, StationHit{Station: st, DistanceM: &d})
 			}
@@ -390,19 +390,9 @@ func cmpFloat(x, y float64) int {
 	return 0
 }
 
-const earthRadiusM = 6371008.8
-
-// HaversineMeters is the great-circle distance between two points.
-func HaversineMeters(lat1, lng1, lat2, lng2 float64) float64 {
-	rad := math.Pi / 180
-	dLat, dLng := (lat2-lat1)*rad, (lng2-lng1)*rad
-	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
-	return 2 * earthRadiusM * math.Asin(math.Min(1, math.Sqrt(h)))
-}
-
 // boxAround is a box that contains the circle of radius metres around the point.
 func boxAround(lat, lng, radius float64) *GeoBox {
-	dLat := radius / earthRadiusM * 180 / math.Pi
+	dLat := radius / service.EarthRadiusM * 180 / math.Pi
 	cos := math.Cos(lat * math.Pi / 180)
 	dLng := 180.0
 	if cos > 0.01 {

@@ -305,6 +305,14 @@ type Network interface {
 	RegionAncestors(ctx context.Context, code string) ([]string, error)
 }
 
+// Receptions tells whether an opinion taken at a reception day may be linked to it; the duty
+// area implements it.
+type Receptions interface {
+	// ReceptionHeld reports whether id is a reception day of the station held on day (a
+	// Beijing date).
+	ReceptionHeld(ctx context.Context, id, stationID int64, day string) (bool, error)
+}
+
 // Users is what the opinion area reads of accounts.
 type Users interface {
 	UserByID(ctx context.Context, id int64) (*service.User, error)
@@ -334,6 +342,9 @@ type Service struct {
 	Audit     service.AuditStore        // optional: records who read a resident's full contact
 	Live      *Live                     // optional: dashboard updates after commit
 	Observers []service.OpinionObserver // optional: statistics, duty records
+	// Receptions checks the reception day an offline opinion was taken at; optional (without
+	// it no link is accepted).
+	Receptions Receptions
 	// IdempotencyTTL is how long keys are kept (at least 24 h); PurgeIdempotencyKeys drops older ones.
 	IdempotencyTTL time.Duration
 }

@@ -60,6 +60,9 @@ type Input struct {
 	Anonymous              bool     `json:"anonymous"`
 	ContactVisibleToDeputy bool     `json:"contact_visible_to_deputy"`
 	Priority               string   `json:"priority"` // offline intake only
+	// ReceptionID is the reception day an offline opinion was taken at (offline intake only).
+	// Left out when 0, so the idempotency hash of every other request stays what it was.
+	ReceptionID int64 `json:"reception_id,omitempty"`
 }
 
 // Receipt answers a submission; an idempotent retry replays it byte for byte. It holds
@@ -102,7 +105,7 @@ func (s *Service) Submit(ctx context.Context, a service.Actor, key string, in In
 		return SubmitResult{}, &service.Error{Kind: service.ErrInvalid, Code: "idempotency_key_required", Message: "请求缺少 Idempotency-Key 请求头",
 			Fields: []service.FieldError{{Field: "Idempotency-Key", Code: "required", Message: "请求缺少 Idempotency-Key 请求头"}}}
 	}
-	in.Priority = ""
+	in.Priority, in.ReceptionID = "", 0
 	return s.submit(ctx, a, key, in, false)
 }
 
@@ -237,6 +240,7 @@ func validateInput(in Input, key string, offline bool) error {
 		v.Check(in.ContactName != "", "contact.name", "required", "请填写群众姓名")
 		v.Check(in.Priority == "" || in.Priority == service.DeadlinePriorityNormal || in.Priority == service.DeadlinePriorityUrgent,
 			"priority", "unknown", "优先级须为一般或紧急")
+		v.Check(in.ReceptionID >= 0, "reception_id", "invalid", "接待日编号无效")
 	}
 	service.CheckText(&v, "location.address", "地址", in.Address, 0, MaxAddress)
 	v.Check((in.Lat == nil) == (in.Lng == nil), "location", "required", "经纬度须同时提供")
@@ -350,6 +354,22 @@ func (s *Service) resolvePlace(ctx context.Context, in Input) (*service.Station,
 	return st, dep, nil
 }
 
+// checkReception accepts the reception day an offline opinion was taken at: one of the
+// station's, held today.
+func (s *Service) checkReception(ctx context.Context, id, stationID int64) error {
+	ok := false
+	if s.Receptions != nil {
+		var err error
+		if ok, err = s.Receptions.ReceptionHeld(ctx, id, stationID, s.now().In(service.Zone).Format(time.DateOnly)); err != nil {
+			return fmt.Errorf("submit opinion: %w", err)
+		}
+	}
+	if !ok {
+		return service.Invalid(service.FieldError{Field: "reception_id", Code: "unknown", Message: "接待日不存在，或不是本站今天的接待日"})
+	}
+	return nil
+}
+
 func (s *Service) firstActiveStation(ctx context.Context, ids []int64) (*service.Station, error) {
 	for _, id := range slices.Sorted(slices.Values(ids)) {
 		st, err := s.Network.Station(ctx, id)
@@ -428,6 +448,11 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 		return SubmitResult{}, service.Invalid(service.FieldError{Field: "category", Code: "unknown", Message: "意见类别不存在"})
 	} else if err != nil {
 		return SubmitResult{}, fmt.Errorf("submit opinion: %w", err)
+	}
+	if offline && in.ReceptionID != 0 {
+		if err := s.checkReception(ctx, in.ReceptionID, st.ID); err != nil {
+			return SubmitResult{}, err
+		}
 	}
 	owner := a.UserID
 	if err := s.checkOwnImages(ctx, "images", in.Images, owner); err != nil {
@@ -514,6 +539,9 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 		if offline {
 			role, note = string(service.RoleStationManager), "站长登记线下意见（接待日）"
 			data["registered_by"] = a.UserID
+			if in.ReceptionID != 0 {
+				data["reception_id"] = in.ReceptionID
+			}
 		}
 		ev := Event{OpinionID: op.ID, At: now, ActorID: actorID, ActorRole: role, Action: "submit",
 			ToStatus: Submitted, Note: note, Public: true, Data: data}
