@@ -11,7 +11,7 @@ import (
 
 // ---- regions ----
 
-type nwRegionRequest struct {
+type regionRequest struct {
 	Code       string `json:"code"`
 	Name       string `json:"name"`
 	ParentCode string `json:"parent_code"`
@@ -19,7 +19,7 @@ type nwRegionRequest struct {
 }
 
 func (h *networkHandlers) createRegion(c *gin.Context) {
-	var req nwRegionRequest
+	var req regionRequest
 	if !bindJSON(c, &req) {
 		return
 	}
@@ -28,7 +28,7 @@ func (h *networkHandlers) createRegion(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusCreated, nwToRegionJSON(*r))
+	c.JSON(http.StatusCreated, toRegionJSON(*r))
 }
 
 func (h *networkHandlers) regions(c *gin.Context) {
@@ -37,9 +37,9 @@ func (h *networkHandlers) regions(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	items := make([]nwRegionJSON, 0, len(rs))
+	items := make([]regionJSON, 0, len(rs))
 	for _, r := range rs {
-		items = append(items, nwToRegionJSON(r))
+		items = append(items, toRegionJSON(r))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
@@ -54,7 +54,7 @@ func (h *networkHandlers) importStations(c *gin.Context) {
 
 // ---- stations ----
 
-type nwStationRequest struct {
+type stationRequest struct {
 	Name       *string  `json:"name"`
 	RegionCode *string  `json:"region_code"`
 	Kind       *string  `json:"kind"`
@@ -66,7 +66,7 @@ type nwStationRequest struct {
 	Active     *bool    `json:"active"`
 }
 
-func nwDeref(s *string) string {
+func deref(s *string) string {
 	if s == nil {
 		return ""
 	}
@@ -74,17 +74,17 @@ func nwDeref(s *string) string {
 }
 
 func (h *networkHandlers) createStation(c *gin.Context) {
-	var req nwStationRequest
+	var req stationRequest
 	if !bindJSON(c, &req) {
 		return
 	}
-	st, err := h.svc.CreateStation(c.Request.Context(), actor(c), network.NewStation{Name: nwDeref(req.Name), RegionCode: nwDeref(req.RegionCode),
-		Kind: nwDeref(req.Kind), Address: nwDeref(req.Address), Hours: nwDeref(req.Hours), Lat: req.Lat, Lng: req.Lng})
+	st, err := h.svc.CreateStation(c.Request.Context(), actor(c), network.NewStation{Name: deref(req.Name), RegionCode: deref(req.RegionCode),
+		Kind: deref(req.Kind), Address: deref(req.Address), Hours: deref(req.Hours), Lat: req.Lat, Lng: req.Lng})
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusCreated, nwToStationJSON(*st))
+	c.JSON(http.StatusCreated, toStationJSON(*st))
 }
 
 func (h *networkHandlers) updateStation(c *gin.Context) {
@@ -92,7 +92,7 @@ func (h *networkHandlers) updateStation(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req nwStationRequest
+	var req stationRequest
 	if !bindJSON(c, &req) {
 		return
 	}
@@ -102,7 +102,7 @@ func (h *networkHandlers) updateStation(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, nwToStationJSON(*st))
+	c.JSON(http.StatusOK, toStationJSON(*st))
 }
 
 func (h *networkHandlers) adminStation(c *gin.Context) {
@@ -115,7 +115,7 @@ func (h *networkHandlers) adminStation(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, nwToStationJSON(*st))
+	c.JSON(http.StatusOK, toStationJSON(*st))
 }
 
 func (h *networkHandlers) adminStations(c *gin.Context) {
@@ -125,16 +125,16 @@ func (h *networkHandlers) adminStations(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	items := make([]nwStationJSON, 0, len(sts.Items))
+	items := make([]stationJSON, 0, len(sts.Items))
 	for _, st := range sts.Items {
-		items = append(items, nwToStationJSON(st))
+		items = append(items, toStationJSON(st))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": sts.NextCursor})
 }
 
 // ---- deputies ----
 
-type nwDeputyRequest struct {
+type deputyRequest struct {
 	Name       *string   `json:"name"`
 	Level      *string   `json:"level"`
 	Phone      *string   `json:"phone"`
@@ -145,11 +145,11 @@ type nwDeputyRequest struct {
 }
 
 func (h *networkHandlers) createDeputy(c *gin.Context) {
-	var req nwDeputyRequest
+	var req deputyRequest
 	if !bindJSON(c, &req) {
 		return
 	}
-	in := network.NewDeputy{Name: nwDeref(req.Name), Level: nwDeref(req.Level), Phone: nwDeref(req.Phone), RegionCode: nwDeref(req.RegionCode), Intro: nwDeref(req.Intro)}
+	in := network.NewDeputy{Name: deref(req.Name), Level: deref(req.Level), Phone: deref(req.Phone), RegionCode: deref(req.RegionCode), Intro: deref(req.Intro)}
 	if req.Expertise != nil {
 		in.Expertise = *req.Expertise
 	}
@@ -161,7 +161,7 @@ func (h *networkHandlers) createDeputy(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusCreated, nwToDeputyJSON(*d))
+	c.JSON(http.StatusCreated, toDeputyJSON(*d))
 }
 
 func (h *networkHandlers) updateDeputy(c *gin.Context) {
@@ -169,7 +169,7 @@ func (h *networkHandlers) updateDeputy(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req nwDeputyRequest
+	var req deputyRequest
 	if !bindJSON(c, &req) {
 		return
 	}
@@ -183,7 +183,7 @@ func (h *networkHandlers) updateDeputy(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, nwToDeputyJSON(*d))
+	c.JSON(http.StatusOK, toDeputyJSON(*d))
 }
 
 func (h *networkHandlers) adminDeputy(c *gin.Context) {
@@ -196,7 +196,7 @@ func (h *networkHandlers) adminDeputy(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, nwToDeputyJSON(*d))
+	c.JSON(http.StatusOK, toDeputyJSON(*d))
 }
 
 func (h *networkHandlers) adminDeputies(c *gin.Context) {
@@ -211,14 +211,14 @@ func (h *networkHandlers) adminDeputies(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	items := make([]nwDeputyJSON, 0, len(ds.Items))
+	items := make([]deputyJSON, 0, len(ds.Items))
 	for _, d := range ds.Items {
-		items = append(items, nwToDeputyJSON(d))
+		items = append(items, toDeputyJSON(d))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": ds.NextCursor})
 }
 
-type nwStatusRequest struct {
+type statusRequest struct {
 	Status      string `json:"status"`
 	EffectiveOn string `json:"effective_on"`
 	Note        string `json:"note"`
@@ -229,7 +229,7 @@ func (h *networkHandlers) deputyStatus(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req nwStatusRequest
+	var req statusRequest
 	if !bindJSON(c, &req) {
 		return
 	}
@@ -238,7 +238,7 @@ func (h *networkHandlers) deputyStatus(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, nwToDeputyJSON(*d))
+	c.JSON(http.StatusOK, toDeputyJSON(*d))
 }
 
 func (h *networkHandlers) createInvite(c *gin.Context) {
@@ -257,13 +257,13 @@ func (h *networkHandlers) createInvite(c *gin.Context) {
 
 // ---- units, staff, categories ----
 
-type nwUnitRequest struct {
+type unitRequest struct {
 	Name       string `json:"name"`
 	RegionCode string `json:"region_code"`
 }
 
 func (h *networkHandlers) createUnit(c *gin.Context) {
-	var req nwUnitRequest
+	var req unitRequest
 	if !bindJSON(c, &req) {
 		return
 	}
@@ -272,7 +272,7 @@ func (h *networkHandlers) createUnit(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusCreated, nwToUnitJSON(*u))
+	c.JSON(http.StatusCreated, toUnitJSON(*u))
 }
 
 func (h *networkHandlers) units(c *gin.Context) {
@@ -281,14 +281,14 @@ func (h *networkHandlers) units(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	items := make([]nwUnitJSON, 0, len(us))
+	items := make([]unitJSON, 0, len(us))
 	for _, u := range us {
-		items = append(items, nwToUnitJSON(u))
+		items = append(items, toUnitJSON(u))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
-type nwStaffRequest struct {
+type staffRequest struct {
 	Username   string  `json:"username"`
 	Password   string  `json:"password"`
 	Role       string  `json:"role"`
@@ -298,7 +298,7 @@ type nwStaffRequest struct {
 }
 
 func (h *networkHandlers) createStaff(c *gin.Context) {
-	var req nwStaffRequest
+	var req staffRequest
 	if !bindJSON(c, &req) {
 		return
 	}
@@ -321,17 +321,17 @@ func (h *networkHandlers) adminCategories(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": nwToCategories(cs)})
+	c.JSON(http.StatusOK, gin.H{"items": toCategories(cs)})
 }
 
-type nwCategoryRequest struct {
+type categoryRequest struct {
 	Name   string `json:"name"`
 	Sort   *int   `json:"sort"`
 	Active *bool  `json:"active"`
 }
 
 func (h *networkHandlers) putCategory(c *gin.Context) {
-	var req nwCategoryRequest
+	var req categoryRequest
 	if !bindJSON(c, &req) {
 		return
 	}
@@ -340,5 +340,5 @@ func (h *networkHandlers) putCategory(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, nwCategoryJSON{Code: cat.Code, Name: cat.Name, Sort: cat.Sort, Active: cat.Active})
+	c.JSON(http.StatusOK, categoryJSON{Code: cat.Code, Name: cat.Name, Sort: cat.Sort, Active: cat.Active})
 }

@@ -10,12 +10,12 @@ import (
 	"liaison/service/network"
 )
 
-type nwImportFunc func(ctx context.Context, a service.Actor, table []service.TableRow) (service.ImportReport, error)
+type importFunc func(ctx context.Context, a service.Actor, table []service.TableRow) (service.ImportReport, error)
 
 // runImport reads the uploaded table, at most network.MaxImportRows rows of the first cols
 // columns, and runs the import. A file with bad rows is a 422 whose body carries both the
 // error shape and the per-row report; nothing was written then.
-func (h *networkHandlers) runImport(c *gin.Context, cols int, run nwImportFunc) {
+func (h *networkHandlers) runImport(c *gin.Context, cols int, run importFunc) {
 	a := actor(c)
 	if !a.Has(service.RoleAdmin) {
 		_ = c.Error(service.NewError(service.ErrForbidden, "forbidden", "没有权限，需要管理员账号"))

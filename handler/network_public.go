@@ -10,8 +10,8 @@ import (
 	"liaison/service/network"
 )
 
-// nwQueryFloat reads an optional numeric query parameter.
-func nwQueryFloat(c *gin.Context, name, label string, v *service.Validator) *float64 {
+// queryFloat reads an optional numeric query parameter.
+func queryFloat(c *gin.Context, name, label string, v *service.Validator) *float64 {
 	s, ok := c.GetQuery(name)
 	if !ok || s == "" {
 		return nil
@@ -32,12 +32,12 @@ func (h *networkHandlers) categories(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": nwToCategories(cs)})
+	c.JSON(http.StatusOK, gin.H{"items": toCategories(cs)})
 }
 
 func (h *networkHandlers) searchStations(c *gin.Context) {
 	var v service.Validator
-	q := network.StationSearch{Lat: nwQueryFloat(c, "lat", "纬度", &v), Lng: nwQueryFloat(c, "lng", "经度", &v),
+	q := network.StationSearch{Lat: queryFloat(c, "lat", "纬度", &v), Lng: queryFloat(c, "lng", "经度", &v),
 		RegionCode: c.Query("region_code"), Q: c.Query("q"), Page: pageInput(c)}
 	if err := v.Err(); err != nil {
 		_ = c.Error(err)
@@ -48,9 +48,9 @@ func (h *networkHandlers) searchStations(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	items := make([]nwPublicStationJSON, 0, len(hits.Items))
+	items := make([]publicStationJSON, 0, len(hits.Items))
 	for _, hit := range hits.Items {
-		items = append(items, nwToPublicStation(hit.Station, hit.DistanceM))
+		items = append(items, toPublicStation(hit.Station, hit.DistanceM))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": hits.NextCursor})
 }
@@ -65,13 +65,13 @@ func (h *networkHandlers) publicStation(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	deps := make([]nwDeputyBriefJSON, 0, len(d.Deputies))
+	deps := make([]deputyBriefJSON, 0, len(d.Deputies))
 	for _, dep := range d.Deputies {
-		deps = append(deps, nwDeputyBriefJSON{ID: dep.ID, Name: dep.Name, Level: dep.Level})
+		deps = append(deps, deputyBriefJSON{ID: dep.ID, Name: dep.Name, Level: dep.Level})
 	}
 	r := d.Rates
-	c.JSON(http.StatusOK, gin.H{"station": nwToPublicStation(d.Station, nil), "deputies": deps,
-		"rates": nwRatesJSON{From: d.From, To: d.To, Received: r.Received, Responded: r.Responded, Closed: r.Closed, Resolved: r.Resolved,
+	c.JSON(http.StatusOK, gin.H{"station": toPublicStation(d.Station, nil), "deputies": deps,
+		"rates": ratesJSON{From: d.From, To: d.To, Received: r.Received, Responded: r.Responded, Closed: r.Closed, Resolved: r.Resolved,
 			Rated: r.Rated, Satisfied: r.Satisfied, Rates: r.Rates}})
 }
 
@@ -85,15 +85,15 @@ func (h *networkHandlers) publicDeputy(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, nwToPublicDeputy(*p))
+	c.JSON(http.StatusOK, toPublicDeputy(*p))
 }
 
-type nwBindRequest struct {
+type bindRequest struct {
 	InviteCode string `json:"invite_code"`
 }
 
 func (h *networkHandlers) bind(c *gin.Context) {
-	var req nwBindRequest
+	var req bindRequest
 	if !bindJSON(c, &req) {
 		return
 	}
@@ -102,5 +102,5 @@ func (h *networkHandlers) bind(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"deputy": nwToPublicDeputy(*p)})
+	c.JSON(http.StatusOK, gin.H{"deputy": toPublicDeputy(*p)})
 }

@@ -13,7 +13,7 @@ import (
 	"liaison/service/calendar"
 )
 
-func calDay(y int, m time.Month, d int) calendar.CivilDate {
+func civilDay(y int, m time.Month, d int) calendar.CivilDate {
 	return calendar.CivilDate{Year: y, Month: m, Day: d}
 }
 
@@ -24,47 +24,47 @@ func TestCalendarStoreRoundTripUpsertAndDelete(t *testing.T) {
 	s := repo.Calendar{DB: db}
 	at := time.Date(2026, 9, 1, 8, 0, 0, 123456000, time.UTC)
 	days := []calendar.DayOverride{
-		{Date: calDay(2026, 10, 1), Workday: false, Note: "国庆节", UpdatedAt: at, UpdatedBy: 7},
-		{Date: calDay(2026, 10, 10), Workday: true, Note: "国庆节调休上班", UpdatedAt: at, UpdatedBy: 7},
-		{Date: calDay(2026, 9, 20), Workday: true, Note: "国庆节调休上班", UpdatedAt: at, UpdatedBy: 7},
-		{Date: calDay(2025, 12, 31), Workday: false, Note: "", UpdatedAt: at, UpdatedBy: 7},
-		{Date: calDay(2027, 1, 1), Workday: false, Note: "元旦", UpdatedAt: at, UpdatedBy: 7},
+		{Date: civilDay(2026, 10, 1), Workday: false, Note: "国庆节", UpdatedAt: at, UpdatedBy: 7},
+		{Date: civilDay(2026, 10, 10), Workday: true, Note: "国庆节调休上班", UpdatedAt: at, UpdatedBy: 7},
+		{Date: civilDay(2026, 9, 20), Workday: true, Note: "国庆节调休上班", UpdatedAt: at, UpdatedBy: 7},
+		{Date: civilDay(2025, 12, 31), Workday: false, Note: "", UpdatedAt: at, UpdatedBy: 7},
+		{Date: civilDay(2027, 1, 1), Workday: false, Note: "元旦", UpdatedAt: at, UpdatedBy: 7},
 	}
 	if err := s.UpsertOverrides(ctx, days); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.ListOverrides(ctx, calDay(2026, 1, 1), calDay(2026, 12, 31))
+	got, err := s.ListOverrides(ctx, civilDay(2026, 1, 1), civilDay(2026, 12, 31))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Only 2026, in date order (Sep 20 before Oct 1 before Oct 10: the order of dates, not of text
 	// that happens to sort the same way), with every field read back.
-	if len(got) != 3 || got[0].Date != calDay(2026, 9, 20) || got[1].Date != calDay(2026, 10, 1) || got[2].Date != calDay(2026, 10, 10) {
+	if len(got) != 3 || got[0].Date != civilDay(2026, 9, 20) || got[1].Date != civilDay(2026, 10, 1) || got[2].Date != civilDay(2026, 10, 10) {
 		t.Fatalf("list 2026: %+v", got)
 	}
 	if got[1].Workday || !got[2].Workday || got[1].Note != "国庆节" || !got[1].UpdatedAt.Equal(at) || got[1].UpdatedBy != 7 {
 		t.Fatalf("fields: %+v", got[1])
 	}
 	// Both ends are included.
-	if edge, err := s.ListOverrides(ctx, calDay(2025, 12, 31), calDay(2027, 1, 1)); err != nil || len(edge) != 5 {
+	if edge, err := s.ListOverrides(ctx, civilDay(2025, 12, 31), civilDay(2027, 1, 1)); err != nil || len(edge) != 5 {
 		t.Fatalf("inclusive range: %d %v", len(edge), err)
 	}
 	// Upsert replaces a day already set.
 	later := at.Add(time.Hour)
-	if err := s.UpsertOverrides(ctx, []calendar.DayOverride{{Date: calDay(2026, 10, 1), Workday: true, Note: "改为上班", UpdatedAt: later, UpdatedBy: 8}}); err != nil {
+	if err := s.UpsertOverrides(ctx, []calendar.DayOverride{{Date: civilDay(2026, 10, 1), Workday: true, Note: "改为上班", UpdatedAt: later, UpdatedBy: 8}}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = s.ListOverrides(ctx, calDay(2026, 10, 1), calDay(2026, 10, 1))
+	got, _ = s.ListOverrides(ctx, civilDay(2026, 10, 1), civilDay(2026, 10, 1))
 	if len(got) != 1 || !got[0].Workday || got[0].Note != "改为上班" || !got[0].UpdatedAt.Equal(later) || got[0].UpdatedBy != 8 {
 		t.Fatalf("after upsert: %+v", got)
 	}
-	if err := s.DeleteOverride(ctx, calDay(2026, 10, 1)); err != nil {
+	if err := s.DeleteOverride(ctx, civilDay(2026, 10, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteOverride(ctx, calDay(2026, 10, 1)); !errors.Is(err, service.ErrNotFound) {
+	if err := s.DeleteOverride(ctx, civilDay(2026, 10, 1)); !errors.Is(err, service.ErrNotFound) {
 		t.Fatalf("delete twice: want ErrNotFound, got %v", err)
 	}
-	got, _ = s.ListOverrides(ctx, calDay(2026, 1, 1), calDay(2026, 12, 31))
+	got, _ = s.ListOverrides(ctx, civilDay(2026, 1, 1), civilDay(2026, 12, 31))
 	if len(got) != 2 {
 		t.Fatalf("after delete: %+v", got)
 	}
@@ -78,11 +78,11 @@ func TestCalendarStoreUpsertIsAllOrNothingInTheCallersTx(t *testing.T) {
 	at := time.Now()
 	boom := errors.New("boom")
 	err := db.WithinTx(ctx, func(ctx context.Context) error {
-		if err := s.UpsertOverrides(ctx, []calendar.DayOverride{{Date: calDay(2026, 10, 1), UpdatedAt: at}}); err != nil {
+		if err := s.UpsertOverrides(ctx, []calendar.DayOverride{{Date: civilDay(2026, 10, 1), UpdatedAt: at}}); err != nil {
 			return err
 		}
 		// Inside the transaction the write is visible (and no second connection is needed).
-		if got, err := s.ListOverrides(ctx, calDay(2026, 1, 1), calDay(2026, 12, 31)); err != nil || len(got) != 1 {
+		if got, err := s.ListOverrides(ctx, civilDay(2026, 1, 1), civilDay(2026, 12, 31)); err != nil || len(got) != 1 {
 			return fmt.Errorf("inside tx: %d %v", len(got), err)
 		}
 		return boom
@@ -90,7 +90,7 @@ func TestCalendarStoreUpsertIsAllOrNothingInTheCallersTx(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
-	if got, _ := s.ListOverrides(ctx, calDay(2026, 1, 1), calDay(2026, 12, 31)); len(got) != 0 {
+	if got, _ := s.ListOverrides(ctx, civilDay(2026, 1, 1), civilDay(2026, 12, 31)); len(got) != 0 {
 		t.Fatalf("rolled back: %+v", got)
 	}
 }

@@ -75,13 +75,6 @@ func dutyRecords(rows []dutyRow) ([]duty.Record, error) {
 	return out, nil
 }
 
-func nullTime(t time.Time) sql.NullTime {
-	if t.IsZero() {
-		return sql.NullTime{}
-	}
-	return sql.NullTime{Time: utc(t), Valid: true}
-}
-
 func dutyJSON(r *duty.Record) (images, data string, err error) {
 	img, err := json.Marshal(r.Images)
 	if err != nil {

@@ -16,16 +16,16 @@ type Network struct{ DB *DB }
 
 var _ network.Store = Network{}
 
-// nwLikeEscape escapes LIKE wildcards; queries say ESCAPE '!', which reads the same on both
+// likeEscape escapes LIKE wildcards; queries say ESCAPE '!', which reads the same on both
 // dialects (a backslash does not).
-func nwLikeEscape(s string) string {
+func likeEscape(s string) string {
 	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
 
-func nwContains(s string) string { return "%" + nwLikeEscape(s) + "%" }
+func likeContains(s string) string { return "%" + likeEscape(s) + "%" }
 
-// nwScopeWhere restricts col to the region subtrees of sc.
-func nwScopeWhere(col string, sc network.RegionScope) (string, []any) {
+// scopeWhere restricts col to the region subtrees of sc.
+func scopeWhere(col string, sc network.RegionScope) (string, []any) {
 	if sc.All {
 		return "1 = 1", nil
 	}
@@ -40,18 +40,18 @@ func nwScopeWhere(col string, sc network.RegionScope) (string, []any) {
 	return "(" + strings.Join(parts, " OR ") + ")", args
 }
 
-// nwWhere accumulates AND conditions.
-type nwWhere struct {
+// whereClause accumulates AND conditions.
+type whereClause struct {
 	conds []string
 	args  []any
 }
 
-func (w *nwWhere) add(cond string, args ...any) {
+func (w *whereClause) add(cond string, args ...any) {
 	w.conds = append(w.conds, cond)
 	w.args = append(w.args, args...)
 }
 
-func (w *nwWhere) String() string {
+func (w *whereClause) String() string {
 	if len(w.conds) == 0 {
 		return ""
 	}
@@ -84,7 +84,7 @@ func (s Network) CreateRegion(ctx context.Context, r *service.Region) error {
 
 // InsertRegions inserts regions in multi-row statements.
 func (s Network) InsertRegions(ctx context.Context, rs []service.Region) error {
-	return s.DB.nwInsertRows(ctx, `INSERT INTO regions (`+regionCols+`) VALUES `, 6, len(rs), func(i int, args []any) []any {
+	return s.DB.insertRows(ctx, `INSERT INTO regions (`+regionCols+`) VALUES `, 6, len(rs), func(i int, args []any) []any {
 		r := rs[i]
 		return append(args, r.Code, r.Name, r.ParentCode, r.Level, service.RegionPrefix(r.Code), utc(r.CreatedAt))
 	})
@@ -116,7 +116,7 @@ func (s Network) RegionChildren(ctx context.Context, parentCode string) ([]servi
 // RegionsByCodes loads the regions that exist among codes.
 func (s Network) RegionsByCodes(ctx context.Context, codes []string) (map[string]service.Region, error) {
 	out := map[string]service.Region{}
-	for _, chunk := range nwChunks(codes, 500) {
+	for _, chunk := range chunks(codes, 500) {
 		q, args, err := s.DB.in(`SELECT `+regionCols+` FROM regions WHERE code IN (?)`, chunk)
 		if err != nil {
 			return nil, err
@@ -132,7 +132,7 @@ func (s Network) RegionsByCodes(ctx context.Context, codes []string) (map[string
 	return out, nil
 }
 
-func nwChunks[T any](xs []T, n int) [][]T {
+func chunks[T any](xs []T, n int) [][]T {
 	var out [][]T
 	for len(xs) > n {
 		out, xs = append(out, xs[:n]), xs[n:]
@@ -143,9 +143,9 @@ func nwChunks[T any](xs []T, n int) [][]T {
 	return out
 }
 
-// nwInsertRows runs a multi-row INSERT in batches: head ends with VALUES, each row has cols
+// insertRows runs a multi-row INSERT in batches: head ends with VALUES, each row has cols
 // placeholders, and row appends row i's values to args.
-func (db *DB) nwInsertRows(ctx context.Context, head string, cols, n int, row func(i int, args []any) []any) error {
+func (db *DB) insertRows(ctx context.Context, head string, cols, n int, row func(i int, args []any) []any) error {
 	const batch = 500 // 500 rows x 11 columns stays far below both dialects' placeholder limits
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
 	for start := 0; start < n; start += batch {
@@ -216,7 +216,7 @@ func (s Network) CreateStation(ctx context.Context, st *service.Station) error {
 
 // InsertStations inserts stations in multi-row statements.
 func (s Network) InsertStations(ctx context.Context, ss []service.Station) error {
-	return s.DB.nwInsertRows(ctx, `INSERT INTO stations (`+stationInsertCols+`) VALUES `, 11, len(ss), func(i int, args []any) []any {
+	return s.DB.insertRows(ctx, `INSERT INTO stations (`+stationInsertCols+`) VALUES `, 11, len(ss), func(i int, args []any) []any {
 		return stationArgs(args, &ss[i])
 	})
 }
@@ -254,15 +254,15 @@ func (s Network) StationsByIDs(ctx context.Context, ids []int64) ([]service.Stat
 	return toStations(rows), nil
 }
 
-func stationWhere(f network.StationFilter) *nwWhere {
-	w := &nwWhere{}
-	sc, args := nwScopeWhere("region_code", f.Scope)
+func stationWhere(f network.StationFilter) *whereClause {
+	w := &whereClause{}
+	sc, args := scopeWhere("region_code", f.Scope)
 	w.add(sc, args...)
 	if f.RegionPrefix != "" {
 		w.add("region_code LIKE ?", f.RegionPrefix+"%")
 	}
 	if f.Q != "" {
-		w.add("(name LIKE ? ESCAPE '!' OR address LIKE ? ESCAPE '!')", nwContains(f.Q), nwContains(f.Q))
+		w.add("(name LIKE ? ESCAPE '!' OR address LIKE ? ESCAPE '!')", likeContains(f.Q), likeContains(f.Q))
 	}
 	if f.ActiveOnly {
 		w.add("active = 1")
@@ -344,12 +344,12 @@ func (s Network) CreateDeputy(ctx context.Context, d *service.Deputy) error {
 }
 
 func (s Network) writeLinks(ctx context.Context, d *service.Deputy) error {
-	if err := s.DB.nwInsertRows(ctx, `INSERT INTO deputy_expertise (deputy_id, category_code) VALUES `, 2, len(d.Expertise), func(i int, args []any) []any {
+	if err := s.DB.insertRows(ctx, `INSERT INTO deputy_expertise (deputy_id, category_code) VALUES `, 2, len(d.Expertise), func(i int, args []any) []any {
 		return append(args, d.ID, d.Expertise[i])
 	}); err != nil {
 		return err
 	}
-	return s.DB.nwInsertRows(ctx, `INSERT INTO station_deputies (station_id, deputy_id) VALUES `, 2, len(d.StationIDs), func(i int, args []any) []any {
+	return s.DB.insertRows(ctx, `INSERT INTO station_deputies (station_id, deputy_id) VALUES `, 2, len(d.StationIDs), func(i int, args []any) []any {
 		return append(args, d.StationIDs[i], d.ID)
 	})
 }
@@ -431,10 +431,10 @@ func (s Network) withLinks(ctx context.Context, rows []deputyRow) ([]service.Dep
 // ListDeputies lists deputies by ID after f.AfterID: those whose region or one of whose
 // stations lies in f.Scope.
 func (s Network) ListDeputies(ctx context.Context, f network.DeputyFilter) ([]service.Deputy, error) {
-	w := &nwWhere{}
+	w := &whereClause{}
 	if !f.Scope.All {
-		own, args := nwScopeWhere("d.region_code", f.Scope)
-		viaStation, args2 := nwScopeWhere("s2.region_code", f.Scope)
+		own, args := scopeWhere("d.region_code", f.Scope)
+		viaStation, args2 := scopeWhere("s2.region_code", f.Scope)
 		reach := "(" + own + " OR EXISTS (SELECT 1 FROM station_deputies sd2 JOIN stations s2 ON s2.id = sd2.station_id WHERE sd2.deputy_id = d.id AND " + viaStation + ")"
 		args = append(args, args2...)
 		if len(f.OrStationIDs) > 0 {
@@ -450,7 +450,7 @@ func (s Network) ListDeputies(ctx context.Context, f network.DeputyFilter) ([]se
 		w.add("EXISTS (SELECT 1 FROM station_deputies sd WHERE sd.deputy_id = d.id AND sd.station_id = ?)", f.StationID)
 	}
 	if f.Q != "" {
-		w.add("d.name LIKE ? ESCAPE '!'", nwContains(f.Q))
+		w.add("d.name LIKE ? ESCAPE '!'", likeContains(f.Q))
 	}
 	if f.AfterID > 0 {
 		w.add("d.id > ?", f.AfterID)
@@ -623,8 +623,8 @@ func (s Network) Unit(ctx context.Context, id int64) (*service.Unit, error) {
 
 // ListUnits lists the units in scope, optionally within one subtree, by ID.
 func (s Network) ListUnits(ctx context.Context, scope network.RegionScope, regionPrefix string) ([]service.Unit, error) {
-	w := &nwWhere{}
-	sc, args := nwScopeWhere("region_code", scope)
+	w := &whereClause{}
+	sc, args := scopeWhere("region_code", scope)
 	w.add(sc, args...)
 	if regionPrefix != "" {
 		w.add("region_code LIKE ?", regionPrefix+"%")
@@ -644,7 +644,7 @@ func (s Network) ListUnits(ctx context.Context, scope network.RegionScope, regio
 
 // SeedCategories inserts the missing categories and leaves existing ones as they are.
 func (s Network) SeedCategories(ctx context.Context, cs []service.Category, now time.Time) error {
-	return s.DB.nwInsertRows(ctx, s.DB.insertIgnore()+` INTO categories (code, name, sort, active, updated_at) VALUES `, 5, len(cs), func(i int, args []any) []any {
+	return s.DB.insertRows(ctx, s.DB.insertIgnore()+` INTO categories (code, name, sort, active, updated_at) VALUES `, 5, len(cs), func(i int, args []any) []any {
 		return append(args, cs[i].Code, cs[i].Name, cs[i].Sort, cs[i].Active, utc(now))
 	})
 }

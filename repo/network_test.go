@@ -15,7 +15,7 @@ import (
 	"liaison/service/network"
 )
 
-type nwFixture struct {
+type networkFixture struct {
 	seed  testenv.Seed
 	net   *network.Service
 	users repo.Users
@@ -23,13 +23,13 @@ type nwFixture struct {
 	ctx   context.Context
 }
 
-func newNetworkFixture(t *testing.T) *nwFixture {
+func newNetworkFixture(t *testing.T) *networkFixture {
 	t.Helper()
 	db := testenv.DB(t)
 	clock := testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
 	seed := testenv.NewSeed(t, db, clock)
 	n := seed.Network
-	f := &nwFixture{seed: seed, net: n, users: repo.Users{DB: db}, clock: clock, ctx: context.Background()}
+	f := &networkFixture{seed: seed, net: n, users: repo.Users{DB: db}, clock: clock, ctx: context.Background()}
 	if err := n.SeedCategories(f.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ var (
 
 func fp(f float64) *float64 { return &f }
 
-func (f *nwFixture) station(t *testing.T, a service.Actor, name, region string, lat, lng float64) *service.Station {
+func (f *networkFixture) station(t *testing.T, a service.Actor, name, region string, lat, lng float64) *service.Station {
 	t.Helper()
 	st, err := f.net.CreateStation(f.ctx, a, network.NewStation{Name: name, RegionCode: region, Kind: service.StationCentral, Address: name + "地址",
 		Lat: fp(lat), Lng: fp(lng), Hours: "周一至周五 9:00-17:00"})
@@ -71,7 +71,7 @@ func (f *nwFixture) station(t *testing.T, a service.Actor, name, region string, 
 	return st
 }
 
-func (f *nwFixture) deputy(t *testing.T, a service.Actor, name string, stationIDs ...int64) *network.DeputyView {
+func (f *networkFixture) deputy(t *testing.T, a service.Actor, name string, stationIDs ...int64) *network.DeputyView {
 	t.Helper()
 	d, err := f.net.CreateDeputy(f.ctx, a, network.NewDeputy{Name: name, Level: service.DeputyCity, Phone: "13800138000",
 		Expertise: []string{"traffic"}, StationIDs: stationIDs})
@@ -81,7 +81,7 @@ func (f *nwFixture) deputy(t *testing.T, a service.Actor, name string, stationID
 	return d
 }
 
-func (f *nwFixture) wechatUser(openID string) service.Actor {
+func (f *networkFixture) wechatUser(openID string) service.Actor {
 	u := f.seed.Resident(openID)
 	return service.Actor{UserID: u.ID, Grants: u.Grants}
 }

@@ -39,7 +39,7 @@ func (f *notifyFixture) count(table string, userID int64) int {
 	return n
 }
 
-func ntAccepted(userID int64, key string) service.Notification {
+func acceptedNotification(userID int64, key string) service.Notification {
 	return service.Notification{UserID: userID, Kind: service.NotifyAccepted, Title: "您的意见已受理", Body: "我们将尽快办理",
 		ObjectType: "opinion", ObjectID: "1", DedupKey: key, Data: map[string]string{"title": "道路积水", "status": "已受理"}}
 }
@@ -51,7 +51,7 @@ func TestNotifyWritesInTheCallersTransaction(t *testing.T) {
 	uid := f.resident("n-tx")
 	boom := errors.New("business change failed")
 	err := f.db.WithinTx(ctx, func(ctx context.Context) error {
-		if err := f.svc.Notify(ctx, ntAccepted(uid, "")); err != nil {
+		if err := f.svc.Notify(ctx, acceptedNotification(uid, "")); err != nil {
 			return err
 		}
 		return boom
@@ -64,7 +64,7 @@ func TestNotifyWritesInTheCallersTransaction(t *testing.T) {
 	}
 	err = f.db.WithinTx(ctx, func(ctx context.Context) error {
 		// A kind without a template goes to the inbox only.
-		return f.svc.Notify(ctx, ntAccepted(uid, ""), service.Notification{UserID: uid, Kind: service.NotifyStudy, Title: "新的学习资料"})
+		return f.svc.Notify(ctx, acceptedNotification(uid, ""), service.Notification{UserID: uid, Kind: service.NotifyStudy, Title: "新的学习资料"})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -80,12 +80,12 @@ func TestNotifyDedupKeyIsANoOpPerRecipient(t *testing.T) {
 	ctx := context.Background()
 	a, b := f.resident("n-dedup-a"), f.resident("n-dedup-b")
 	for range 2 {
-		if err := f.svc.Notify(ctx, ntAccepted(a, "opinion:1:accepted"), ntAccepted(a, "opinion:1:accepted")); err != nil {
+		if err := f.svc.Notify(ctx, acceptedNotification(a, "opinion:1:accepted"), acceptedNotification(a, "opinion:1:accepted")); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The same key for another recipient is another notification.
-	if err := f.svc.Notify(ctx, ntAccepted(b, "opinion:1:accepted")); err != nil {
+	if err := f.svc.Notify(ctx, acceptedNotification(b, "opinion:1:accepted")); err != nil {
 		t.Fatal(err)
 	}
 	if in, out := f.count("notify_inbox", a), f.count("notify_outbox", a); in != 1 || out != 1 {
@@ -95,7 +95,7 @@ func TestNotifyDedupKeyIsANoOpPerRecipient(t *testing.T) {
 		t.Fatalf("another recipient: %d inbox rows", in)
 	}
 	// Without a key nothing is deduplicated.
-	if err := f.svc.Notify(ctx, ntAccepted(a, ""), ntAccepted(a, "")); err != nil {
+	if err := f.svc.Notify(ctx, acceptedNotification(a, ""), acceptedNotification(a, "")); err != nil {
 		t.Fatal(err)
 	}
 	if in := f.count("notify_inbox", a); in != 3 {
@@ -109,8 +109,8 @@ func TestNotifyRefusesWhatItCannotStore(t *testing.T) {
 	ctx := context.Background()
 	uid := f.resident("n-bad")
 	for name, n := range map[string]service.Notification{
-		"unknown user":            ntAccepted(999999, ""),
-		"unknown user with a key": ntAccepted(999999, "k"),
+		"unknown user":            acceptedNotification(999999, ""),
+		"unknown user with a key": acceptedNotification(999999, "k"),
 		"unknown kind":            {UserID: uid, Kind: "nope", Title: "x"},
 		"no title":                {UserID: uid, Kind: service.NotifyStudy},
 		"no recipient":            {Kind: service.NotifyStudy, Title: "x"},
@@ -121,7 +121,7 @@ func TestNotifyRefusesWhatItCannotStore(t *testing.T) {
 		}
 	}
 	// Long text is cut to fit, by characters.
-	long := ntAccepted(uid, "")
+	long := acceptedNotification(uid, "")
 	long.Title = fmt.Sprintf("%0300d", 0)
 	for range 1100 {
 		long.Body += "很长"
@@ -144,13 +144,13 @@ func TestInboxPagesNewestFirstAndMarksReadPerUser(t *testing.T) {
 	ctx := context.Background()
 	me, other := service.Actor{UserID: f.resident("n-inbox-me")}, service.Actor{UserID: f.resident("n-inbox-other")}
 	for i := range 5 {
-		n := ntAccepted(me.UserID, "")
+		n := acceptedNotification(me.UserID, "")
 		n.ObjectID = fmt.Sprint(i)
 		if err := f.svc.Notify(ctx, n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := f.svc.Notify(ctx, ntAccepted(other.UserID, "")); err != nil {
+	if err := f.svc.Notify(ctx, acceptedNotification(other.UserID, "")); err != nil {
 		t.Fatal(err)
 	}
 	var seen []string

@@ -87,16 +87,16 @@ func (r opinionRow) toService() opinion.Opinion {
 	return op
 }
 
-func opNullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
 
-func opNullTime(t time.Time) sql.NullTime {
+func nullTime(t time.Time) sql.NullTime {
 	if t.IsZero() {
 		return sql.NullTime{}
 	}
 	return sql.NullTime{Time: utc(t), Valid: true}
 }
 
-func opNullFloat(f *float64) sql.NullFloat64 {
+func nullFloat(f *float64) sql.NullFloat64 {
 	if f == nil {
 		return sql.NullFloat64{}
 	}
@@ -122,12 +122,12 @@ func (s Opinions) CreateOpinion(ctx context.Context, op *opinion.Opinion) error 
 		contact_visible_to_deputy, resident_user_id, offline_registered_by, moderation, status, version, reopen_count, rating,
 		rating_comment, merged_into, due_at, overdue, created_at, updated_at, closed_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		op.PublicNo, op.Channel, op.StationID, op.RegionCode, opNullID(op.DeputyID), opNullID(op.UnitID), op.Category,
+		op.PublicNo, op.Channel, op.StationID, op.RegionCode, nullID(op.DeputyID), nullID(op.UnitID), op.Category,
 		op.Priority, op.Complex, op.Title, op.Content, op.ContactNameSealed, op.ContactPhoneSealed, op.ContactPhoneIndex,
-		op.AddressSealed, opNullFloat(op.Lat), opNullFloat(op.Lng), op.Anonymous, op.ContactVisibleToDeputy,
-		opNullID(op.ResidentUserID), opNullID(op.OfflineRegisteredBy), op.Moderation, string(op.Status), op.Version,
-		op.ReopenCount, op.Rating, op.RatingComment, opNullID(op.MergedInto), opNullTime(op.DueAt), op.Overdue,
-		utc(op.CreatedAt), utc(op.UpdatedAt), opNullTime(op.ClosedAt))
+		op.AddressSealed, nullFloat(op.Lat), nullFloat(op.Lng), op.Anonymous, op.ContactVisibleToDeputy,
+		nullID(op.ResidentUserID), nullID(op.OfflineRegisteredBy), op.Moderation, string(op.Status), op.Version,
+		op.ReopenCount, op.Rating, op.RatingComment, nullID(op.MergedInto), nullTime(op.DueAt), op.Overdue,
+		utc(op.CreatedAt), utc(op.UpdatedAt), nullTime(op.ClosedAt))
 	if err != nil {
 		return fmt.Errorf("create opinion: %w", err)
 	}
@@ -151,9 +151,9 @@ func (s Opinions) UpdateOpinion(ctx context.Context, op *opinion.Opinion, oldVer
 		status = ?, version = ?, reopen_count = ?, rating = ?, rating_comment = ?, merged_into = ?, due_at = ?, overdue = ?,
 		updated_at = ?, closed_at = ?
 		WHERE id = ? AND version = ?`,
-		opNullID(op.DeputyID), opNullID(op.UnitID), op.Priority, op.Complex, op.Moderation, string(op.Status), op.Version,
-		op.ReopenCount, op.Rating, op.RatingComment, opNullID(op.MergedInto), opNullTime(op.DueAt), op.Overdue,
-		utc(op.UpdatedAt), opNullTime(op.ClosedAt), op.ID, oldVersion)
+		nullID(op.DeputyID), nullID(op.UnitID), op.Priority, op.Complex, op.Moderation, string(op.Status), op.Version,
+		op.ReopenCount, op.Rating, op.RatingComment, nullID(op.MergedInto), nullTime(op.DueAt), op.Overdue,
+		utc(op.UpdatedAt), nullTime(op.ClosedAt), op.ID, oldVersion)
 	if err := mustAffect(res, err); errors.Is(err, service.ErrNotFound) {
 		return fmt.Errorf("update opinion %d: %w", op.ID, service.ErrConflict)
 	} else if err != nil {
@@ -173,7 +173,7 @@ func opinionWhere(q opinion.Query) (string, []any) {
 	reach, rargs := opinionReachSQL(q.Reach)
 	add(reach, rargs...)
 	if len(q.Statuses) > 0 {
-		add("o.status IN ("+opPlaceholders(len(q.Statuses))+")", opStatusArgs(q.Statuses)...)
+		add("o.status IN ("+placeholders(len(q.Statuses))+")", statusArgs(q.Statuses)...)
 	}
 	if q.StationID != 0 {
 		add("o.station_id = ?", q.StationID)
@@ -185,12 +185,12 @@ func opinionWhere(q opinion.Query) (string, []any) {
 			mine, margs = append(mine, "(o.deputy_id = ? AND o.moderation = 'pass')"), append(margs, m.DeputyID)
 		}
 		if len(m.UnitIDs) > 0 {
-			mine = append(mine, "(o.status = 'transferred' AND o.unit_id IN ("+opPlaceholders(len(m.UnitIDs))+"))")
-			margs = append(margs, opIDArgs(m.UnitIDs)...)
+			mine = append(mine, "(o.status = 'transferred' AND o.unit_id IN ("+placeholders(len(m.UnitIDs))+"))")
+			margs = append(margs, idArgs(m.UnitIDs)...)
 		}
 		if len(m.TriageStationIDs) > 0 {
-			mine = append(mine, "(o.deputy_id IS NULL AND o.status IN ('submitted', 'handling') AND o.station_id IN ("+opPlaceholders(len(m.TriageStationIDs))+"))")
-			margs = append(margs, opIDArgs(m.TriageStationIDs)...)
+			mine = append(mine, "(o.deputy_id IS NULL AND o.status IN ('submitted', 'handling') AND o.station_id IN ("+placeholders(len(m.TriageStationIDs))+"))")
+			margs = append(margs, idArgs(m.TriageStationIDs)...)
 		}
 		if len(mine) == 0 {
 			mine = []string{"1 = 0"}
@@ -216,7 +216,7 @@ func opinionWhere(q opinion.Query) (string, []any) {
 		// '!' escapes: a backslash means different things in MySQL and SQLite string literals.
 		// LOWER on both sides: MySQL's utf8mb4_bin LIKE is case-sensitive, SQLite's is not (for
 		// ASCII); this makes "WiFi" find "wifi" on both.
-		like := "%" + opLikeEscaper.Replace(strings.ToLower(q.Q)) + "%"
+		like := likeContains(strings.ToLower(q.Q))
 		add("(LOWER(o.title) LIKE ? ESCAPE '!' OR LOWER(o.content) LIKE ? ESCAPE '!')", like, like)
 	}
 	if q.BeforeID != 0 {
@@ -224,8 +224,6 @@ func opinionWhere(q opinion.Query) (string, []any) {
 	}
 	return strings.Join(conds, " AND "), args
 }
-
-var opLikeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
 // opinionReachSQL is service.OpinionReach.Covers as SQL.
 func opinionReachSQL(r opinion.Reach) (string, []any) {
@@ -238,15 +236,15 @@ func opinionReachSQL(r opinion.Reach) (string, []any) {
 		parts, args = append(parts, "o.resident_user_id = ?"), append(args, r.ResidentID)
 	}
 	if len(r.StationIDs) > 0 {
-		parts = append(parts, "o.station_id IN ("+opPlaceholders(len(r.StationIDs))+")")
-		args = append(args, opIDArgs(r.StationIDs)...)
+		parts = append(parts, "o.station_id IN ("+placeholders(len(r.StationIDs))+")")
+		args = append(args, idArgs(r.StationIDs)...)
 	}
 	if r.DeputyID != 0 {
 		parts, args = append(parts, "(o.deputy_id = ? AND o.moderation = 'pass')"), append(args, r.DeputyID)
 	}
 	if len(r.UnitIDs) > 0 {
-		parts = append(parts, "o.unit_id IN ("+opPlaceholders(len(r.UnitIDs))+")")
-		args = append(args, opIDArgs(r.UnitIDs)...)
+		parts = append(parts, "o.unit_id IN ("+placeholders(len(r.UnitIDs))+")")
+		args = append(args, idArgs(r.UnitIDs)...)
 	}
 	for _, p := range r.RegionPrefixes {
 		parts, args = append(parts, "(o.region_code >= ? AND o.region_code < ?)"), append(args, regionRange(p)...)
@@ -257,9 +255,9 @@ func opinionReachSQL(r opinion.Reach) (string, []any) {
 	return "(" + strings.Join(parts, " OR ") + ")", args
 }
 
-func opPlaceholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
-func opIDArgs(ids []int64) []any {
+func idArgs(ids []int64) []any {
 	out := make([]any, len(ids))
 	for i, id := range ids {
 		out[i] = id
@@ -267,7 +265,7 @@ func opIDArgs(ids []int64) []any {
 	return out
 }
 
-func opStatusArgs(ss []opinion.Status) []any {
+func statusArgs(ss []opinion.Status) []any {
 	out := make([]any, len(ss))
 	for i, s := range ss {
 		out[i] = string(s)

@@ -26,7 +26,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.TokenTTL = 5000 * time.Hour // the clock moves past A's deadlines below
 	ts := startServerWith(t, cfg, Options{Clock: clock})
-	sfx := fmt.Sprint(opSeq.Add(1), "-", time.Now().UnixNano()) // the fake WeChat is shared by the process
+	sfx := fmt.Sprint(uniqueSeq.Add(1), "-", time.Now().UnixNano()) // the fake WeChat is shared by the process
 
 	stA := ts.Seed.Station("天河区甲街道联络站", "440106001000")
 	stB := ts.Seed.Station("越秀区乙街道联络站", "440104001000")
@@ -34,13 +34,13 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	depB := ts.Seed.Deputy("乙代表", service.DeputyActive, []int64{stB}, "traffic")
 	unitA := ts.Seed.Unit("天河区交通运输局", "440106000000")
 	unitB := ts.Seed.Unit("越秀区交通运输局", "440104000000")
-	depATok, depBTok := opDeputyLogin(t, ts, depA), opDeputyLogin(t, ts, depB)
-	mgrATok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, stA)
-	mgrBTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, stB)
-	unitATok, _ := opStaff(t, ts, service.RoleUnitStaff, service.ScopeUnit, unitA)
-	unitBTok, _ := opStaff(t, ts, service.RoleUnitStaff, service.ScopeUnit, unitB)
-	adminATok, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
-	adminBTok, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440104")
+	depATok, depBTok := deputyLogin(t, ts, depA), deputyLogin(t, ts, depB)
+	mgrATok, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, stA)
+	mgrBTok, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, stB)
+	unitATok, _ := staffLogin(t, ts, service.RoleUnitStaff, service.ScopeUnit, unitA)
+	unitBTok, _ := staffLogin(t, ts, service.RoleUnitStaff, service.ScopeUnit, unitB)
+	adminATok, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
+	adminBTok, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440104")
 	res1Tok, res2Tok := ts.login("am-res1-"+sfx), ts.login("am-res2-"+sfx)
 	freshTok := ts.login("am-fresh-" + sfx)
 
@@ -53,18 +53,18 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		if status != 201 {
 			t.Fatalf("upload: %d %v", status, up)
 		}
-		body := opBody(st, title)
+		body := opinionBody(st, title)
 		body["content"], body["images"] = content, []any{up["id"]}
-		rec := opSubmit(t, ts, tok, key, body, 201)
+		rec := submitOpinion(t, ts, tok, key, body, 201)
 		return rec["id"], rec["public_no"].(string)
 	}
 	const titleA, markA = "甲街道路灯长期不亮", "甲街道某小区门口东侧路灯坏了三个月"
 	idA, noA := submit(res1Tok, "am-a", stA, titleA, markA+"，晚上出行很不方便，希望尽快修复。")
 	idB, noB := submit(res2Tok, "am-b", stB, "乙街道井盖松动", "乙街道某路口井盖松动，车辆经过声音很大，存在安全隐患。")
-	opAct(t, ts, depATok, idA, "accept", nil, 200)
-	opAct(t, ts, depATok, idA, "transfer", map[string]any{"unit_id": unitA, "note": "请核实并修复"}, 200)
-	opAct(t, ts, depBTok, idB, "accept", nil, 200)
-	opAct(t, ts, depBTok, idB, "transfer", map[string]any{"unit_id": unitB, "note": "请核实并处理"}, 200)
+	doAction(t, ts, depATok, idA, "accept", nil, 200)
+	doAction(t, ts, depATok, idA, "transfer", map[string]any{"unit_id": unitA, "note": "请核实并修复"}, 200)
+	doAction(t, ts, depBTok, idB, "accept", nil, 200)
+	doAction(t, ts, depBTok, idB, "transfer", map[string]any{"unit_id": unitB, "note": "请核实并处理"}, 200)
 	var photoA string
 	for _, im := range ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", idA), res1Tok, nil)["images"].([]any) {
 		photoA = im.(map[string]any)["url"].(string)
@@ -105,7 +105,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	const missing = 999999999 // no opinion, upload or station has this ID
 	notFound := func(t *testing.T, what string, status int, got, want []byte) {
 		t.Helper()
-		if status != 404 || errCode(opDecode(t, got)) != "not_found" {
+		if status != 404 || errCode(decodeJSON(t, got)) != "not_found" {
 			t.Errorf("%s: want 404 not_found, got %d %.300q", what, status, got)
 		} else if !bytes.Equal(got, want) {
 			t.Errorf("%s: the 404 differs from the one for a missing ID, a hint it exists:\n got %s\nwant %s", what, got, want)
@@ -122,17 +122,17 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	}
 	version := func(t *testing.T) any { // A's current version, read by its manager
 		t.Helper()
-		status, _, raw := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/opinions/%v", idA), mgrATok, "", nil)
+		status, _, raw := rawCall(t, ts, "GET", fmt.Sprintf("/api/v1/opinions/%v", idA), mgrATok, "", nil)
 		if status != 200 {
 			t.Fatalf("A as its manager sees it: %d %s", status, raw)
 		}
-		return opDecode(t, raw)["version"]
+		return decodeJSON(t, raw)["version"]
 	}
 	// list reads a worklist-shaped page and reports which of A and B it holds; counts per status
 	// must add up to what the list holds (they are computed under the same reach).
 	list := func(t *testing.T, path, tok string) (status int, hasA, hasB bool, raw []byte) {
 		t.Helper()
-		status, _, raw = opRaw(t, ts, "GET", path, tok, "", nil)
+		status, _, raw = rawCall(t, ts, "GET", path, tok, "", nil)
 		if status != 200 {
 			return status, false, false, raw
 		}
@@ -222,18 +222,18 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	act := func(t *testing.T, a actorCase, action string, want int) {
 		t.Helper()
 		body := map[string]any{"version": version(t), "content": "补充说明：路灯仍然不亮。"}
-		status, _, raw := opRaw(t, ts, "POST", fmt.Sprintf("/api/v1/opinions/%v/%s", idA, action), a.tok, "", body)
+		status, _, raw := rawCall(t, ts, "POST", fmt.Sprintf("/api/v1/opinions/%v/%s", idA, action), a.tok, "", body)
 		if want != 404 {
 			if status != want {
 				t.Errorf("%s: want %d, got %d %s", action, want, status, raw)
 			}
 			return
 		}
-		_, _, missingRaw := opRaw(t, ts, "POST", fmt.Sprintf("/api/v1/opinions/%d/%s", missing, action), a.tok, "", body)
+		_, _, missingRaw := rawCall(t, ts, "POST", fmt.Sprintf("/api/v1/opinions/%d/%s", missing, action), a.tok, "", body)
 		notFound(t, action, status, raw, missingRaw)
 		noTrace(t, action, raw)
 		body["version"] = 1
-		status, _, raw = opRaw(t, ts, "POST", fmt.Sprintf("/api/v1/opinions/%v/%s", idA, action), a.tok, "", body)
+		status, _, raw = rawCall(t, ts, "POST", fmt.Sprintf("/api/v1/opinions/%v/%s", idA, action), a.tok, "", body)
 		notFound(t, action+" with a stale version", status, raw, missingRaw)
 	}
 	// staffList checks a worklist-shaped route: 404 for residents; for staff, A and B appear
@@ -246,7 +246,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			return
 		}
 		if status == 404 {
-			if errCode(opDecode(t, raw)) != "not_found" {
+			if errCode(decodeJSON(t, raw)) != "not_found" {
 				t.Errorf("%s: %s", path, raw)
 			}
 			return
@@ -264,14 +264,14 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		check func(t *testing.T, a actorCase)
 	}{
 		{"GET /opinions/{id}", func(t *testing.T, a actorCase) {
-			status, _, raw := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/opinions/%v", idA), a.tok, "", nil)
+			status, _, raw := rawCall(t, ts, "GET", fmt.Sprintf("/api/v1/opinions/%v", idA), a.tok, "", nil)
 			if a.viewer == "" {
-				_, _, want := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/opinions/%d", missing), a.tok, "", nil)
+				_, _, want := rawCall(t, ts, "GET", fmt.Sprintf("/api/v1/opinions/%d", missing), a.tok, "", nil)
 				notFound(t, "detail", status, raw, want)
 				noTrace(t, "detail", raw)
 				return
 			}
-			v := opDecode(t, raw)
+			v := decodeJSON(t, raw)
 			if status != 200 || v["public_no"] != noA || v["viewer"] != a.viewer {
 				t.Errorf("detail: want 200 as %s, got %d %s", a.viewer, status, raw)
 			}
@@ -283,9 +283,9 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			act(t, a, "followup", a.followup)
 		}},
 		{"GET photo", func(t *testing.T, a actorCase) {
-			status, hdr, raw := opRaw(t, ts, "GET", photoA, a.tok, "", nil)
+			status, hdr, raw := rawCall(t, ts, "GET", photoA, a.tok, "", nil)
 			if a.viewer == "" {
-				_, _, want := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/uploads/%d", missing), a.tok, "", nil)
+				_, _, want := rawCall(t, ts, "GET", fmt.Sprintf("/api/v1/uploads/%d", missing), a.tok, "", nil)
 				notFound(t, "photo", status, raw, want)
 				return
 			}
@@ -343,7 +343,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			}
 		}},
 		{"GET /me/inbox", func(t *testing.T, a actorCase) {
-			status, _, raw := opRaw(t, ts, "GET", "/api/v1/me/inbox?limit=100", a.tok, "", nil)
+			status, _, raw := rawCall(t, ts, "GET", "/api/v1/me/inbox?limit=100", a.tok, "", nil)
 			if status != 200 || bytes.Contains(raw, []byte(noA)) != a.inbox {
 				t.Errorf("inbox: want 200 with A %v, got %d %s", a.inbox, status, raw)
 			}
@@ -352,13 +352,13 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			}
 		}},
 		{"GET /stats/opinions?scope=station&id=A", func(t *testing.T, a actorCase) {
-			status, _, raw := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/stats/opinions?scope=station&id=%d", stA), a.tok, "", nil)
+			status, _, raw := rawCall(t, ts, "GET", fmt.Sprintf("/api/v1/stats/opinions?scope=station&id=%d", stA), a.tok, "", nil)
 			if !a.stats {
-				_, _, want := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/stats/opinions?scope=station&id=%d", missing), a.tok, "", nil)
+				_, _, want := rawCall(t, ts, "GET", fmt.Sprintf("/api/v1/stats/opinions?scope=station&id=%d", missing), a.tok, "", nil)
 				notFound(t, "station stats", status, raw, want)
 				return
 			}
-			totals, _ := opDecode(t, raw)["totals"].(map[string]any)
+			totals, _ := decodeJSON(t, raw)["totals"].(map[string]any)
 			if status != 200 || totals["received"] != 1.0 {
 				t.Errorf("station stats: want 200 with A received, got %d %s", status, raw)
 			}
@@ -369,8 +369,8 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	// record, with nothing of A's record in it.
 	dutyOutOfReach := func(t *testing.T, a actorCase, method, path string, body any) {
 		t.Helper()
-		status, _, raw := opRaw(t, ts, method, fmt.Sprintf(path, dutyA), a.tok, "", body)
-		_, _, want := opRaw(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", body)
+		status, _, raw := rawCall(t, ts, method, fmt.Sprintf(path, dutyA), a.tok, "", body)
+		_, _, want := rawCall(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", body)
 		notFound(t, method+" "+path, status, raw, want)
 		if bytes.Contains(raw, []byte(dutyTitleA)) {
 			t.Errorf("%s %s carries A's duty record: %s", method, path, raw)
@@ -382,9 +382,9 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	}{
 		{"GET /deputies/{id}/archive and archive.xlsx", func(t *testing.T, a actorCase) {
 			for _, path := range []string{"/api/v1/deputies/%v/archive", "/api/v1/deputies/%v/archive.xlsx"} {
-				status, _, raw := opRaw(t, ts, "GET", fmt.Sprintf(path, depA), a.tok, "", nil)
+				status, _, raw := rawCall(t, ts, "GET", fmt.Sprintf(path, depA), a.tok, "", nil)
 				if a.duty == "" {
-					_, _, want := opRaw(t, ts, "GET", fmt.Sprintf(path, missing), a.tok, "", nil)
+					_, _, want := rawCall(t, ts, "GET", fmt.Sprintf(path, missing), a.tok, "", nil)
 					notFound(t, path, status, raw, want)
 				} else if status != 200 {
 					t.Errorf("%s: want 200, got %d %.200s", path, status, raw)
@@ -400,7 +400,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 				return
 			}
 			var hasA, hasB bool
-			for _, it := range nwItems(out) {
+			for _, it := range listItems(out) {
 				hasA, hasB = hasA || it["id"] == float64(depA), hasB || it["id"] == float64(depB)
 			}
 			if hasA != (a.duty == "reviewer") || hasB != a.queueB {
@@ -408,7 +408,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			}
 		}},
 		{"GET /duty-types", func(t *testing.T, a actorCase) {
-			if items := nwItems(ts.must(200, "GET", "/api/v1/duty-types", a.tok, nil)); len(items) < 10 {
+			if items := listItems(ts.must(200, "GET", "/api/v1/duty-types", a.tok, nil)); len(items) < 10 {
 				t.Errorf("duty types: %v", items)
 			}
 		}},
@@ -443,9 +443,9 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			}
 		}},
 		{"GET duty photo", func(t *testing.T, a actorCase) {
-			status, _, raw := opRaw(t, ts, "GET", dutyPhotoA, a.tok, "", nil)
+			status, _, raw := rawCall(t, ts, "GET", dutyPhotoA, a.tok, "", nil)
 			if a.duty == "" {
-				_, _, want := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/uploads/%d", missing), a.tok, "", nil)
+				_, _, want := rawCall(t, ts, "GET", fmt.Sprintf("/api/v1/uploads/%d", missing), a.tok, "", nil)
 				notFound(t, "duty photo", status, raw, want)
 			} else if status != 200 || !bytes.Equal(raw, img) {
 				t.Errorf("duty photo: %d (%d bytes)", status, len(raw))
@@ -467,7 +467,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 				return
 			}
 			var hasA, hasB bool
-			for _, it := range nwItems(out) {
+			for _, it := range listItems(out) {
 				hasA, hasB = hasA || it["id"] == dutyA, hasB || it["id"] == dutyB
 			}
 			if hasA != a.queueA || hasB != a.queueB {
@@ -477,8 +477,8 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		{"POST /work/duties/review", func(t *testing.T, a actorCase) {
 			body := map[string]any{"ids": []any{dutyA}, "decision": "approve"}
 			if a.review == 404 {
-				status, _, raw := opRaw(t, ts, "POST", "/api/v1/work/duties/review", a.tok, "", body)
-				_, _, want := opRaw(t, ts, "POST", "/api/v1/work/duties/review", a.tok, "", map[string]any{"ids": []any{missing}, "decision": "approve"})
+				status, _, raw := rawCall(t, ts, "POST", "/api/v1/work/duties/review", a.tok, "", body)
+				_, _, want := rawCall(t, ts, "POST", "/api/v1/work/duties/review", a.tok, "", map[string]any{"ids": []any{missing}, "decision": "approve"})
 				notFound(t, "review", status, raw, want)
 				return
 			}
@@ -494,8 +494,8 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	// the 404 of a missing one.
 	receptionOutOfReach := func(t *testing.T, a actorCase, method, path string, id any, body any) {
 		t.Helper()
-		status, _, raw := opRaw(t, ts, method, fmt.Sprintf(path, id), a.tok, "", body)
-		_, _, want := opRaw(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", body)
+		status, _, raw := rawCall(t, ts, method, fmt.Sprintf(path, id), a.tok, "", body)
+		_, _, want := rawCall(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", body)
 		notFound(t, method+" "+path, status, raw, want)
 	}
 	receptionCode := func(t *testing.T) string {
@@ -507,7 +507,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		check func(t *testing.T, a actorCase)
 	}{
 		{"GET /stations/{id}/receptions", func(t *testing.T, a actorCase) {
-			items := nwItems(ts.must(200, "GET", fmt.Sprintf("/api/v1/stations/%d/receptions", stA), a.tok, nil))
+			items := listItems(ts.must(200, "GET", fmt.Sprintf("/api/v1/stations/%d/receptions", stA), a.tok, nil))
 			if len(items) == 0 || items[0]["id"] != recA {
 				t.Errorf("station A's reception days: %v", items)
 			}
@@ -571,7 +571,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	// What the out-of-reach attempts left behind: A's timeline holds exactly the notes and
 	// follow-ups of those in reach (4 staff notes, 1 follow-up), nothing more.
 	counts := map[string]int{}
-	for _, ev := range opTimeline(ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", idA), mgrATok, nil)) {
+	for _, ev := range timelineActions(ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", idA), mgrATok, nil)) {
 		counts[ev]++
 	}
 	if counts["note"] != 4 || counts["followup"] != 1 {

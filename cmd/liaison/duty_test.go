@@ -25,8 +25,8 @@ func TestDutyRegisterReviewReviseReReview(t *testing.T) {
 	ts := startServerWith(t, testConfig(t), Options{Clock: clock})
 	st := ts.Seed.Station("履职测试联络站", "440106001000")
 	other := ts.Seed.Station("别的联络站", "440106001000")
-	dep := opDeputyLogin(t, ts, ts.Seed.Deputy("履职代表", service.DeputyActive, []int64{st}))
-	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	dep := deputyLogin(t, ts, ts.Seed.Deputy("履职代表", service.DeputyActive, []int64{st}))
+	mgr, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, st)
 	today := "2026-11-26"
 	body := func(mod map[string]any) map[string]any {
 		b := map[string]any{"type": "visit_constituents", "occurred_on": today, "hours": 2.5, "station_id": st,
@@ -64,7 +64,7 @@ func TestDutyRegisterReviewReviseReReview(t *testing.T) {
 		t.Fatalf("draft: %v", d)
 	}
 	inQueue := func() bool {
-		for _, it := range nwItems(ts.must(200, "GET", "/api/v1/work/duties", mgr, nil)) {
+		for _, it := range listItems(ts.must(200, "GET", "/api/v1/work/duties", mgr, nil)) {
 			if it["id"] == id {
 				return true
 			}
@@ -82,14 +82,14 @@ func TestDutyRegisterReviewReviseReReview(t *testing.T) {
 	if st, out := ts.call("POST", "/api/v1/work/duties/review", mgr, map[string]any{"ids": []any{id}, "decision": "reject"}); st != 400 || pagingFieldCode(out, "comment") != "required" {
 		t.Fatalf("reject without a comment: %d %v", st, out)
 	}
-	r := nwItems(ts.must(200, "POST", "/api/v1/work/duties/review", mgr, map[string]any{"ids": []any{id}, "decision": "reject", "comment": "请补充走访人数"}))
+	r := listItems(ts.must(200, "POST", "/api/v1/work/duties/review", mgr, map[string]any{"ids": []any{id}, "decision": "reject", "comment": "请补充走访人数"}))
 	if len(r) != 1 || r[0]["status"] != "rejected" || r[0]["review_comment"] != "请补充走访人数" {
 		t.Fatalf("rejected: %v", r)
 	}
 	if e := ts.must(200, "PUT", fmt.Sprintf("/api/v1/duties/%v", id), dep, body(map[string]any{"participants": "社区工作人员 2 人，居民 15 人"})); e["status"] != "submitted" || e["id"] != id || e["revision"] != 1.0 {
 		t.Fatalf("edited after rejection: %v", e)
 	}
-	if a := nwItems(ts.must(200, "POST", "/api/v1/work/duties/review", mgr, map[string]any{"ids": []any{id}, "decision": "approve"})); a[0]["status"] != "approved" {
+	if a := listItems(ts.must(200, "POST", "/api/v1/work/duties/review", mgr, map[string]any{"ids": []any{id}, "decision": "approve"})); a[0]["status"] != "approved" {
 		t.Fatalf("approved: %v", a)
 	}
 
@@ -123,7 +123,7 @@ func TestDutyRegisterReviewReviseReReview(t *testing.T) {
 	if got := statuses(); got != "1:superseded:2.5 2:approved:3.5" {
 		t.Fatalf("after re-review: %s", got)
 	}
-	for _, it := range nwItems(ts.must(200, "GET", "/api/v1/me/duties", dep, nil)) {
+	for _, it := range listItems(ts.must(200, "GET", "/api/v1/me/duties", dep, nil)) {
 		if it["status"] == "superseded" {
 			t.Fatalf("own list shows a superseded revision: %v", it)
 		}
@@ -140,17 +140,17 @@ func TestDutyRecordOncePerClosedOpinion(t *testing.T) {
 	ts := startServer(t, testConfig(t))
 	st := ts.Seed.Station("意见履职联络站", "440106001000")
 	depID := ts.Seed.Deputy("交通代表", service.DeputyActive, []int64{st}, "traffic")
-	dep := opDeputyLogin(t, ts, depID)
-	res := ts.login(fmt.Sprint("duty-res-", opSeq.Add(1), "-", time.Now().UnixNano()))
-	rec := opSubmit(t, ts, res, fmt.Sprint("duty-op-", opSeq.Add(1)), opBody(st, "路口红绿灯时间太短"), 201)
+	dep := deputyLogin(t, ts, depID)
+	res := ts.login(fmt.Sprint("duty-res-", uniqueSeq.Add(1), "-", time.Now().UnixNano()))
+	rec := submitOpinion(t, ts, res, fmt.Sprint("duty-op-", uniqueSeq.Add(1)), opinionBody(st, "路口红绿灯时间太短"), 201)
 	id := rec["id"]
-	opAct(t, ts, dep, id, "accept", nil, 200)
-	opAct(t, ts, dep, id, "reply", map[string]any{"content": "已协调交警部门延长绿灯时间"}, 200)
-	opAct(t, ts, res, id, "evaluate", map[string]any{"rating": "satisfied"}, 200)
+	doAction(t, ts, dep, id, "accept", nil, 200)
+	doAction(t, ts, dep, id, "reply", map[string]any{"content": "已协调交警部门延长绿灯时间"}, 200)
+	doAction(t, ts, res, id, "evaluate", map[string]any{"rating": "satisfied"}, 200)
 
 	handled := func() []map[string]any {
 		var out []map[string]any
-		for _, it := range nwItems(ts.must(200, "GET", "/api/v1/me/duties?limit=100", dep, nil)) {
+		for _, it := range listItems(ts.must(200, "GET", "/api/v1/me/duties?limit=100", dep, nil)) {
 			if it["type"] == duty.TypeOpinionHandling {
 				out = append(out, it)
 			}
@@ -188,8 +188,8 @@ func TestDutyArchiveMatchesAHandComputedYear(t *testing.T) {
 	ts := startServerWith(t, testConfig(t), Options{Clock: clock})
 	st := ts.Seed.Station("档案测试联络站", "440106001000")
 	depID := ts.Seed.Deputy("档案代表", service.DeputyActive, []int64{st}, "traffic")
-	dep := opDeputyLogin(t, ts, depID)
-	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	dep := deputyLogin(t, ts, depID)
+	mgr, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, st)
 	register := func(typ, day string, hours float64, draft bool) any {
 		return ts.must(201, "POST", "/api/v1/duties", dep, map[string]any{"type": typ, "occurred_on": day, "hours": hours, "station_id": st,
 			"title": typ + " " + day, "draft": draft})["id"]
@@ -206,11 +206,11 @@ func TestDutyArchiveMatchesAHandComputedYear(t *testing.T) {
 	review("reject", register("other", "2026-05-01", 2, false))
 	register("theme_activity", "2026-05-02", 2, true) // a draft
 	register("legislation", "2026-05-03", 2, false)   // waiting for review
-	res := ts.login(fmt.Sprint("archive-res-", opSeq.Add(1), "-", time.Now().UnixNano()))
-	op := opSubmit(t, ts, res, fmt.Sprint("archive-op-", opSeq.Add(1)), opBody(st, "路口缺少人行横道"), 201)
-	opAct(t, ts, dep, op["id"], "accept", nil, 200)
-	opAct(t, ts, dep, op["id"], "reply", map[string]any{"content": "已协调施划人行横道"}, 200)
-	opAct(t, ts, res, op["id"], "evaluate", map[string]any{"rating": "basically_satisfied"}, 200)
+	res := ts.login(fmt.Sprint("archive-res-", uniqueSeq.Add(1), "-", time.Now().UnixNano()))
+	op := submitOpinion(t, ts, res, fmt.Sprint("archive-op-", uniqueSeq.Add(1)), opinionBody(st, "路口缺少人行横道"), 201)
+	doAction(t, ts, dep, op["id"], "accept", nil, 200)
+	doAction(t, ts, dep, op["id"], "reply", map[string]any{"content": "已协调施划人行横道"}, 200)
+	doAction(t, ts, res, op["id"], "evaluate", map[string]any{"rating": "basically_satisfied"}, 200)
 
 	ar := ts.must(200, "GET", fmt.Sprintf("/api/v1/deputies/%d/archive?year=2026", depID), mgr, nil)
 	want := map[string]string{ // type: count/hours/days/points
@@ -259,7 +259,7 @@ func TestDutyArchiveMatchesAHandComputedYear(t *testing.T) {
 	}
 
 	// The workbook: its summary rows are the JSON's figures, row for row.
-	status, hdr, raw := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/deputies/%d/archive.xlsx?year=2026", depID), dep, "", nil)
+	status, hdr, raw := rawCall(t, ts, "GET", fmt.Sprintf("/api/v1/deputies/%d/archive.xlsx?year=2026", depID), dep, "", nil)
 	if status != 200 || !strings.Contains(hdr.Get("Content-Type"), "spreadsheetml") {
 		t.Fatalf("workbook: %d %s", status, hdr)
 	}

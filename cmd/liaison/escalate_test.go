@@ -14,14 +14,14 @@ func TestEscalationReachesTheCongressOffice(t *testing.T) {
 	ts := startServer(t, testConfig(t))
 	st := ts.Seed.Station("上报测试联络站", "440106007000")
 	dep := ts.Seed.Deputy("上报代表", service.DeputyActive, []int64{st}, "traffic")
-	depTok := opDeputyLogin(t, ts, dep)
-	mgrTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
-	officeTok, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
+	depTok := deputyLogin(t, ts, dep)
+	mgrTok, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	officeTok, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
 	resTok := ts.login("escalate-resident")
 
-	body := opBody(st, "需要区里协调的问题")
+	body := opinionBody(st, "需要区里协调的问题")
 	body["anonymous"] = true
-	id := opSubmit(t, ts, resTok, "esc-1", body, 201)["id"]
+	id := submitOpinion(t, ts, resTok, "esc-1", body, 201)["id"]
 	path := fmt.Sprintf("/api/v1/opinions/%v", id)
 	// The address: the manager and the resident see it, the deputy and the office do not.
 	for who, tok := range map[string]string{"manager": mgrTok, "resident": resTok, "deputy": depTok, "office": officeTok} {
@@ -38,8 +38,8 @@ func TestEscalationReachesTheCongressOffice(t *testing.T) {
 		t.Fatalf("contact reads audited: %d %v (one manager read above)", reads, err)
 	}
 
-	opAct(t, ts, depTok, id, "accept", nil, 200)
-	opAct(t, ts, depTok, id, "escalate", map[string]any{"note": "涉及多个部门，请区人大协调"}, 200)
+	doAction(t, ts, depTok, id, "accept", nil, 200)
+	doAction(t, ts, depTok, id, "escalate", map[string]any{"note": "涉及多个部门，请区人大协调"}, 200)
 	inbox := ts.must(200, "GET", "/api/v1/me/inbox", officeTok, nil)
 	found := false
 	for _, it := range inbox["items"].([]any) {
@@ -50,7 +50,7 @@ func TestEscalationReachesTheCongressOffice(t *testing.T) {
 	if !found {
 		t.Fatalf("the congress office was not told of the escalation: %v", inbox)
 	}
-	out := opAct(t, ts, officeTok, id, "reply", map[string]any{"content": "区人大已协调相关部门处理。"}, 200)
+	out := doAction(t, ts, officeTok, id, "reply", map[string]any{"content": "区人大已协调相关部门处理。"}, 200)
 	if out["status"] != "replied" {
 		t.Fatalf("the office's reply: %v", out["status"])
 	}

@@ -57,9 +57,9 @@ func TestMetricsExposeRoutesAndPool(t *testing.T) {
 	ts.must(200, "GET", "/healthz", "", nil)
 	// One opinion held for the content check shows in the queue depth.
 	st := ts.Seed.Station("指标联络站", "440106009000")
-	body := opBody(st, "待审核的意见")
+	body := opinionBody(st, "待审核的意见")
 	body["content"] = "这条意见包含待审核测试的词语，需要人工审核。"
-	opSubmit(t, ts, ts.login("metrics-resident"), "m-1", body, 201)
+	submitOpinion(t, ts, ts.login("metrics-resident"), "m-1", body, 201)
 	resp, err := http.Get(ts.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)

@@ -69,8 +69,8 @@ func allocated(fn func()) uint64 {
 // request, so no other test may run meanwhile.
 func TestImportReadsOnlyTheColumnsAndRowsItTakes(t *testing.T) {
 	ts := startServer(t, testConfig(t))
-	adm := nwAdmin(t, ts, "wide-admin", "440100")
-	ts.must(201, "POST", "/api/v1/admin/regions", nwAdmin(t, ts, "wide-root", "440000"), map[string]string{"code": "440000", "name": "广东省"})
+	adm := adminLogin(t, ts, "wide-admin", "440100")
+	ts.must(201, "POST", "/api/v1/admin/regions", adminLogin(t, ts, "wide-root", "440000"), map[string]string{"code": "440000", "name": "广东省"})
 	ts.must(201, "POST", "/api/v1/admin/regions", adm, map[string]string{"code": "440100", "name": "广州市", "parent_code": "440000"})
 	ts.must(201, "POST", "/api/v1/admin/regions", adm, map[string]string{"code": "440106", "name": "天河区", "parent_code": "440100"})
 
@@ -81,7 +81,7 @@ func TestImportReadsOnlyTheColumnsAndRowsItTakes(t *testing.T) {
 	})
 	var st int
 	var out map[string]any
-	alloc := allocated(func() { st, out = nwUpload(ts, "/api/v1/admin/stations/import", adm, "wide.xlsx", sheet) })
+	alloc := allocated(func() { st, out = uploadTable(ts, "/api/v1/admin/stations/import", adm, "wide.xlsx", sheet) })
 	t.Logf("%d rows reaching XFD (%d KB): %d MB allocated", n, len(sheet)>>10, alloc>>20)
 	if st != 200 || out["imported"] != float64(n) {
 		t.Fatalf("wide import: %d %v", st, out)
@@ -92,7 +92,7 @@ func TestImportReadsOnlyTheColumnsAndRowsItTakes(t *testing.T) {
 
 	// One row more than an import takes: refused before anything is checked or written.
 	sheet = wideSheet(t, header, network.MaxImportRows+1, func(i int) []any { return []any{fmt.Sprintf("第%d联络站", i)} })
-	alloc = allocated(func() { st, out = nwUpload(ts, "/api/v1/admin/stations/import", adm, "long.xlsx", sheet) })
+	alloc = allocated(func() { st, out = uploadTable(ts, "/api/v1/admin/stations/import", adm, "long.xlsx", sheet) })
 	t.Logf("%d rows reaching XFD (%d KB): %d MB allocated", network.MaxImportRows+1, len(sheet)>>10, alloc>>20)
 	fields, _ := out["error"].(map[string]any)["fields"].([]any)
 	if st != 400 || errCode(out) != "invalid_input" || len(fields) != 1 || fields[0].(map[string]any)["code"] != "too_long" {
@@ -101,7 +101,7 @@ func TestImportReadsOnlyTheColumnsAndRowsItTakes(t *testing.T) {
 	if alloc > 100<<20 {
 		t.Fatalf("refusing a long file allocated %d MB", alloc>>20)
 	}
-	if got := nwCount(t, ts, "stations"); got != n {
+	if got := countRows(t, ts, "stations"); got != n {
 		t.Fatalf("%d stations in the database, want %d", got, n)
 	}
 }

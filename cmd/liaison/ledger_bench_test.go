@@ -47,7 +47,7 @@ func BenchmarkLedgerExport(b *testing.B) {
 	}
 	ts := startServer(b, testConfig(b))
 	st := ts.Seed.Station("压测联络站", "440106001000")
-	mgrTok, _ := opStaff(b, ts, service.RoleStationManager, service.ScopeStation, st)
+	mgrTok, _ := staffLogin(b, ts, service.RoleStationManager, service.ScopeStation, st)
 	seedOpinions(b, ts, st, n)
 	runtimeBefore := peakRSSKiB()
 	b.ResetTimer()

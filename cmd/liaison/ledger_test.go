@@ -43,16 +43,16 @@ func TestLedgerExportIsValidXLSXWithinReach(t *testing.T) {
 	st := ts.Seed.Station("台帐测试联络站", "440106001000")
 	other := ts.Seed.Station("另一个联络站", "440106002000")
 	dep := ts.Seed.Deputy("台帐代表", service.DeputyActive, []int64{st}, "traffic")
-	depTok := opDeputyLogin(t, ts, dep)
-	mgrTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
-	otherTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, other)
+	depTok := deputyLogin(t, ts, dep)
+	mgrTok, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	otherTok, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, other)
 	resTok := ts.login("ledger-resident")
 	var ids []any
 	for i := 0; i < 3; i++ {
-		ids = append(ids, opSubmit(t, ts, resTok, fmt.Sprint("ledger-", i), opBody(st, fmt.Sprint("台帐意见", i)), 201)["id"])
+		ids = append(ids, submitOpinion(t, ts, resTok, fmt.Sprint("ledger-", i), opinionBody(st, fmt.Sprint("台帐意见", i)), 201)["id"])
 	}
-	opAct(t, ts, depTok, ids[0], "accept", nil, 200)
-	opAct(t, ts, mgrTok, ids[1], "reject", map[string]any{"reason": "vague", "note": "内容空泛"}, 200)
+	doAction(t, ts, depTok, ids[0], "accept", nil, 200)
+	doAction(t, ts, mgrTok, ids[1], "reject", map[string]any{"reason": "vague", "note": "内容空泛"}, 200)
 
 	status, rows := fetchLedger(t, ts, mgrTok, "")
 	if status != 200 || len(rows) != 4 {

@@ -15,25 +15,25 @@ import (
 	"liaison/service/network"
 )
 
-// nwAdmin creates a console admin for region and logs it in.
-func nwAdmin(t testing.TB, ts *testServer, username, region string) string {
+// adminLogin creates a console admin for region and logs it in.
+func adminLogin(t testing.TB, ts *testServer, username, region string) string {
 	t.Helper()
 	_, err := ts.App.Auth.CreateUser(context.Background(), service.SystemActor, service.NewUser{Username: username, Password: "admin-pass-2026",
 		Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: region}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return nwPasswordLogin(t, ts, username, "admin-pass-2026")
+	return passwordLogin(t, ts, username, "admin-pass-2026")
 }
 
-func nwPasswordLogin(t testing.TB, ts *testServer, username, password string) string {
+func passwordLogin(t testing.TB, ts *testServer, username, password string) string {
 	t.Helper()
 	out := ts.must(200, "POST", "/api/v1/auth/password", "", map[string]string{"username": username, "password": password})
 	return out["token"].(string)
 }
 
-// nwUpload posts data as the multipart field "file".
-func nwUpload(ts *testServer, path, token, name string, data []byte) (int, map[string]any) {
+// uploadTable posts data as the multipart field "file".
+func uploadTable(ts *testServer, path, token, name string, data []byte) (int, map[string]any) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, _ := mw.CreateFormFile("file", name)
@@ -45,13 +45,13 @@ func nwUpload(ts *testServer, path, token, name string, data []byte) (int, map[s
 	return ts.do(req)
 }
 
-// nwSheet builds an XLSX workbook with a header and rows, streaming so thousands stay quick.
-func nwSheet(t testing.TB, header []any, rows [][]any) []byte {
+// sheetBytes builds an XLSX workbook with a header and rows, streaming so thousands stay quick.
+func sheetBytes(t testing.TB, header []any, rows [][]any) []byte {
 	t.Helper()
 	return streamSheet(t, header, len(rows), func(i int) []any { return rows[i] })
 }
 
-func nwCount(t testing.TB, ts *testServer, table string) int {
+func countRows(t testing.TB, ts *testServer, table string) int {
 	t.Helper()
 	var n int
 	if err := ts.App.DB.X.Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
@@ -60,7 +60,7 @@ func nwCount(t testing.TB, ts *testServer, table string) int {
 	return n
 }
 
-func nwItems(body map[string]any) []map[string]any {
+func listItems(body map[string]any) []map[string]any {
 	raw, _ := body["items"].([]any)
 	out := make([]map[string]any, 0, len(raw))
 	for _, x := range raw {
@@ -72,7 +72,7 @@ func nwItems(body map[string]any) []map[string]any {
 func TestNetworkEndToEnd(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
-	adm := nwAdmin(t, ts, "gd-admin", "440000")
+	adm := adminLogin(t, ts, "gd-admin", "440000")
 	const phone = "13912345678"
 
 	// Regions by hand, then the districts from a CSV with a BOM.
@@ -82,15 +82,15 @@ func TestNetworkEndToEnd(t *testing.T) {
 		t.Fatalf("region: %v", r)
 	}
 	csv := "\xef\xbb\xbf代码,名称,上级代码\n440103,荔湾区,440100\n440104,越秀区,440100\n440106,天河区,440100\n440106001,五山街道,440106\n"
-	if st, out := nwUpload(ts, "/api/v1/admin/regions/import", adm, "regions.csv", []byte(csv)); st != 200 || out["imported"] != float64(4) {
+	if st, out := uploadTable(ts, "/api/v1/admin/regions/import", adm, "regions.csv", []byte(csv)); st != 200 || out["imported"] != float64(4) {
 		t.Fatalf("csv import: %d %v", st, out)
 	}
 	bad := "代码,名称,上级代码\n440105,海珠区,440100\n440111001,某街道,440111\n440106,天河区,440100\n"
-	st, out := nwUpload(ts, "/api/v1/admin/regions/import", adm, "bad.csv", []byte(bad))
+	st, out := uploadTable(ts, "/api/v1/admin/regions/import", adm, "bad.csv", []byte(bad))
 	if st != 422 || errCode(out) != "import_invalid" || fmt.Sprint(out["errors"]) != "[map[message:上级区划不存在 row:3] map[message:区划代码已存在 row:4]]" {
 		t.Fatalf("bad csv: %d %v", st, out)
 	}
-	kids := nwItems(ts.must(200, "GET", "/api/v1/admin/regions?parent_code=440100", adm, nil))
+	kids := listItems(ts.must(200, "GET", "/api/v1/admin/regions?parent_code=440100", adm, nil))
 	if len(kids) != 3 {
 		t.Fatalf("a rejected import wrote rows: %v", kids)
 	}
@@ -112,7 +112,7 @@ func TestNetworkEndToEnd(t *testing.T) {
 	if st, out := ts.call("POST", "/api/v1/admin/deputies", adm, map[string]any{"name": "x", "level": "mayor", "phone": "123", "expertise": []string{"astrology"}, "station_ids": []int64{sid}}); st != 400 || len(out["error"].(map[string]any)["fields"].([]any)) != 3 {
 		t.Fatalf("bad deputy: %d %v", st, out)
 	}
-	list := nwItems(ts.must(200, "GET", fmt.Sprintf("/api/v1/admin/deputies?station_id=%d", sid), adm, nil))
+	list := listItems(ts.must(200, "GET", fmt.Sprintf("/api/v1/admin/deputies?station_id=%d", sid), adm, nil))
 	if len(list) != 1 || list[0]["phone_masked"] != "139****5678" {
 		t.Fatalf("deputy list: %v", list)
 	}
@@ -166,14 +166,14 @@ func TestNetworkEndToEnd(t *testing.T) {
 
 	// Public pages: nearest first with a distance; detail with deputies and rates; no phone.
 	near := ts.must(200, "GET", "/api/v1/stations?lat=23.15&lng=113.34", "", nil)
-	items := nwItems(near)
+	items := listItems(near)
 	if len(items) != 1 || items[0]["id"] != float64(sid) || items[0]["distance_m"].(float64) < 500 || items[0]["distance_m"].(float64) > 1000 {
 		t.Fatalf("nearby: %v", near)
 	}
-	if items := nwItems(ts.must(200, "GET", "/api/v1/stations?region_code=440106&q=五山", "", nil)); len(items) != 1 || items[0]["distance_m"] != nil {
+	if items := listItems(ts.must(200, "GET", "/api/v1/stations?region_code=440106&q=五山", "", nil)); len(items) != 1 || items[0]["distance_m"] != nil {
 		t.Fatalf("search: %v", items)
 	}
-	if items := nwItems(ts.must(200, "GET", "/api/v1/stations?region_code=440104", "", nil)); len(items) != 0 {
+	if items := listItems(ts.must(200, "GET", "/api/v1/stations?region_code=440104", "", nil)); len(items) != 0 {
 		t.Fatalf("other district: %v", items)
 	}
 	for _, q := range []string{"lat=abc&lng=113", "lat=95&lng=113", "lat=23", "limit=101&lat=23&lng=113", "region_code=12"} {
@@ -195,7 +195,7 @@ func TestNetworkEndToEnd(t *testing.T) {
 	}
 	ts.must(404, "GET", "/api/v1/stations/999999", "", nil)
 	ts.must(404, "GET", "/api/v1/deputies/abc", "", nil)
-	if cats := nwItems(ts.must(200, "GET", "/api/v1/categories", "", nil)); len(cats) != len(network.DefaultCategories) || cats[0]["name"] != "交通出行" {
+	if cats := listItems(ts.must(200, "GET", "/api/v1/categories", "", nil)); len(cats) != len(network.DefaultCategories) || cats[0]["name"] != "交通出行" {
 		t.Fatalf("categories: %v", cats)
 	}
 
@@ -213,17 +213,17 @@ func TestNetworkEndToEnd(t *testing.T) {
 	ts.must(201, "POST", "/api/v1/admin/users", adm, map[string]any{"username": "th-unit", "password": "unit-pass-2026", "role": "unit_staff", "unit_id": u["id"]})
 	ts.must(201, "POST", "/api/v1/admin/users", adm, map[string]any{"username": "th-manager", "password": "manager-pass-2026", "role": "station_manager", "station_ids": []int64{sid}})
 	ts.must(201, "POST", "/api/v1/admin/users", adm, map[string]any{"username": "yx-admin", "password": "admin-pass-2026", "role": "admin", "region_code": "440104"})
-	yx := nwPasswordLogin(t, ts, "yx-admin", "admin-pass-2026")
+	yx := passwordLogin(t, ts, "yx-admin", "admin-pass-2026")
 	if st, out := ts.call("GET", fmt.Sprintf("/api/v1/admin/stations/%d", sid), yx, nil); st != 404 || errCode(out) != "not_found" {
 		t.Fatalf("district admin reads another district's station: %d %v", st, out)
 	}
 	if st, _ := ts.call("PATCH", fmt.Sprintf("/api/v1/admin/stations/%d", sid), yx, map[string]any{"name": "x"}); st != 404 {
 		t.Fatalf("district admin patches another district's station: %d", st)
 	}
-	if items := nwItems(ts.must(200, "GET", "/api/v1/admin/stations", yx, nil)); len(items) != 0 {
+	if items := listItems(ts.must(200, "GET", "/api/v1/admin/stations", yx, nil)); len(items) != 0 {
 		t.Fatalf("district admin lists: %v", items)
 	}
-	mgr := nwPasswordLogin(t, ts, "th-manager", "manager-pass-2026")
+	mgr := passwordLogin(t, ts, "th-manager", "manager-pass-2026")
 	if me := ts.must(200, "GET", "/api/v1/me", mgr, nil); !strings.Contains(fmt.Sprint(me["scopes"]), fmt.Sprintf("scope_id:%d scope_kind:station", sid)) {
 		t.Fatalf("manager scopes: %v", me)
 	}
@@ -235,12 +235,12 @@ func TestNetworkEndToEnd(t *testing.T) {
 		t.Fatalf("manager reads admin deputy: %d", st)
 	}
 	ts.must(200, "PUT", "/api/v1/admin/categories/housing", adm, map[string]any{"name": "住房保障", "sort": 55})
-	if cats := nwItems(ts.must(200, "GET", "/api/v1/categories", "", nil)); len(cats) != len(network.DefaultCategories)+1 || cats[5]["code"] != "housing" {
+	if cats := listItems(ts.must(200, "GET", "/api/v1/categories", "", nil)); len(cats) != len(network.DefaultCategories)+1 || cats[5]["code"] != "housing" {
 		t.Fatalf("categories after edit: %v", cats)
 	}
 
 	// Every admin write is audited.
-	if n := nwCount(t, ts, "audit_log WHERE action IN ('region.create','region.import','station.create','station.update','deputy.create','deputy.invite','deputy.bind','deputy.status','unit.create','user.create','category.put')"); n < 13 {
+	if n := countRows(t, ts, "audit_log WHERE action IN ('region.create','region.import','station.create','station.update','deputy.create','deputy.invite','deputy.bind','deputy.status','unit.create','user.create','category.put')"); n < 13 {
 		t.Fatalf("audit entries: %d", n)
 	}
 	// The phone never shows in a recorded body, a log line, or the database in plaintext.
@@ -261,8 +261,8 @@ func TestNetworkEndToEnd(t *testing.T) {
 func TestNetworkStationImport(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
-	adm := nwAdmin(t, ts, "gz-admin", "440100")
-	ts.must(201, "POST", "/api/v1/admin/regions", nwAdmin(t, ts, "root", "440000"), map[string]string{"code": "440000", "name": "广东省"})
+	adm := adminLogin(t, ts, "gz-admin", "440100")
+	ts.must(201, "POST", "/api/v1/admin/regions", adminLogin(t, ts, "root", "440000"), map[string]string{"code": "440000", "name": "广东省"})
 	ts.must(201, "POST", "/api/v1/admin/regions", adm, map[string]string{"code": "440100", "name": "广州市", "parent_code": "440000"})
 	ts.must(201, "POST", "/api/v1/admin/regions", adm, map[string]string{"code": "440106", "name": "天河区", "parent_code": "440100"})
 	ts.must(201, "POST", "/api/v1/admin/regions", adm, map[string]string{"code": "440104", "name": "越秀区", "parent_code": "440100"})
@@ -279,25 +279,25 @@ func TestNetworkStationImport(t *testing.T) {
 	for i := range rows {
 		rows[i] = row(i)
 	}
-	sheet := nwSheet(t, header, rows)
+	sheet := sheetBytes(t, header, rows)
 	start := time.Now()
-	st, out := nwUpload(ts, "/api/v1/admin/stations/import", adm, "stations.xlsx", sheet)
+	st, out := uploadTable(ts, "/api/v1/admin/stations/import", adm, "stations.xlsx", sheet)
 	if st != 200 || out["imported"] != float64(n) || len(out["errors"].([]any)) != 0 {
 		t.Fatalf("import: %d %v", st, out)
 	}
 	t.Logf("imported %d stations (%d KB) in %v on %s", n, len(sheet)>>10, time.Since(start), ts.App.DB.Dialect)
-	if got := nwCount(t, ts, "stations"); got != n {
+	if got := countRows(t, ts, "stations"); got != n {
 		t.Fatalf("%d stations in the database", got)
 	}
 	// They are all searchable by the public, nearest first.
-	near := nwItems(ts.must(200, "GET", "/api/v1/stations?lat=23.5&lng=113.5&limit=50", "", nil))
+	near := listItems(ts.must(200, "GET", "/api/v1/stations?lat=23.5&lng=113.5&limit=50", "", nil))
 	if len(near) != 50 || near[0]["distance_m"].(float64) > near[49]["distance_m"].(float64) {
 		t.Fatalf("nearby after import: %d", len(near))
 	}
 	// Admin list pages through them by keyset.
 	p1 := ts.must(200, "GET", "/api/v1/admin/stations?limit=100&region_code=440106", adm, nil)
 	p2 := ts.must(200, "GET", "/api/v1/admin/stations?limit=100&region_code=440106&cursor="+p1["next_cursor"].(string), adm, nil)
-	a, b := nwItems(p1), nwItems(p2)
+	a, b := listItems(p1), listItems(p2)
 	if len(a) != 100 || len(b) != 100 || b[0]["id"].(float64) <= a[99]["id"].(float64) || a[0]["region_code"] != "440106000000" {
 		t.Fatalf("pages: %d %d", len(a), len(b))
 	}
@@ -306,7 +306,7 @@ func TestNetworkStationImport(t *testing.T) {
 	rows = rows[:100]
 	rows[1] = []any{"", "440106", "社区站", "地址", 23.1, 113.3, ""}       // sheet row 3: no name
 	rows[48] = []any{"越界站", "440305", "卫星站", "地址", 91.0, 113.3, "全天"} // sheet row 50: region outside, kind, lat
-	st, out = nwUpload(ts, "/api/v1/admin/stations/import", adm, "bad.xlsx", nwSheet(t, header, rows))
+	st, out = uploadTable(ts, "/api/v1/admin/stations/import", adm, "bad.xlsx", sheetBytes(t, header, rows))
 	errs, _ := out["errors"].([]any)
 	if st != 422 || errCode(out) != "import_invalid" || out["imported"] != float64(0) || len(errs) != 2 {
 		t.Fatalf("bad rows: %d %v", st, out)
@@ -316,23 +316,23 @@ func TestNetworkStationImport(t *testing.T) {
 		!strings.Contains(e2["message"].(string), "类型") || !strings.Contains(e2["message"].(string), "纬度") || !strings.Contains(e2["message"].(string), "管辖") {
 		t.Fatalf("row report: %v", errs)
 	}
-	if got := nwCount(t, ts, "stations"); got != n {
+	if got := countRows(t, ts, "stations"); got != n {
 		t.Fatalf("a rejected import wrote rows: %d", got)
 	}
 	// Not a spreadsheet, nor UTF-8 text; not multipart at all; not an admin.
-	if st, out := nwUpload(ts, "/api/v1/admin/stations/import", adm, "x.xlsx", []byte{0xff, 0xfe, 0x00, 0x41}); st != 400 || errCode(out) != "invalid_input" {
+	if st, out := uploadTable(ts, "/api/v1/admin/stations/import", adm, "x.xlsx", []byte{0xff, 0xfe, 0x00, 0x41}); st != 400 || errCode(out) != "invalid_input" {
 		t.Fatalf("binary: %d %v", st, out)
 	}
-	if st, out := nwUpload(ts, "/api/v1/admin/stations/import", adm, "x.xlsx", []byte("PK\x03\x04 not really a zip")); st != 422 || errCode(out) != "unreadable_xlsx" {
+	if st, out := uploadTable(ts, "/api/v1/admin/stations/import", adm, "x.xlsx", []byte("PK\x03\x04 not really a zip")); st != 422 || errCode(out) != "unreadable_xlsx" {
 		t.Fatalf("fake zip: %d %v", st, out)
 	}
 	if st, out := ts.call("POST", "/api/v1/admin/stations/import", adm, map[string]string{"file": "x"}); st != 415 {
 		t.Fatalf("json body: %d %v", st, out)
 	}
-	if st, out := nwUpload(ts, "/api/v1/admin/stations/import", ts.login("resident"), "s.xlsx", sheet); st != 403 || errCode(out) != "forbidden" {
+	if st, out := uploadTable(ts, "/api/v1/admin/stations/import", ts.login("resident"), "s.xlsx", sheet); st != 403 || errCode(out) != "forbidden" {
 		t.Fatalf("resident import: %d %v", st, out)
 	}
-	if st, _ := nwUpload(ts, "/api/v1/admin/stations/import", adm, "big.csv", bytes.Repeat([]byte("a"), 10<<20+1)); st != 413 {
+	if st, _ := uploadTable(ts, "/api/v1/admin/stations/import", adm, "big.csv", bytes.Repeat([]byte("a"), 10<<20+1)); st != 413 {
 		t.Fatalf("over 10 MB: %d", st)
 	}
 }
@@ -345,19 +345,19 @@ func TestNetworkDemoSeedIsIdempotent(t *testing.T) {
 			t.Fatalf("seed %d: %v", i, err)
 		}
 	}
-	if s, d := nwCount(t, ts, "stations"), nwCount(t, ts, "deputies"); s != 4 || d != 5 {
+	if s, d := countRows(t, ts, "stations"), countRows(t, ts, "deputies"); s != 4 || d != 5 {
 		t.Fatalf("%d stations, %d deputies", s, d)
 	}
 	// The demo admin holds the short grant form (440100) and still sees its whole city.
-	adm := nwPasswordLogin(t, ts, "admin", "demo-admin-2026")
-	if items := nwItems(ts.must(200, "GET", "/api/v1/admin/stations", adm, nil)); len(items) != 4 {
+	adm := passwordLogin(t, ts, "admin", "demo-admin-2026")
+	if items := listItems(ts.must(200, "GET", "/api/v1/admin/stations", adm, nil)); len(items) != 4 {
 		t.Fatalf("demo admin sees %d stations", len(items))
 	}
-	mgr := nwPasswordLogin(t, ts, demoManager, demoManagerPass)
+	mgr := passwordLogin(t, ts, demoManager, demoManagerPass)
 	if me := ts.must(200, "GET", "/api/v1/me", mgr, nil); fmt.Sprint(me["roles"]) != "[station_manager]" {
 		t.Fatalf("manager: %v", me)
 	}
-	near := nwItems(ts.must(200, "GET", "/api/v1/stations?lat=23.13&lng=113.27", "", nil))
+	near := listItems(ts.must(200, "GET", "/api/v1/stations?lat=23.13&lng=113.27", "", nil))
 	if len(near) != 4 || near[0]["name"] != "越秀区北京街人大代表联络站" {
 		t.Fatalf("nearby: %v", near)
 	}

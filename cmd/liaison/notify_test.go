@@ -45,7 +45,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 
 	// Consent: each reported acceptance is one more one-time consent; unknown templates are refused.
 	out := ts.must(200, "POST", "/api/v1/me/subscriptions", tok, map[string]any{"accepted": []string{"tpl-reply_ready"}})
-	if got := ntConsentLeft(out, "tpl-reply_ready"); got != 1 {
+	if got := consentLeft(out, "tpl-reply_ready"); got != 1 {
 		t.Fatalf("after one acceptance: %v", out)
 	}
 	status, body := ts.call("POST", "/api/v1/me/subscriptions", tok, map[string]any{"accepted": []string{"tpl-reply_ready", "made-up"}})
@@ -71,9 +71,9 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	}
 
 	// The worker delivers the one with consent, exactly once.
-	ntWaitUntil(t, "the subscribe message is sent", func() bool { return len(ntSentTo(openid)) > 0 })
+	waitUntil(t, "the subscribe message is sent", func() bool { return len(sentTo(openid)) > 0 })
 	time.Sleep(10 * cfg.NotifyInterval) // more polls: nothing more may go out
-	msgs := ntSentTo(openid)
+	msgs := sentTo(openid)
 	if len(msgs) != 1 || msgs[0].TemplateID != "tpl-reply_ready" || msgs[0].Data["thing1"] != "小区道路积水" || msgs[0].Data["phrase2"] != "待评价" {
 		t.Fatalf("want exactly one reply_ready message, got %+v", msgs)
 	}
@@ -121,7 +121,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	orphanTok := ts.login(orphanCode)
 	orphanID := int64(ts.must(200, "GET", "/api/v1/me", orphanTok, nil)["id"].(float64))
 	ts.must(200, "POST", "/api/v1/me/subscriptions", orphanTok, map[string]any{"accepted": []string{"tpl-overdue"}})
-	ntOrphanNotifyAndDie(t, ts, orphanID)
+	orphanNotifyAndDie(t, ts, orphanID)
 	_, err = ts.App.Auth.CreateUser(ctx, service.SystemActor, service.NewUser{Username: "nt-admin", Password: "correct-horse-9",
 		Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}})
 	if err != nil {
@@ -129,7 +129,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	}
 	adminTok := ts.must(200, "POST", "/api/v1/auth/password", "", map[string]string{"username": "nt-admin", "password": "correct-horse-9"})["token"].(string)
 	var failed []any
-	ntWaitUntil(t, "the orphaned message is listed as failed", func() bool {
+	waitUntil(t, "the orphaned message is listed as failed", func() bool {
 		failed = ts.must(200, "GET", "/api/v1/admin/notifications?status=failed", adminTok, nil)["items"].([]any)
 		return len(failed) > 0
 	})
@@ -144,7 +144,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 		}
 	}
 	time.Sleep(10 * cfg.NotifyInterval)
-	if n := len(ntSentTo("dev-" + orphanCode)); n != 0 {
+	if n := len(sentTo("dev-" + orphanCode)); n != 0 {
 		t.Fatalf("an orphaned send was repeated %d times", n)
 	}
 	sent := ts.must(200, "GET", "/api/v1/admin/notifications?status=sent", adminTok, nil)["items"].([]any)
@@ -159,10 +159,10 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	}
 }
 
-// ntOrphanNotifyAndDie records an overdue notification and, in the same transaction, plays a
+// orphanNotifyAndDie records an overdue notification and, in the same transaction, plays a
 // worker that claimed it an hour ago, committed "sending" and died: the row is committed
 // already orphaned, so the server's own worker can never get to it first.
-func ntOrphanNotifyAndDie(t testing.TB, ts *testServer, userID int64) {
+func orphanNotifyAndDie(t testing.TB, ts *testServer, userID int64) {
 	t.Helper()
 	store := repo.Notifications{DB: ts.App.DB}
 	past := time.Now().Add(-time.Hour)
@@ -198,8 +198,8 @@ func ntOrphanNotifyAndDie(t testing.TB, ts *testServer, userID int64) {
 	}
 }
 
-// ntSentTo lists the subscribe messages the shared fake WeChat accepted for openid.
-func ntSentTo(openid string) []wechatfake.Message {
+// sentTo lists the subscribe messages the shared fake WeChat accepted for openid.
+func sentTo(openid string) []wechatfake.Message {
 	var out []wechatfake.Message
 	for _, m := range fake.Messages() {
 		if m.ToUser == openid && m.ErrCode == 0 {
@@ -209,7 +209,7 @@ func ntSentTo(openid string) []wechatfake.Message {
 	return out
 }
 
-func ntConsentLeft(body map[string]any, tpl string) float64 {
+func consentLeft(body map[string]any, tpl string) float64 {
 	for _, it := range body["items"].([]any) {
 		if m := it.(map[string]any); m["template_id"] == tpl {
 			return m["remaining"].(float64)
@@ -218,7 +218,7 @@ func ntConsentLeft(body map[string]any, tpl string) float64 {
 	return -1
 }
 
-func ntWaitUntil(t testing.TB, what string, cond func() bool) {
+func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {

@@ -15,31 +15,31 @@ import (
 
 // The station network for opinion tests comes from ts.Seed; staff accounts log in over HTTP.
 
-// opSeq keeps suffixes unique within the process (the fake WeChat is shared by every test).
-var opSeq atomic.Int64
+// uniqueSeq keeps suffixes unique within the process (the fake WeChat is shared by every test).
+var uniqueSeq atomic.Int64
 
-// opStaff creates a console user with one grant and returns its token and user ID.
-func opStaff(t testing.TB, ts *testServer, role service.Role, kind string, scope any) (string, int64) {
+// staffLogin creates a console user with one grant and returns its token and user ID.
+func staffLogin(t testing.TB, ts *testServer, role service.Role, kind string, scope any) (string, int64) {
 	t.Helper()
 	u := ts.Seed.Staff(service.Grant{Role: role, ScopeKind: kind, ScopeID: fmt.Sprint(scope)})
-	return opLogin(ts, u), u.ID
+	return loginAs(ts, u), u.ID
 }
 
-// opDeputyLogin creates a console account bound to a deputy and returns its token.
-func opDeputyLogin(t testing.TB, ts *testServer, deputyID int64) string {
+// deputyLogin creates a console account bound to a deputy and returns its token.
+func deputyLogin(t testing.TB, ts *testServer, deputyID int64) string {
 	t.Helper()
-	return opLogin(ts, ts.Seed.DeputyUser(deputyID))
+	return loginAs(ts, ts.Seed.DeputyUser(deputyID))
 }
 
-// opLogin logs a seeded console account in with its password.
-func opLogin(ts *testServer, u *service.User) string {
+// loginAs logs a seeded console account in with its password.
+func loginAs(ts *testServer, u *service.User) string {
 	ts.t.Helper()
 	out := ts.must(200, "POST", "/api/v1/auth/password", "", map[string]string{"username": u.Username, "password": testenv.SeedPassword})
 	return out["token"].(string)
 }
 
-// opRaw sends a request with an optional Idempotency-Key and returns the raw answer.
-func opRaw(t testing.TB, ts *testServer, method, path, token, key string, body any) (int, http.Header, []byte) {
+// rawCall sends a request with an optional Idempotency-Key and returns the raw answer.
+func rawCall(t testing.TB, ts *testServer, method, path, token, key string, body any) (int, http.Header, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -67,10 +67,10 @@ func opRaw(t testing.TB, ts *testServer, method, path, token, key string, body a
 	return resp.StatusCode, resp.Header, raw
 }
 
-// opSubmit submits and decodes; it fails the test unless the status is want.
-func opSubmit(t testing.TB, ts *testServer, token, key string, body map[string]any, want int) map[string]any {
+// submitOpinion submits and decodes; it fails the test unless the status is want.
+func submitOpinion(t testing.TB, ts *testServer, token, key string, body map[string]any, want int) map[string]any {
 	t.Helper()
-	status, _, raw := opRaw(t, ts, "POST", "/api/v1/opinions", token, key, body)
+	status, _, raw := rawCall(t, ts, "POST", "/api/v1/opinions", token, key, body)
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
 	if status != want {
@@ -79,7 +79,7 @@ func opSubmit(t testing.TB, ts *testServer, token, key string, body map[string]a
 	return out
 }
 
-func opBody(station int64, title string) map[string]any {
+func opinionBody(station int64, title string) map[string]any {
 	return map[string]any{"station_id": station, "category": "traffic", "title": title,
 		"content":  "小区门口的路灯坏了很久，晚上出行很不方便，希望尽快修复。",
 		"location": map[string]any{"lat": 23.1291, "lng": 113.2644, "address": "天河区某街道 12 号"},
@@ -98,8 +98,8 @@ func withChanges(body, mod map[string]any) map[string]any {
 	return body
 }
 
-// opAct posts an action with the opinion's current version (read as the caller) and wants status.
-func opAct(t testing.TB, ts *testServer, token string, id any, action string, body map[string]any, want int) map[string]any {
+// doAction posts an action with the opinion's current version (read as the caller) and wants status.
+func doAction(t testing.TB, ts *testServer, token string, id any, action string, body map[string]any, want int) map[string]any {
 	t.Helper()
 	if body == nil {
 		body = map[string]any{}
@@ -115,7 +115,7 @@ func opAct(t testing.TB, ts *testServer, token string, id any, action string, bo
 	return out
 }
 
-func opTimeline(v map[string]any) []string {
+func timelineActions(v map[string]any) []string {
 	var out []string
 	for _, e := range v["timeline"].([]any) {
 		out = append(out, e.(map[string]any)["action"].(string))
@@ -123,7 +123,7 @@ func opTimeline(v map[string]any) []string {
 	return out
 }
 
-func opDecode(t testing.TB, raw []byte) map[string]any {
+func decodeJSON(t testing.TB, raw []byte) map[string]any {
 	t.Helper()
 	var out map[string]any
 	if err := json.Unmarshal(raw, &out); err != nil {

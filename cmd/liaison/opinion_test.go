@@ -22,44 +22,44 @@ func TestOpinionEndToEnd(t *testing.T) {
 	st := ts.Seed.Station("天河区某街道联络站", "440106001000")
 	dep := ts.Seed.Deputy("陈代表", service.DeputyActive, []int64{st}, "traffic")
 	unit := ts.Seed.Unit("区交通运输局", "440106000000")
-	depTok := opDeputyLogin(t, ts, dep)
-	mgrTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
-	unitTok, _ := opStaff(t, ts, service.RoleUnitStaff, service.ScopeUnit, unit)
+	depTok := deputyLogin(t, ts, dep)
+	mgrTok, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	unitTok, _ := staffLogin(t, ts, service.RoleUnitStaff, service.ScopeUnit, unit)
 	resTok := ts.login("e2e-resident")
 	var deputyBodies bytes.Buffer // everything the deputy was shown
 
 	// Submit with a photo; routed to the deputy with the expertise.
 	_, up := ts.upload(resTok, "lamp.png", pngBytes(t))
-	body := opBody(st, "路灯不亮")
+	body := opinionBody(st, "路灯不亮")
 	body["images"] = []any{up["id"]}
-	status, hdr, first := opRaw(t, ts, "POST", "/api/v1/opinions", resTok, "e2e-key-1", body)
+	status, hdr, first := rawCall(t, ts, "POST", "/api/v1/opinions", resTok, "e2e-key-1", body)
 	if status != 201 || hdr.Get("Idempotent-Replayed") != "" {
 		t.Fatalf("submit: %d %s", status, first)
 	}
-	rec := opDecode(t, first)
+	rec := decodeJSON(t, first)
 	id := rec["id"]
 	if rec["status"] != "submitted" || rec["deputy_id"] != float64(dep) || !strings.HasPrefix(rec["public_no"].(string), "YJ") || rec["due_at"] == nil {
 		t.Fatalf("receipt: %s", first)
 	}
 	// The same key and body replays the first answer byte for byte.
-	status, hdr, again := opRaw(t, ts, "POST", "/api/v1/opinions", resTok, "e2e-key-1", body)
+	status, hdr, again := rawCall(t, ts, "POST", "/api/v1/opinions", resTok, "e2e-key-1", body)
 	if status != 201 || !bytes.Equal(again, first) || hdr.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("replay: %d %s", status, again)
 	}
 	body["title"] = "改过的标题"
-	if status, _, raw := opRaw(t, ts, "POST", "/api/v1/opinions", resTok, "e2e-key-1", body); status != 422 || !strings.Contains(string(raw), "idempotency_mismatch") {
+	if status, _, raw := rawCall(t, ts, "POST", "/api/v1/opinions", resTok, "e2e-key-1", body); status != 422 || !strings.Contains(string(raw), "idempotency_mismatch") {
 		t.Fatalf("mismatch: %d %s", status, raw)
 	}
 
 	// The deputy finds it in their worklist and sees the contact masked.
-	_, _, raw := opRaw(t, ts, "GET", "/api/v1/work/opinions?assignee=me", depTok, "", nil)
+	_, _, raw := rawCall(t, ts, "GET", "/api/v1/work/opinions?assignee=me", depTok, "", nil)
 	deputyBodies.Write(raw)
 	if !strings.Contains(string(raw), rec["public_no"].(string)) {
 		t.Fatalf("deputy worklist: %s", raw)
 	}
-	_, _, raw = opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/opinions/%v", id), depTok, "", nil)
+	_, _, raw = rawCall(t, ts, "GET", fmt.Sprintf("/api/v1/opinions/%v", id), depTok, "", nil)
 	deputyBodies.Write(raw)
-	dv := opDecode(t, raw)
+	dv := decodeJSON(t, raw)
 	if c := dv["contact"].(map[string]any); c["phone"] != "139****8765" || c["name"] != "王**" {
 		t.Fatalf("deputy's view of the contact: %v", c)
 	}
@@ -77,7 +77,7 @@ func TestOpinionEndToEnd(t *testing.T) {
 
 	step := func(tok, action string, b map[string]any, wantStatus string) map[string]any {
 		t.Helper()
-		out := opAct(t, ts, tok, id, action, b, 200)
+		out := doAction(t, ts, tok, id, action, b, 200)
 		if tok == depTok {
 			raw, _ := json.Marshal(out)
 			deputyBodies.Write(raw)
@@ -104,18 +104,18 @@ func TestOpinionEndToEnd(t *testing.T) {
 	if got, b := ts.call("POST", fmt.Sprintf("/api/v1/opinions/%v/note", id), mgrTok, map[string]any{"version": 1, "content": "x"}); got != 409 || errCode(b) != "version_conflict" {
 		t.Fatalf("stale version: %d %v", got, b)
 	}
-	opAct(t, ts, mgrTok, id, "accept", nil, 409)
+	doAction(t, ts, mgrTok, id, "accept", nil, 409)
 
 	// The timeline: the resident sees each public step; staff also see routing and the unit.
 	rv := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", id), resTok, nil)
-	if got, want := strings.Join(opTimeline(rv), ","), "submit,accept,transfer,reply,evaluate,reply,evaluate"; got != want {
+	if got, want := strings.Join(timelineActions(rv), ","), "submit,accept,transfer,reply,evaluate,reply,evaluate"; got != want {
 		t.Fatalf("resident timeline: %s, want %s", got, want)
 	}
 	if rv["deputy"].(map[string]any)["name"] != "陈代表" {
 		t.Fatalf("the resident sees the deputy's name: %v", rv["deputy"])
 	}
 	mv := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", id), mgrTok, nil)
-	if got, want := strings.Join(opTimeline(mv), ","), "submit,route,accept,transfer,unit_reply,reply,evaluate,reply,evaluate"; got != want {
+	if got, want := strings.Join(timelineActions(mv), ","), "submit,route,accept,transfer,unit_reply,reply,evaluate,reply,evaluate"; got != want {
 		t.Fatalf("staff timeline: %s, want %s", got, want)
 	}
 	if mv["contact"].(map[string]any)["phone"] != "13912348765" {
@@ -123,27 +123,27 @@ func TestOpinionEndToEnd(t *testing.T) {
 	}
 
 	// A second opinion goes through rejection.
-	second := opSubmit(t, ts, resTok, "e2e-key-2", opBody(st, "邻居装修噪音"), 201)
-	opAct(t, ts, depTok, second["id"], "reject", map[string]any{"reason": "personal_matter"}, 403)
-	opAct(t, ts, mgrTok, second["id"], "reject", map[string]any{"reason": "bogus"}, 400)
-	rej := opAct(t, ts, mgrTok, second["id"], "reject", map[string]any{"reason": "personal_matter", "note": "属民事纠纷，建议向社区调解"}, 200)
-	if rej["status"] != "rejected" || !strings.Contains(fmt.Sprint(opTimeline(ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", second["id"]), resTok, nil))), "reject") {
+	second := submitOpinion(t, ts, resTok, "e2e-key-2", opinionBody(st, "邻居装修噪音"), 201)
+	doAction(t, ts, depTok, second["id"], "reject", map[string]any{"reason": "personal_matter"}, 403)
+	doAction(t, ts, mgrTok, second["id"], "reject", map[string]any{"reason": "bogus"}, 400)
+	rej := doAction(t, ts, mgrTok, second["id"], "reject", map[string]any{"reason": "personal_matter", "note": "属民事纠纷，建议向社区调解"}, 200)
+	if rej["status"] != "rejected" || !strings.Contains(fmt.Sprint(timelineActions(ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", second["id"]), resTok, nil))), "reject") {
 		t.Fatalf("rejected: %v", rej)
 	}
 
 	// Content the check wants reviewed is held for the manager; risky content is refused.
-	held := opBody(st, "需要审核")
+	held := opinionBody(st, "需要审核")
 	held["content"] = "这条意见里有待审核测试的字样，需要人工审核。"
-	h := opSubmit(t, ts, resTok, "e2e-key-3", held, 201)
+	h := submitOpinion(t, ts, resTok, "e2e-key-3", held, 201)
 	if h["moderation"] != "pending" || h["deputy_id"] != nil {
 		t.Fatalf("held: %v", h)
 	}
 	if got, _ := ts.call("GET", fmt.Sprintf("/api/v1/opinions/%v", h["id"]), depTok, nil); got != 404 {
 		t.Fatalf("the deputy must not see a held opinion: %d", got)
 	}
-	risky := opBody(st, "违规")
+	risky := opinionBody(st, "违规")
 	risky["content"] = "这条意见里有违禁词测试的字样，应当被拒绝。"
-	if r := opSubmit(t, ts, resTok, "e2e-key-4", risky, 422); errCode(r) != "content_risky" || !strings.Contains(fmt.Sprint(r), "违规信息") {
+	if r := submitOpinion(t, ts, resTok, "e2e-key-4", risky, 422); errCode(r) != "content_risky" || !strings.Contains(fmt.Sprint(r), "违规信息") {
 		t.Fatalf("risky: %v", r)
 	}
 
@@ -180,7 +180,7 @@ func TestOpinionBadInputOverHTTP(t *testing.T) {
 	resTok, otherTok := ts.login("bad-input-resident"), ts.login("bad-input-other")
 	_, theirs := ts.upload(otherTok, "x.png", pngBytes(t))
 	with := func(k string, v any) map[string]any {
-		b := opBody(st, "标题")
+		b := opinionBody(st, "标题")
 		b[k] = v
 		return b
 	}
@@ -192,7 +192,7 @@ func TestOpinionBadInputOverHTTP(t *testing.T) {
 		code   string
 		field  string
 	}{
-		{"missing Idempotency-Key", "", opBody(st, "标题"), 400, "idempotency_key_required", "Idempotency-Key"},
+		{"missing Idempotency-Key", "", opinionBody(st, "标题"), 400, "idempotency_key_required", "Idempotency-Key"},
 		{"over-long title", "k1", with("title", strings.Repeat("长", 51)), 400, "invalid_input", "title"},
 		{"too many images", "k2", with("images", []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), 400, "invalid_input", "images"},
 		{"someone else's upload", "k3", with("images", []any{theirs["id"]}), 400, "invalid_input", "images"},
@@ -204,8 +204,8 @@ func TestOpinionBadInputOverHTTP(t *testing.T) {
 	delete(cases[7].body, "station_id")
 	cases[7].code = "deputy_inactive"
 	for _, tc := range cases {
-		status, _, raw := opRaw(t, ts, "POST", "/api/v1/opinions", resTok, tc.key, tc.body)
-		b := opDecode(t, raw)
+		status, _, raw := rawCall(t, ts, "POST", "/api/v1/opinions", resTok, tc.key, tc.body)
+		b := decodeJSON(t, raw)
 		e, _ := b["error"].(map[string]any)
 		if status != tc.status || errCode(b) != tc.code || e["message"] == "" {
 			t.Errorf("%s: want %d %s, got %d %s", tc.name, tc.status, tc.code, status, raw)
@@ -222,7 +222,7 @@ func TestOpinionBadInputOverHTTP(t *testing.T) {
 		}
 	}
 	// Actions: unknown action and bad IDs are 404; a bad body a 400.
-	id := opSubmit(t, ts, resTok, "good", opBody(st, "好的"), 201)["id"]
+	id := submitOpinion(t, ts, resTok, "good", opinionBody(st, "好的"), 201)["id"]
 	if got, b := ts.call("POST", fmt.Sprintf("/api/v1/opinions/%v/launch", id), resTok, map[string]any{"version": 1}); got != 404 || errCode(b) != "not_found" {
 		t.Errorf("unknown action: %d %v", got, b)
 	}
@@ -247,15 +247,15 @@ func TestOpinionVisibilityOverHTTP(t *testing.T) {
 	d2 := ts.Seed.Deputy("乙代表", service.DeputyActive, []int64{s2}, "traffic")
 	u2 := ts.Seed.Unit("乙局", "440306000000")
 	owner := ts.login("vis-owner")
-	d1Tok := opDeputyLogin(t, ts, d1) // bound before the submission, so it is routed to them
-	id := opSubmit(t, ts, owner, "v1", opBody(s1, "只给自己人看"), 201)["id"]
+	d1Tok := deputyLogin(t, ts, d1) // bound before the submission, so it is routed to them
+	id := submitOpinion(t, ts, owner, "v1", opinionBody(s1, "只给自己人看"), 201)["id"]
 	mine := map[string]string{"owner": owner, "deputy": d1Tok}
-	mine["manager"], _ = opStaff(t, ts, service.RoleStationManager, service.ScopeStation, s1)
-	mine["admin"], _ = opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440100000000")
-	others := map[string]string{"resident": ts.login("vis-other"), "deputy": opDeputyLogin(t, ts, d2)}
-	others["manager"], _ = opStaff(t, ts, service.RoleStationManager, service.ScopeStation, s2)
-	others["unit"], _ = opStaff(t, ts, service.RoleUnitStaff, service.ScopeUnit, u2)
-	others["admin"], _ = opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440300000000")
+	mine["manager"], _ = staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, s1)
+	mine["admin"], _ = staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440100000000")
+	others := map[string]string{"resident": ts.login("vis-other"), "deputy": deputyLogin(t, ts, d2)}
+	others["manager"], _ = staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, s2)
+	others["unit"], _ = staffLogin(t, ts, service.RoleUnitStaff, service.ScopeUnit, u2)
+	others["admin"], _ = staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440300000000")
 
 	path := fmt.Sprintf("/api/v1/opinions/%v", id)
 	for who, tok := range mine {
@@ -297,11 +297,11 @@ func TestOpinionOfflineIntakeAndRateLimit(t *testing.T) {
 	ts := startServer(t, testConfig(t))
 	st, other := ts.Seed.Station("接待站", "440106004000"), ts.Seed.Station("别的站", "440106005000")
 	ts.Seed.Deputy("吴代表", service.DeputyActive, []int64{st}, "traffic")
-	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
-	body := opBody(st, "接待日登记")
+	mgr, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	body := opinionBody(st, "接待日登记")
 	body["priority"] = "urgent"
-	status, _, raw := opRaw(t, ts, "POST", "/api/v1/work/opinions/offline", mgr, "", body)
-	rec := opDecode(t, raw)
+	status, _, raw := rawCall(t, ts, "POST", "/api/v1/work/opinions/offline", mgr, "", body)
+	rec := decodeJSON(t, raw)
 	if status != 201 || rec["channel"] != "offline" || rec["moderation"] != "pass" {
 		t.Fatalf("offline: %d %s", status, raw)
 	}
@@ -309,33 +309,33 @@ func TestOpinionOfflineIntakeAndRateLimit(t *testing.T) {
 	if v["priority"] != "urgent" || v["timeline"].([]any)[0].(map[string]any)["actor_role"] != "station_manager" {
 		t.Fatalf("offline detail: %v", v)
 	}
-	noName := opBody(st, "没有姓名")
+	noName := opinionBody(st, "没有姓名")
 	noName["contact"] = map[string]any{"phone": "13912348765"}
 	if got, b := ts.call("POST", "/api/v1/work/opinions/offline", mgr, noName); got != 400 {
 		t.Fatalf("offline without the resident's name: %d %v", got, b)
 	}
-	if got, _ := ts.call("POST", "/api/v1/work/opinions/offline", mgr, opBody(other, "别的站")); got != 404 {
+	if got, _ := ts.call("POST", "/api/v1/work/opinions/offline", mgr, opinionBody(other, "别的站")); got != 404 {
 		t.Fatalf("another station's manager: %d", got)
 	}
-	if got, _ := ts.call("POST", "/api/v1/work/opinions/offline", ts.login("offline-resident"), opBody(st, "群众")); got != 404 {
+	if got, _ := ts.call("POST", "/api/v1/work/opinions/offline", ts.login("offline-resident"), opinionBody(st, "群众")); got != 404 {
 		t.Fatalf("a resident registering offline: %d", got)
 	}
 	// The manager speaks for the resident: accept, reply, and the rating.
 	id := rec["id"]
-	opAct(t, ts, mgr, id, "accept", nil, 200)
-	opAct(t, ts, mgr, id, "reply", map[string]any{"content": "已电话告知处理结果"}, 200)
-	if out := opAct(t, ts, mgr, id, "evaluate", map[string]any{"rating": "basically_satisfied"}, 200); out["status"] != "closed" {
+	doAction(t, ts, mgr, id, "accept", nil, 200)
+	doAction(t, ts, mgr, id, "reply", map[string]any{"content": "已电话告知处理结果"}, 200)
+	if out := doAction(t, ts, mgr, id, "evaluate", map[string]any{"rating": "basically_satisfied"}, 200); out["status"] != "closed" {
 		t.Fatalf("offline rating: %v", out)
 	}
 
 	// Rate limit: 10 submissions per user per hour, then 429 with Retry-After.
 	tok := ts.login("too-eager")
 	for i := range 10 {
-		if got, _, raw := opRaw(t, ts, "POST", "/api/v1/opinions", tok, fmt.Sprintf("rl-%d", i), map[string]any{"title": ""}); got != 400 {
+		if got, _, raw := rawCall(t, ts, "POST", "/api/v1/opinions", tok, fmt.Sprintf("rl-%d", i), map[string]any{"title": ""}); got != 400 {
 			t.Fatalf("submission %d: %d %s", i, got, raw)
 		}
 	}
-	got, hdr, raw := opRaw(t, ts, "POST", "/api/v1/opinions", tok, "rl-x", opBody(st, "第十一次"))
+	got, hdr, raw := rawCall(t, ts, "POST", "/api/v1/opinions", tok, "rl-x", opinionBody(st, "第十一次"))
 	if got != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" || !strings.Contains(string(raw), "rate_limited") {
 		t.Fatalf("11th submission: %d %q %s", got, hdr.Get("Retry-After"), raw)
 	}

@@ -28,7 +28,7 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 	cfg.TokenTTL = 5000 * time.Hour       // the clock moves past the deadlines below
 	cfg.NotifyInterval = 1000 * time.Hour // deliveries stay pending while the test lists them
 	ts := startServerWith(t, cfg, Options{Clock: clock})
-	sfx := fmt.Sprint(opSeq.Add(1), "-", time.Now().UnixNano())
+	sfx := fmt.Sprint(uniqueSeq.Add(1), "-", time.Now().UnixNano())
 
 	// Three of everything: stations with a deputy each, and three opinions of one resident in the
 	// first station's triage queue (no deputy has their category), which notify its manager.
@@ -39,16 +39,16 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 		stations = append(stations, st)
 	}
 	// Three duty records of the first station's deputy, in its manager's review queue.
-	dep := opDeputyLogin(t, ts, deputies[0])
+	dep := deputyLogin(t, ts, deputies[0])
 	for i := range 3 {
 		ts.must(201, "POST", "/api/v1/duties", dep, map[string]any{"type": "visit_constituents", "occurred_on": clock.Now().In(service.Zone).Format(time.DateOnly),
 			"hours": 2, "station_id": stations[0], "title": fmt.Sprint("走访", i)})
 	}
-	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, stations[0])
-	admin, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440000")
+	mgr, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, stations[0])
+	admin, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440000")
 	res := ts.login("paging-res-" + sfx)
 	for i := range 3 {
-		opSubmit(t, ts, res, fmt.Sprint("paging-", sfx, "-", i), opBody(stations[0], fmt.Sprint("分页测试意见", i)), 201)
+		submitOpinion(t, ts, res, fmt.Sprint("paging-", sfx, "-", i), opinionBody(stations[0], fmt.Sprint("分页测试意见", i)), 201)
 	}
 	// Three reception days at the first station after the move below, published out of order
 	// and two starting together, so the list's keyset (start, then ID) is walked across a tie.
@@ -118,12 +118,12 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 			}
 
 			all := ts.must(200, "GET", with("limit=100"), l.token, nil)
-			total := len(nwItems(all))
+			total := len(listItems(all))
 			if all["next_cursor"] != nil || total < 3 {
 				t.Fatalf("the whole list: %d items, next_cursor %v", total, all["next_cursor"])
 			}
-			if def := ts.must(200, "GET", l.path, l.token, nil); len(nwItems(def)) != min(total, service.DefaultPageLimit) {
-				t.Fatalf("no limit: %d items of %d", len(nwItems(def)), total)
+			if def := ts.must(200, "GET", l.path, l.token, nil); len(listItems(def)) != min(total, service.DefaultPageLimit) {
+				t.Fatalf("no limit: %d items of %d", len(listItems(def)), total)
 			}
 			seen := map[any]bool{}
 			cursor := ""
@@ -133,7 +133,7 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 					q += "&cursor=" + url.QueryEscape(cursor)
 				}
 				page := ts.must(200, "GET", with(q), l.token, nil)
-				items := nwItems(page)
+				items := listItems(page)
 				for _, it := range items {
 					if seen[it["id"]] {
 						t.Fatalf("page %d repeats item %v", pages, it["id"])

@@ -52,7 +52,7 @@ func TestStationAndDeputyCodes(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig(t)
 	ts := startServer(t, cfg)
-	adm := nwAdmin(t, ts, "qr-admin", "440000")
+	adm := adminLogin(t, ts, "qr-admin", "440000")
 	ts.must(201, "POST", "/api/v1/admin/regions", adm, map[string]string{"code": "440000", "name": "广东省", "level": "province"})
 	ts.must(201, "POST", "/api/v1/admin/regions", adm, map[string]string{"code": "440100", "name": "广州市", "parent_code": "440000", "level": "city"})
 	ts.must(201, "POST", "/api/v1/admin/regions", adm, map[string]string{"code": "440106", "name": "天河区", "parent_code": "440100", "level": "county"})

@@ -47,12 +47,12 @@ func TestReceptionPublishBookCheckIn(t *testing.T) {
 	dep4 := ts.Seed.Deputy("四号代表", service.DeputyActive, []int64{st})
 	resigned := ts.Seed.Deputy("辞职代表", service.DeputyResigned, []int64{st})
 	away := ts.Seed.Deputy("别站代表", service.DeputyActive, []int64{other})
-	dep1Tok, dep2Tok, dep3Tok, dep4Tok := opDeputyLogin(t, ts, dep1), opDeputyLogin(t, ts, dep2), opDeputyLogin(t, ts, dep3), opDeputyLogin(t, ts, dep4)
-	awayTok := opDeputyLogin(t, ts, away)
-	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
-	otherMgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, other)
-	admin, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
-	sfx := fmt.Sprint(opSeq.Add(1), "-", time.Now().UnixNano()) // the fake WeChat is shared by the process
+	dep1Tok, dep2Tok, dep3Tok, dep4Tok := deputyLogin(t, ts, dep1), deputyLogin(t, ts, dep2), deputyLogin(t, ts, dep3), deputyLogin(t, ts, dep4)
+	awayTok := deputyLogin(t, ts, away)
+	mgr, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	otherMgr, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, other)
+	admin, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
+	sfx := fmt.Sprint(uniqueSeq.Add(1), "-", time.Now().UnixNano()) // the fake WeChat is shared by the process
 	// Residents log in through the service: two dozen logins over HTTP would meet the per-IP
 	// login limit.
 	resident := func(i int) string {
@@ -66,8 +66,8 @@ func TestReceptionPublishBookCheckIn(t *testing.T) {
 	// sameNotFound: the answer is the 404 of a missing object, byte for byte.
 	sameNotFound := func(what string, method, path string, id any, tok string, body any) {
 		t.Helper()
-		status, _, raw := opRaw(t, ts, method, fmt.Sprintf(path, id), tok, "", body)
-		_, _, want := opRaw(t, ts, method, fmt.Sprintf(path, missing), tok, "", body)
+		status, _, raw := rawCall(t, ts, method, fmt.Sprintf(path, id), tok, "", body)
+		_, _, want := rawCall(t, ts, method, fmt.Sprintf(path, missing), tok, "", body)
 		if status != 404 || !bytes.Equal(raw, want) {
 			t.Errorf("%s: want the 404 of a missing one (%s), got %d %s", what, want, status, raw)
 		}
@@ -120,7 +120,7 @@ func TestReceptionPublishBookCheckIn(t *testing.T) {
 	// The public list: soonest first, with the places left; nothing at another station.
 	listed := func(tok string) []map[string]any {
 		t.Helper()
-		return nwItems(ts.must(200, "GET", fmt.Sprintf("/api/v1/stations/%d/receptions", st), tok, nil))
+		return listItems(ts.must(200, "GET", fmt.Sprintf("/api/v1/stations/%d/receptions", st), tok, nil))
 	}
 	find := func(tok string) map[string]any {
 		t.Helper()
@@ -134,7 +134,7 @@ func TestReceptionPublishBookCheckIn(t *testing.T) {
 	if ls := listed(""); len(ls) != 3 || ls[0]["id"] != first["id"] || ls[1]["id"] != rid || ls[2]["id"] != later["id"] {
 		t.Fatalf("upcoming: %v", ls)
 	}
-	if ls := nwItems(ts.must(200, "GET", fmt.Sprintf("/api/v1/stations/%d/receptions", other), "", nil)); len(ls) != 0 {
+	if ls := listItems(ts.must(200, "GET", fmt.Sprintf("/api/v1/stations/%d/receptions", other), "", nil)); len(ls) != 0 {
 		t.Fatalf("another station lists %v", ls)
 	}
 	ts.must(404, "GET", fmt.Sprintf("/api/v1/stations/%d/receptions", missing), "", nil)
@@ -290,7 +290,7 @@ func TestReceptionPublishBookCheckIn(t *testing.T) {
 	receptionRecords := func(tok string) []map[string]any {
 		t.Helper()
 		var out []map[string]any
-		for _, it := range nwItems(ts.must(200, "GET", "/api/v1/me/duties?limit=100", tok, nil)) {
+		for _, it := range listItems(ts.must(200, "GET", "/api/v1/me/duties?limit=100", tok, nil)) {
 			if it["type"] == "reception" {
 				out = append(out, it)
 			}
@@ -311,7 +311,7 @@ func TestReceptionPublishBookCheckIn(t *testing.T) {
 	clock.Set(beijing(day, 10, 0, 0))
 	offline := func(tok string, station int64, reception any) (int, map[string]any) {
 		t.Helper()
-		body := opBody(station, "接待日群众反映")
+		body := opinionBody(station, "接待日群众反映")
 		body["reception_id"] = reception
 		return ts.call("POST", "/api/v1/work/opinions/offline", tok, body)
 	}

@@ -39,27 +39,27 @@ func TestStatsFollowTheOpinionLifecycle(t *testing.T) {
 	ts := startServer(t, testConfig(t))
 	st := ts.Seed.Station("越秀区某街道联络站", "440104001000")
 	dep := ts.Seed.Deputy("李代表", service.DeputyActive, []int64{st}, "traffic")
-	depTok := opDeputyLogin(t, ts, dep)
-	mgrTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, st)
-	adminTok, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440104")
+	depTok := deputyLogin(t, ts, dep)
+	mgrTok, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	adminTok, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440104")
 	resTok := ts.login("stats-resident")
 
 	submit := func(key string) any {
-		return opSubmit(t, ts, resTok, key, opBody(st, "统计用意见"+key), 201)["id"]
+		return submitOpinion(t, ts, resTok, key, opinionBody(st, "统计用意见"+key), 201)["id"]
 	}
 	a, b, c := submit("a"), submit("b"), submit("c")
 	// a: accepted, replied, satisfied.
-	opAct(t, ts, depTok, a, "accept", nil, 200)
-	opAct(t, ts, depTok, a, "reply", map[string]any{"content": "已经处理完毕，谢谢反映。"}, 200)
-	opAct(t, ts, resTok, a, "evaluate", map[string]any{"rating": "satisfied"}, 200)
+	doAction(t, ts, depTok, a, "accept", nil, 200)
+	doAction(t, ts, depTok, a, "reply", map[string]any{"content": "已经处理完毕，谢谢反映。"}, 200)
+	doAction(t, ts, resTok, a, "evaluate", map[string]any{"rating": "satisfied"}, 200)
 	// b: rejected as a personal matter.
-	opAct(t, ts, mgrTok, b, "reject", map[string]any{"reason": "personal_matter", "note": "属个人事项"}, 200)
+	doAction(t, ts, mgrTok, b, "reject", map[string]any{"reason": "personal_matter", "note": "属个人事项"}, 200)
 	// c: unsatisfied once, then basically satisfied.
-	opAct(t, ts, depTok, c, "accept", nil, 200)
-	opAct(t, ts, depTok, c, "reply", map[string]any{"content": "第一次答复内容。"}, 200)
-	opAct(t, ts, resTok, c, "evaluate", map[string]any{"rating": "unsatisfied"}, 200)
-	opAct(t, ts, depTok, c, "reply", map[string]any{"content": "第二次答复内容。"}, 200)
-	opAct(t, ts, resTok, c, "evaluate", map[string]any{"rating": "basically_satisfied"}, 200)
+	doAction(t, ts, depTok, c, "accept", nil, 200)
+	doAction(t, ts, depTok, c, "reply", map[string]any{"content": "第一次答复内容。"}, 200)
+	doAction(t, ts, resTok, c, "evaluate", map[string]any{"rating": "unsatisfied"}, 200)
+	doAction(t, ts, depTok, c, "reply", map[string]any{"content": "第二次答复内容。"}, 200)
+	doAction(t, ts, resTok, c, "evaluate", map[string]any{"rating": "basically_satisfied"}, 200)
 
 	want := map[string]float64{"received": 3, "accepted": 2, "rejected": 1, "responded_in_time": 3, "closed": 2, "closed_in_time": 2,
 		"rated": 2, "satisfied": 2, "resolved": 2, "overdue": 0}

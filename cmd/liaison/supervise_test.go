@@ -44,7 +44,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 
 	st := ts.Seed.Station("某街道联络站", "440106001000")
 	dep := ts.Seed.Deputy("督办测试代表", service.DeputyActive, []int64{st}, "traffic")
-	sfx := fmt.Sprint(opSeq.Add(1), "-", time.Now().UnixNano()) // the fake WeChat is shared by the whole test process
+	sfx := fmt.Sprint(uniqueSeq.Add(1), "-", time.Now().UnixNano()) // the fake WeChat is shared by the whole test process
 	depTok, depUID, depOpenID := wechatUser(t, ts, "sup-deputy-"+sfx, &service.Grant{Role: service.RoleDeputy, ScopeKind: service.ScopeDeputy, ScopeID: fmt.Sprint(dep)},
 		"tpl-due_soon", "tpl-due_soon", "tpl-overdue", "tpl-overdue")
 	ts.Seed.BindDeputy(dep, depUID)
@@ -54,8 +54,8 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 		"tpl-overdue", "tpl-overdue")
 	resTok := ts.login("sup-resident-" + sfx)
 
-	id := opSubmit(t, ts, resTok, "sup-1", opBody(st, "督办测试意见"), 201)["id"]
-	opAct(t, ts, depTok, id, "accept", nil, 200)
+	id := submitOpinion(t, ts, resTok, "sup-1", opinionBody(st, "督办测试意见"), 201)["id"]
+	doAction(t, ts, depTok, id, "accept", nil, 200)
 	view := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", id), mgrTok, nil)
 	due, err := time.Parse(time.RFC3339, view["due_at"].(string))
 	if err != nil {
@@ -79,7 +79,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 	count := func() map[string]int {
 		v := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", id), mgrTok, nil)
 		out := map[string]int{}
-		for _, a := range opTimeline(v) {
+		for _, a := range timelineActions(v) {
 			out[a]++
 		}
 		return out
@@ -119,7 +119,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 		}
 	}
 	otherSt := ts.Seed.Station("别的联络站", "440106001000")
-	otherTok, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, otherSt)
+	otherTok, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, otherSt)
 	if list := ts.must(200, "GET", "/api/v1/work/supervision", otherTok, nil); len(list["items"].([]any)) != 0 {
 		t.Fatalf("another station's manager sees: %v", list)
 	}
@@ -127,7 +127,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 	expect("two working days past the deadline", "remind", "overdue", "supervise", "supervise_up")
 
 	// The deputy replies at last; the resident never rates; the rating window closes it.
-	opAct(t, ts, depTok, id, "reply", map[string]any{"content": "已经处理，请您评价。"}, 200)
+	doAction(t, ts, depTok, id, "reply", map[string]any{"content": "已经处理，请您评价。"}, 200)
 	tick(clock.Now().Add(8 * 24 * time.Hour))
 	expect("after the rating window", "remind", "overdue", "supervise", "supervise_up", "close_unrated")
 	if v := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", id), resTok, nil); v["status"] != "closed" || v["rating"] != "unrated" {
@@ -142,12 +142,12 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 	}
 
 	// A one-working-day stage (accept) gets no reminder: it would come the moment it starts.
-	second := opSubmit(t, ts, resTok, "sup-2", opBody(st, "督办测试意见二"), 201)["id"]
+	second := submitOpinion(t, ts, resTok, "sup-2", opinionBody(st, "督办测试意见二"), 201)["id"]
 	tick(clock.Now().Add(time.Hour))
 	v2 := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", second), mgrTok, nil)
-	for _, a := range opTimeline(v2) {
+	for _, a := range timelineActions(v2) {
 		if a == "remind" {
-			t.Fatalf("a one-day stage was reminded: %v", opTimeline(v2))
+			t.Fatalf("a one-day stage was reminded: %v", timelineActions(v2))
 		}
 	}
 

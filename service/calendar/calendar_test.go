@@ -54,17 +54,17 @@ func cal2026Overrides() []calendar.DayOverride {
 
 var cal2026 = calendar.NewCalendar(cal2026Overrides())
 
-// calSH is a wall-clock time in Shanghai.
-func calSH(m time.Month, d, hh, mm int) time.Time {
+// shanghaiTime is a wall-clock time in Shanghai.
+func shanghaiTime(m time.Month, d, hh, mm int) time.Time {
 	return time.Date(2026, m, d, hh, mm, 0, 0, service.Zone)
 }
 
-// calEnd is 24:00 Shanghai of 2026-m-d, as UTC.
-func calEnd(m time.Month, d int) time.Time {
+// endOfDay is 24:00 Shanghai of 2026-m-d, as UTC.
+func endOfDay(m time.Month, d int) time.Time {
 	return time.Date(2026, m, d+1, 0, 0, 0, 0, service.Zone).UTC()
 }
 
-func calStart(m time.Month, d int) time.Time {
+func startOfDay(m time.Month, d int) time.Time {
 	return time.Date(2026, m, d, 0, 0, 0, 0, service.Zone).UTC()
 }
 
@@ -89,17 +89,17 @@ func TestCalendarIsWorkday(t *testing.T) {
 		at   time.Time
 		want bool
 	}{
-		{"ordinary Wednesday", calSH(3, 4, 10, 0), true},
-		{"ordinary Saturday", calSH(3, 7, 10, 0), false},
-		{"National Day", calSH(10, 1, 10, 0), false},
-		{"last day of Golden Week", calSH(10, 7, 23, 59), false},
-		{"first day back", calSH(10, 8, 0, 0), true},
-		{"make-up Saturday Oct 10", calSH(10, 10, 9, 0), true},
-		{"make-up Sunday Sep 20", calSH(9, 20, 9, 0), true},
-		{"Sunday after the make-up Saturday", calSH(10, 11, 9, 0), false},
-		{"New Year Friday Jan 2", calSH(1, 2, 9, 0), false},
-		{"make-up Sunday Jan 4", calSH(1, 4, 9, 0), true},
-		{"Spring Festival Monday Feb 23", calSH(2, 23, 9, 0), false},
+		{"ordinary Wednesday", shanghaiTime(3, 4, 10, 0), true},
+		{"ordinary Saturday", shanghaiTime(3, 7, 10, 0), false},
+		{"National Day", shanghaiTime(10, 1, 10, 0), false},
+		{"last day of Golden Week", shanghaiTime(10, 7, 23, 59), false},
+		{"first day back", shanghaiTime(10, 8, 0, 0), true},
+		{"make-up Saturday Oct 10", shanghaiTime(10, 10, 9, 0), true},
+		{"make-up Sunday Sep 20", shanghaiTime(9, 20, 9, 0), true},
+		{"Sunday after the make-up Saturday", shanghaiTime(10, 11, 9, 0), false},
+		{"New Year Friday Jan 2", shanghaiTime(1, 2, 9, 0), false},
+		{"make-up Sunday Jan 4", shanghaiTime(1, 4, 9, 0), true},
+		{"Spring Festival Monday Feb 23", shanghaiTime(2, 23, 9, 0), false},
 		// 2026-09-30T16:30Z is Wednesday Sep 30 in UTC but already Oct 1 00:30 in Shanghai.
 		{"UTC Wednesday, Shanghai National Day", time.Date(2026, 9, 30, 16, 30, 0, 0, time.UTC), false},
 		// 2026-10-09T15:59Z is still Friday Oct 9 23:59 in Shanghai.
@@ -112,7 +112,7 @@ func TestCalendarIsWorkday(t *testing.T) {
 	}
 	// Without overrides the week alone decides, and Golden Week would be working days.
 	var none *calendar.Calendar
-	if !none.IsWorkday(calSH(10, 1, 10, 0)) || none.IsWorkday(calSH(10, 10, 10, 0)) {
+	if !none.IsWorkday(shanghaiTime(10, 1, 10, 0)) || none.IsWorkday(shanghaiTime(10, 10, 10, 0)) {
 		t.Error("a nil calendar must know weekends only")
 	}
 }
@@ -125,24 +125,24 @@ func TestCalendarDue(t *testing.T) {
 		days  int
 		want  time.Time
 	}{
-		{"across a weekend: Thu + 3", calSH(3, 5, 10, 0), 3, calEnd(3, 10)},
-		{"the start day never counts, even at 00:00", calSH(3, 5, 0, 0), 1, calEnd(3, 6)},
-		{"zero days: end of the start day", calSH(3, 5, 10, 0), 0, calEnd(3, 5)},
-		{"into Golden Week: Sep 30 + 1 skips Oct 1-7", calSH(9, 30, 9, 0), 1, calEnd(10, 8)},
-		{"across Golden Week onto the make-up Saturday", calSH(9, 30, 9, 0), 3, calEnd(10, 10)},
-		{"make-up Saturday counts as a working day", calSH(10, 9, 10, 0), 1, calEnd(10, 10)},
-		{"after the make-up Saturday comes Monday", calSH(10, 9, 10, 0), 2, calEnd(10, 12)},
-		{"submitted on a holiday", calSH(10, 3, 15, 0), 1, calEnd(10, 8)},
-		{"make-up Sunday before Golden Week", calSH(9, 18, 22, 0), 3, calEnd(9, 22)},
-		{"Mid-Autumn Friday to Sunday", calSH(9, 24, 10, 0), 1, calEnd(9, 28)},
-		{"Labour Day with the make-up Saturday May 9", calSH(4, 30, 10, 0), 5, calEnd(5, 11)},
-		{"Spring Festival, 15 days from Feb 13", calSH(2, 13, 10, 0), 15, calEnd(3, 12)},
+		{"across a weekend: Thu + 3", shanghaiTime(3, 5, 10, 0), 3, endOfDay(3, 10)},
+		{"the start day never counts, even at 00:00", shanghaiTime(3, 5, 0, 0), 1, endOfDay(3, 6)},
+		{"zero days: end of the start day", shanghaiTime(3, 5, 10, 0), 0, endOfDay(3, 5)},
+		{"into Golden Week: Sep 30 + 1 skips Oct 1-7", shanghaiTime(9, 30, 9, 0), 1, endOfDay(10, 8)},
+		{"across Golden Week onto the make-up Saturday", shanghaiTime(9, 30, 9, 0), 3, endOfDay(10, 10)},
+		{"make-up Saturday counts as a working day", shanghaiTime(10, 9, 10, 0), 1, endOfDay(10, 10)},
+		{"after the make-up Saturday comes Monday", shanghaiTime(10, 9, 10, 0), 2, endOfDay(10, 12)},
+		{"submitted on a holiday", shanghaiTime(10, 3, 15, 0), 1, endOfDay(10, 8)},
+		{"make-up Sunday before Golden Week", shanghaiTime(9, 18, 22, 0), 3, endOfDay(9, 22)},
+		{"Mid-Autumn Friday to Sunday", shanghaiTime(9, 24, 10, 0), 1, endOfDay(9, 28)},
+		{"Labour Day with the make-up Saturday May 9", shanghaiTime(4, 30, 10, 0), 5, endOfDay(5, 11)},
+		{"Spring Festival, 15 days from Feb 13", shanghaiTime(2, 13, 10, 0), 15, endOfDay(3, 12)},
 		// Timezone edges: the day is the Shanghai day, not the UTC day.
-		{"Thursday 23:59 Shanghai (15:59Z Thursday)", time.Date(2026, 3, 5, 15, 59, 0, 0, time.UTC), 1, calEnd(3, 6)},
-		{"Friday 00:01 Shanghai (16:01Z Thursday)", time.Date(2026, 3, 5, 16, 1, 0, 0, time.UTC), 1, calEnd(3, 9)},
-		{"Friday night 23:30 Shanghai (15:30Z Friday)", time.Date(2026, 3, 6, 15, 30, 0, 0, time.UTC), 1, calEnd(3, 9)},
-		{"Saturday 00:30 Shanghai (16:30Z Friday)", time.Date(2026, 3, 6, 16, 30, 0, 0, time.UTC), 1, calEnd(3, 9)},
-		{"start given in another zone", time.Date(2026, 3, 5, 17, 1, 0, 0, time.FixedZone("CET", 3600)), 1, calEnd(3, 9)},
+		{"Thursday 23:59 Shanghai (15:59Z Thursday)", time.Date(2026, 3, 5, 15, 59, 0, 0, time.UTC), 1, endOfDay(3, 6)},
+		{"Friday 00:01 Shanghai (16:01Z Thursday)", time.Date(2026, 3, 5, 16, 1, 0, 0, time.UTC), 1, endOfDay(3, 9)},
+		{"Friday night 23:30 Shanghai (15:30Z Friday)", time.Date(2026, 3, 6, 15, 30, 0, 0, time.UTC), 1, endOfDay(3, 9)},
+		{"Saturday 00:30 Shanghai (16:30Z Friday)", time.Date(2026, 3, 6, 16, 30, 0, 0, time.UTC), 1, endOfDay(3, 9)},
+		{"start given in another zone", time.Date(2026, 3, 5, 17, 1, 0, 0, time.FixedZone("CET", 3600)), 1, endOfDay(3, 9)},
 	}
 	for _, c := range cases {
 		got := cal2026.Due(c.start, c.days)
@@ -151,23 +151,23 @@ func TestCalendarDue(t *testing.T) {
 		}
 	}
 	// 24:00 Shanghai is 16:00 UTC of the same date.
-	if got := cal2026.Due(calSH(9, 30, 9, 0), 1); got != time.Date(2026, 10, 8, 16, 0, 0, 0, time.UTC) {
+	if got := cal2026.Due(shanghaiTime(9, 30, 9, 0), 1); got != time.Date(2026, 10, 8, 16, 0, 0, 0, time.UTC) {
 		t.Fatalf("due is 24:00 Shanghai = 16:00Z, got %s", got)
 	}
 }
 
 func TestCalendarRemindAt(t *testing.T) {
 	t.Parallel()
-	due := cal2026.Due(calSH(9, 30, 9, 0), 3) // end of the make-up Saturday Oct 10
+	due := cal2026.Due(shanghaiTime(9, 30, 9, 0), 3) // end of the make-up Saturday Oct 10
 	cases := []struct {
 		before int
 		want   time.Time
 	}{
-		{0, calStart(10, 10)},
-		{1, calStart(10, 9)},
-		{2, calStart(10, 8)},
-		{3, calStart(9, 30)}, // Golden Week is skipped
-		{-1, calStart(10, 10)},
+		{0, startOfDay(10, 10)},
+		{1, startOfDay(10, 9)},
+		{2, startOfDay(10, 8)},
+		{3, startOfDay(9, 30)}, // Golden Week is skipped
+		{-1, startOfDay(10, 10)},
 	}
 	for _, c := range cases {
 		if got := cal2026.RemindAt(due, c.before); !got.Equal(c.want) {
@@ -175,7 +175,7 @@ func TestCalendarRemindAt(t *testing.T) {
 		}
 	}
 	// Due Monday: one working day before is Friday, not Sunday.
-	if got := cal2026.RemindAt(calEnd(3, 9), 1); !got.Equal(calStart(3, 6)) {
+	if got := cal2026.RemindAt(endOfDay(3, 9), 1); !got.Equal(startOfDay(3, 6)) {
 		t.Errorf("RemindAt(Monday, 1) = %s, want Friday 00:00", got)
 	}
 }
@@ -187,13 +187,13 @@ func TestCalendarWorkdaysBetween(t *testing.T) {
 		a, b time.Time
 		want float64
 	}{
-		{"closed the same day", calSH(3, 5, 9, 0), calSH(3, 5, 18, 0), 0},
-		{"b before a", calSH(3, 6, 9, 0), calSH(3, 5, 9, 0), 0},
-		{"noon of the next working day", calSH(3, 5, 9, 0), calSH(3, 6, 12, 0), 0.5},
-		{"Friday to Monday 18:00: the weekend does not count", calSH(3, 6, 10, 0), calSH(3, 9, 18, 0), 0.75},
-		{"across Golden Week to the make-up Saturday's end", calSH(9, 30, 9, 0), calEnd(10, 10), 3},
-		{"into Golden Week only", calSH(9, 30, 9, 0), calSH(10, 7, 23, 0), 0},
-		{"a whole week", calSH(3, 6, 10, 0), calEnd(3, 13), 5},
+		{"closed the same day", shanghaiTime(3, 5, 9, 0), shanghaiTime(3, 5, 18, 0), 0},
+		{"b before a", shanghaiTime(3, 6, 9, 0), shanghaiTime(3, 5, 9, 0), 0},
+		{"noon of the next working day", shanghaiTime(3, 5, 9, 0), shanghaiTime(3, 6, 12, 0), 0.5},
+		{"Friday to Monday 18:00: the weekend does not count", shanghaiTime(3, 6, 10, 0), shanghaiTime(3, 9, 18, 0), 0.75},
+		{"across Golden Week to the make-up Saturday's end", shanghaiTime(9, 30, 9, 0), endOfDay(10, 10), 3},
+		{"into Golden Week only", shanghaiTime(9, 30, 9, 0), shanghaiTime(10, 7, 23, 0), 0},
+		{"a whole week", shanghaiTime(3, 6, 10, 0), endOfDay(3, 13), 5},
 	}
 	for _, c := range cases {
 		if got := cal2026.WorkdaysBetween(c.a, c.b); math.Abs(got-c.want) > 1e-9 {
@@ -204,19 +204,19 @@ func TestCalendarWorkdaysBetween(t *testing.T) {
 
 func TestCalendarExtend(t *testing.T) {
 	t.Parallel()
-	due := calEnd(3, 13) // Friday
+	due := endOfDay(3, 13) // Friday
 	cases := []struct {
 		name     string
 		due      time.Time
 		from, to time.Time
 		want     time.Time
 	}{
-		{"paused Mon 10:00 to Wed 15:00: Tue and Wed given back", due, calSH(3, 9, 10, 0), calSH(3, 11, 15, 0), calEnd(3, 17)},
-		{"paused within one day: nothing given back", due, calSH(3, 9, 10, 0), calSH(3, 9, 17, 0), due},
-		{"paused Fri evening to Mon morning: Monday given back", due, calSH(3, 6, 18, 0), calSH(3, 9, 9, 0), calEnd(3, 16)},
-		{"paused Fri evening to Sun: nothing given back", due, calSH(3, 6, 18, 0), calSH(3, 8, 20, 0), due},
-		{"paused over Golden Week: Sep 30 and Oct 8 given back, Sat Oct 10 counts", calEnd(10, 9), calSH(9, 29, 10, 0), calSH(10, 8, 10, 0), calEnd(10, 12)},
-		{"empty pause", due, calSH(3, 11, 10, 0), calSH(3, 9, 10, 0), due},
+		{"paused Mon 10:00 to Wed 15:00: Tue and Wed given back", due, shanghaiTime(3, 9, 10, 0), shanghaiTime(3, 11, 15, 0), endOfDay(3, 17)},
+		{"paused within one day: nothing given back", due, shanghaiTime(3, 9, 10, 0), shanghaiTime(3, 9, 17, 0), due},
+		{"paused Fri evening to Mon morning: Monday given back", due, shanghaiTime(3, 6, 18, 0), shanghaiTime(3, 9, 9, 0), endOfDay(3, 16)},
+		{"paused Fri evening to Sun: nothing given back", due, shanghaiTime(3, 6, 18, 0), shanghaiTime(3, 8, 20, 0), due},
+		{"paused over Golden Week: Sep 30 and Oct 8 given back, Sat Oct 10 counts", endOfDay(10, 9), shanghaiTime(9, 29, 10, 0), shanghaiTime(10, 8, 10, 0), endOfDay(10, 12)},
+		{"empty pause", due, shanghaiTime(3, 11, 10, 0), shanghaiTime(3, 9, 10, 0), due},
 	}
 	for _, c := range cases {
 		if got := cal2026.Extend(c.due, c.from, c.to); !got.Equal(c.want) {
@@ -228,7 +228,7 @@ func TestCalendarExtend(t *testing.T) {
 func TestAddCalendarDaysIgnoresHolidays(t *testing.T) {
 	t.Parallel()
 	// The rating window is 7 calendar days: Golden Week counts.
-	if got := calendar.AddCalendarDays(calSH(10, 1, 10, 0), 7); !got.Equal(calEnd(10, 8)) {
+	if got := calendar.AddCalendarDays(shanghaiTime(10, 1, 10, 0), 7); !got.Equal(endOfDay(10, 8)) {
 		t.Fatalf("AddCalendarDays = %s, want end of Oct 8", got)
 	}
 }
@@ -280,10 +280,10 @@ func FuzzParseCivilDate(f *testing.F) {
 // deadline is 24:00 Shanghai of a working day, exactly n working days after the start day, and
 // the other functions agree with it.
 func FuzzDue(f *testing.F) {
-	f.Add(calSH(9, 30, 9, 0).Unix(), uint8(3))
+	f.Add(shanghaiTime(9, 30, 9, 0).Unix(), uint8(3))
 	f.Add(time.Date(2026, 3, 5, 16, 1, 0, 0, time.UTC).Unix(), uint8(1))
-	f.Add(calSH(2, 13, 10, 0).Unix(), uint8(15))
-	f.Add(calSH(12, 31, 23, 59).Unix(), uint8(30))
+	f.Add(shanghaiTime(2, 13, 10, 0).Unix(), uint8(15))
+	f.Add(shanghaiTime(12, 31, 23, 59).Unix(), uint8(30))
 	f.Add(int64(0), uint8(0))
 	lo, hi := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 	f.Fuzz(func(t *testing.T, sec int64, n8 uint8) {
@@ -324,8 +324,8 @@ func FuzzDue(f *testing.F) {
 	})
 }
 
-// calStore is an in-memory CalendarStore that counts loads and can fail.
-type calStore struct {
+// memoryStore is an in-memory CalendarStore that counts loads and can fail.
+type memoryStore struct {
 	mu       sync.Mutex
 	days     map[calendar.CivilDate]calendar.DayOverride
 	lists    int
@@ -335,9 +335,11 @@ type calStore struct {
 	afterRead func()
 }
 
-func newCalStore() *calStore { return &calStore{days: map[calendar.CivilDate]calendar.DayOverride{}} }
+func newCalStore() *memoryStore {
+	return &memoryStore{days: map[calendar.CivilDate]calendar.DayOverride{}}
+}
 
-func (s *calStore) ListOverrides(_ context.Context, from, to calendar.CivilDate) ([]calendar.DayOverride, error) {
+func (s *memoryStore) ListOverrides(_ context.Context, from, to calendar.CivilDate) ([]calendar.DayOverride, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lists++
@@ -356,7 +358,7 @@ func (s *calStore) ListOverrides(_ context.Context, from, to calendar.CivilDate)
 	return out, nil
 }
 
-func (s *calStore) UpsertOverrides(_ context.Context, days []calendar.DayOverride) error {
+func (s *memoryStore) UpsertOverrides(_ context.Context, days []calendar.DayOverride) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.failNext; err != nil {
@@ -370,7 +372,7 @@ func (s *calStore) UpsertOverrides(_ context.Context, days []calendar.DayOverrid
 	return nil
 }
 
-func (s *calStore) DeleteOverride(_ context.Context, d calendar.CivilDate) error {
+func (s *memoryStore) DeleteOverride(_ context.Context, d calendar.CivilDate) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.days[d]; !ok {
@@ -380,19 +382,19 @@ func (s *calStore) DeleteOverride(_ context.Context, d calendar.CivilDate) error
 	return nil
 }
 
-type calAudit struct {
+type memoryAudit struct {
 	mu      sync.Mutex
 	entries []service.AuditEntry
 }
 
-func (a *calAudit) AppendAudit(_ context.Context, e service.AuditEntry) error {
+func (a *memoryAudit) AppendAudit(_ context.Context, e service.AuditEntry) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.entries = append(a.entries, e)
 	return nil
 }
 
-func (a *calAudit) actions() []string {
+func (a *memoryAudit) actions() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var out []string
@@ -402,24 +404,24 @@ func (a *calAudit) actions() []string {
 	return out
 }
 
-// calTx runs fn directly: the fakes have no transactions.
-type calTx struct{}
+// noTx runs fn directly: the fakes have no transactions.
+type noTx struct{}
 
-func (calTx) WithinTx(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
+func (noTx) WithinTx(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
 
 var (
-	calAdmin    = service.Actor{UserID: 7, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}}
-	calResident = service.Actor{UserID: 8, Grants: []service.Grant{{Role: service.RoleResident}}}
+	provinceAdmin = service.Actor{UserID: 7, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}}
+	residentActor = service.Actor{UserID: 8, Grants: []service.Grant{{Role: service.RoleResident}}}
 )
 
-func newCalService() (*calendar.Service, *calStore, *calAudit, *testenv.Clock) {
-	st, au, clk := newCalStore(), &calAudit{}, testenv.NewClock(time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC))
-	return &calendar.Service{Store: st, Audit: au, Tx: calTx{}, Clock: clk}, st, au, clk
+func newCalService() (*calendar.Service, *memoryStore, *memoryAudit, *testenv.Clock) {
+	st, au, clk := newCalStore(), &memoryAudit{}, testenv.NewClock(time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC))
+	return &calendar.Service{Store: st, Audit: au, Tx: noTx{}, Clock: clk}, st, au, clk
 }
 
-func calBool(b bool) *bool { return &b }
+func boolPtr(b bool) *bool { return &b }
 
-func calFieldCodes(err error) []string {
+func fieldCodesOf(err error) []string {
 	var se *service.Error
 	if !errors.As(err, &se) {
 		return nil
@@ -439,7 +441,7 @@ func TestCalendarServiceCachesAndReloadsAfterEdits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cal.IsWorkday(calSH(10, 1, 10, 0)) {
+	if !cal.IsWorkday(shanghaiTime(10, 1, 10, 0)) {
 		t.Fatal("no overrides yet: Oct 1 2026 is a Thursday")
 	}
 	// Cached: a second call within the minute does not read the store.
@@ -447,19 +449,19 @@ func TestCalendarServiceCachesAndReloadsAfterEdits(t *testing.T) {
 		t.Fatalf("want one load, got %d (%v)", st.lists, err)
 	}
 	// An edit through this service is visible at once.
-	days, err := svc.Upsert(ctx, calAdmin, []calendar.DayInput{
-		{Date: "2026-10-02", Workday: calBool(false), Note: " 国庆节 "},
-		{Date: "2026-10-01", Workday: calBool(false), Note: "国庆节"},
-		{Date: "2026-10-10", Workday: calBool(true), Note: "国庆节调休上班"},
+	days, err := svc.Upsert(ctx, provinceAdmin, []calendar.DayInput{
+		{Date: "2026-10-02", Workday: boolPtr(false), Note: " 国庆节 "},
+		{Date: "2026-10-01", Workday: boolPtr(false), Note: "国庆节"},
+		{Date: "2026-10-10", Workday: boolPtr(true), Note: "国庆节调休上班"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(days) != 3 || days[0].Date.String() != "2026-10-01" || days[1].Note != "国庆节" || days[0].UpdatedBy != calAdmin.UserID {
+	if len(days) != 3 || days[0].Date.String() != "2026-10-01" || days[1].Note != "国庆节" || days[0].UpdatedBy != provinceAdmin.UserID {
 		t.Fatalf("upsert returns the days sorted and trimmed: %+v", days)
 	}
 	cal, _ = svc.Current(ctx)
-	if cal.IsWorkday(calSH(10, 1, 10, 0)) || !cal.IsWorkday(calSH(10, 10, 10, 0)) {
+	if cal.IsWorkday(shanghaiTime(10, 1, 10, 0)) || !cal.IsWorkday(shanghaiTime(10, 10, 10, 0)) {
 		t.Fatal("the edit must show at once on this instance")
 	}
 	if fmt.Sprint(au.actions()) != "[calendar.upsert]" {
@@ -468,24 +470,24 @@ func TestCalendarServiceCachesAndReloadsAfterEdits(t *testing.T) {
 	// Another instance's edit (straight into the store) shows after a minute, not before.
 	st.days[calendar.CivilDate{Year: 2026, Month: 10, Day: 9}] = calendar.DayOverride{Date: calendar.CivilDate{Year: 2026, Month: 10, Day: 9}}
 	clk.Advance(30 * time.Second)
-	if cal, _ = svc.Current(ctx); !cal.IsWorkday(calSH(10, 9, 10, 0)) {
+	if cal, _ = svc.Current(ctx); !cal.IsWorkday(shanghaiTime(10, 9, 10, 0)) {
 		t.Fatal("cached for a minute")
 	}
 	clk.Advance(31 * time.Second)
-	if cal, _ = svc.Current(ctx); cal.IsWorkday(calSH(10, 9, 10, 0)) {
+	if cal, _ = svc.Current(ctx); cal.IsWorkday(shanghaiTime(10, 9, 10, 0)) {
 		t.Fatal("reloaded after a minute")
 	}
 	// Delete drops the cache too.
-	if err := svc.Delete(ctx, calAdmin, "2026-10-10"); err != nil {
+	if err := svc.Delete(ctx, provinceAdmin, "2026-10-10"); err != nil {
 		t.Fatal(err)
 	}
-	if cal, _ = svc.Current(ctx); cal.IsWorkday(calSH(10, 10, 10, 0)) {
+	if cal, _ = svc.Current(ctx); cal.IsWorkday(shanghaiTime(10, 10, 10, 0)) {
 		t.Fatal("after delete Oct 10 is an ordinary Saturday")
 	}
-	if err := svc.Delete(ctx, calAdmin, "2026-10-10"); !errors.Is(err, service.ErrNotFound) {
+	if err := svc.Delete(ctx, provinceAdmin, "2026-10-10"); !errors.Is(err, service.ErrNotFound) {
 		t.Fatalf("second delete: want ErrNotFound, got %v", err)
 	}
-	if err := svc.Delete(ctx, calAdmin, "not-a-date"); !errors.Is(err, service.ErrNotFound) {
+	if err := svc.Delete(ctx, provinceAdmin, "not-a-date"); !errors.Is(err, service.ErrNotFound) {
 		t.Fatalf("malformed date: want ErrNotFound, got %v", err)
 	}
 	if fmt.Sprint(au.actions()) != "[calendar.upsert calendar.delete]" {
@@ -510,7 +512,7 @@ func TestCalendarServiceDropsALoadThatRacedAnEdit(t *testing.T) {
 		}
 	}()
 	<-entered // the load has read the old calendar and not yet returned
-	if _, err := svc.Upsert(ctx, calAdmin, []calendar.DayInput{{Date: "2026-10-01", Workday: calBool(false)}}); err != nil {
+	if _, err := svc.Upsert(ctx, provinceAdmin, []calendar.DayInput{{Date: "2026-10-01", Workday: boolPtr(false)}}); err != nil {
 		t.Fatal(err)
 	}
 	close(release)
@@ -519,7 +521,7 @@ func TestCalendarServiceDropsALoadThatRacedAnEdit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cal.IsWorkday(calSH(10, 1, 10, 0)) {
+	if cal.IsWorkday(shanghaiTime(10, 1, 10, 0)) {
 		t.Fatal("a load that began before an edit must not be cached after it")
 	}
 }
@@ -529,16 +531,16 @@ func TestCalendarServiceRefusesNonAdmins(t *testing.T) {
 	svc, st, au, _ := newCalService()
 	ctx := context.Background()
 	for name, call := range map[string]func() error{
-		"list": func() error { _, err := svc.List(ctx, calResident, 2026); return err },
+		"list": func() error { _, err := svc.List(ctx, residentActor, 2026); return err },
 		"upsert": func() error {
-			_, err := svc.Upsert(ctx, calResident, []calendar.DayInput{{Date: "2026-10-01", Workday: calBool(false)}})
+			_, err := svc.Upsert(ctx, residentActor, []calendar.DayInput{{Date: "2026-10-01", Workday: boolPtr(false)}})
 			return err
 		},
 		"import": func() error {
-			_, _, err := svc.Import(ctx, calResident, []service.TableRow{{Row: 1, Cells: []string{"2026-10-01", "否"}}})
+			_, _, err := svc.Import(ctx, residentActor, []service.TableRow{{Row: 1, Cells: []string{"2026-10-01", "否"}}})
 			return err
 		},
-		"delete": func() error { return svc.Delete(ctx, calResident, "2026-10-01") },
+		"delete": func() error { return svc.Delete(ctx, residentActor, "2026-10-01") },
 	} {
 		if err := call(); !errors.Is(err, service.ErrForbidden) {
 			t.Errorf("%s: want ErrForbidden, got %v", name, err)
@@ -553,39 +555,39 @@ func TestCalendarServiceValidatesUpsert(t *testing.T) {
 	t.Parallel()
 	svc, st, _, _ := newCalService()
 	ctx := context.Background()
-	_, err := svc.Upsert(ctx, calAdmin, []calendar.DayInput{
-		{Date: "2026-10-01", Workday: calBool(false)},
-		{Date: "2026-10-1", Workday: calBool(false)},
+	_, err := svc.Upsert(ctx, provinceAdmin, []calendar.DayInput{
+		{Date: "2026-10-01", Workday: boolPtr(false)},
+		{Date: "2026-10-1", Workday: boolPtr(false)},
 		{Date: "2026-10-02"},
-		{Date: "2026-10-03", Workday: calBool(false), Note: strings.Repeat("节", 51)},
-		{Date: "2026-10-01", Workday: calBool(true)},
-		{Date: "1999-12-31", Workday: calBool(true)},
-		{Date: "2026-10-04", Workday: calBool(false), Note: strings.Repeat("节", 50)},
+		{Date: "2026-10-03", Workday: boolPtr(false), Note: strings.Repeat("节", 51)},
+		{Date: "2026-10-01", Workday: boolPtr(true)},
+		{Date: "1999-12-31", Workday: boolPtr(true)},
+		{Date: "2026-10-04", Workday: boolPtr(false), Note: strings.Repeat("节", 50)},
 	})
 	want := "[days[1].date:invalid days[2].workday:required days[3].note:too_long days[4].date:invalid days[5].date:out_of_range]"
-	if !errors.Is(err, service.ErrInvalid) || fmt.Sprint(calFieldCodes(err)) != want {
-		t.Fatalf("got %v %v\nwant %s", err, calFieldCodes(err), want)
+	if !errors.Is(err, service.ErrInvalid) || fmt.Sprint(fieldCodesOf(err)) != want {
+		t.Fatalf("got %v %v\nwant %s", err, fieldCodesOf(err), want)
 	}
-	if _, err := svc.Upsert(ctx, calAdmin, nil); fmt.Sprint(calFieldCodes(err)) != "[days:required]" {
+	if _, err := svc.Upsert(ctx, provinceAdmin, nil); fmt.Sprint(fieldCodesOf(err)) != "[days:required]" {
 		t.Fatalf("empty: %v", err)
 	}
 	many := make([]calendar.DayInput, 401)
 	for i := range many {
-		many[i] = calendar.DayInput{Date: calendar.CivilDate{Year: 2026, Month: 1, Day: 1}.AddDays(i).String(), Workday: calBool(true)}
+		many[i] = calendar.DayInput{Date: calendar.CivilDate{Year: 2026, Month: 1, Day: 1}.AddDays(i).String(), Workday: boolPtr(true)}
 	}
-	if _, err := svc.Upsert(ctx, calAdmin, many); fmt.Sprint(calFieldCodes(err)) != "[days:too_long]" {
+	if _, err := svc.Upsert(ctx, provinceAdmin, many); fmt.Sprint(fieldCodesOf(err)) != "[days:too_long]" {
 		t.Fatalf("401 days: %v", err)
 	}
-	if _, err := svc.Upsert(ctx, calAdmin, many[:400]); err != nil {
+	if _, err := svc.Upsert(ctx, provinceAdmin, many[:400]); err != nil {
 		t.Fatalf("400 days are allowed: %v", err)
 	}
 	if st.upserts != 1 {
 		t.Fatalf("only the good call writes, got %d", st.upserts)
 	}
-	if _, err := svc.List(ctx, calAdmin, 1999); !errors.Is(err, service.ErrInvalid) {
+	if _, err := svc.List(ctx, provinceAdmin, 1999); !errors.Is(err, service.ErrInvalid) {
 		t.Fatalf("year out of range: %v", err)
 	}
-	got, err := svc.List(ctx, calAdmin, 0) // the current year in Shanghai: 2026
+	got, err := svc.List(ctx, provinceAdmin, 0) // the current year in Shanghai: 2026
 	if err != nil || len(got) != 365 {
 		t.Fatalf("list current year: %d %v", len(got), err)
 	}
@@ -597,7 +599,7 @@ func TestCalendarServiceImport(t *testing.T) {
 	t.Run("good rows in the formats people type", func(t *testing.T) {
 		t.Parallel()
 		svc, st, au, _ := newCalService()
-		rep, days, err := svc.Import(ctx, calAdmin, []service.TableRow{
+		rep, days, err := svc.Import(ctx, provinceAdmin, []service.TableRow{
 			{Row: 1, Cells: []string{"日期", "是否工作日", "说明"}},
 			{Row: 2, Cells: []string{"2026-10-01", "否", "国庆节"}},
 			{Row: 3, Cells: []string{"2026/10/2", " 否 ", "国庆节"}},
@@ -625,7 +627,7 @@ func TestCalendarServiceImport(t *testing.T) {
 	t.Run("any bad row stores nothing and reports every bad row", func(t *testing.T) {
 		t.Parallel()
 		svc, st, au, _ := newCalService()
-		rep, _, err := svc.Import(ctx, calAdmin, []service.TableRow{
+		rep, _, err := svc.Import(ctx, provinceAdmin, []service.TableRow{
 			{Row: 1, Cells: []string{"日期", "是否工作日", "说明"}},
 			{Row: 2, Cells: []string{"2026-10-01", "否"}},
 			{Row: 3, Cells: []string{"2026-13-01", "否"}},
@@ -662,7 +664,7 @@ func TestCalendarServiceImport(t *testing.T) {
 		for i := 0; i < 401; i++ {
 			rows = append(rows, service.TableRow{Row: i + 2, Cells: []string{calendar.CivilDate{Year: 2026, Month: 1, Day: 1}.AddDays(i).String(), "是"}})
 		}
-		rep, _, err := svc.Import(ctx, calAdmin, rows)
+		rep, _, err := svc.Import(ctx, provinceAdmin, rows)
 		if !errors.Is(err, service.ErrUnprocessable) || len(rep.Errors) != 1 || rep.Errors[0].Row != 402 || st.upserts != 0 {
 			t.Fatalf("401 rows: %v %+v", err, rep.Errors)
 		}
@@ -670,7 +672,7 @@ func TestCalendarServiceImport(t *testing.T) {
 	t.Run("an empty sheet", func(t *testing.T) {
 		t.Parallel()
 		svc, _, _, _ := newCalService()
-		_, _, err := svc.Import(ctx, calAdmin, []service.TableRow{{Row: 1, Cells: []string{"日期", "是否工作日"}}})
+		_, _, err := svc.Import(ctx, provinceAdmin, []service.TableRow{{Row: 1, Cells: []string{"日期", "是否工作日"}}})
 		if !errors.Is(err, service.ErrUnprocessable) {
 			t.Fatalf("want ErrUnprocessable, got %v", err)
 		}
@@ -685,7 +687,7 @@ func FuzzCalendarImportDate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		svc, st, _, _ := newCalService()
-		rep, days, err := svc.Import(context.Background(), calAdmin, []service.TableRow{{Row: 2, Cells: []string{s, "否"}}})
+		rep, days, err := svc.Import(context.Background(), provinceAdmin, []service.TableRow{{Row: 2, Cells: []string{s, "否"}}})
 		if err != nil {
 			if len(rep.Errors) == 0 && !errors.Is(err, service.ErrUnprocessable) {
 				t.Fatalf("%q: %v", s, err)

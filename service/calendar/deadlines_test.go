@@ -34,9 +34,9 @@ func (s *deadlineStore) ReplaceDeadlineRules(_ context.Context, rules []calendar
 	return nil
 }
 
-func newDeadlinePolicy(rules ...calendar.DeadlineRule) (*calendar.DeadlinePolicy, *deadlineStore, *calAudit, *testenv.Clock) {
-	st, au, clk := &deadlineStore{rules: rules}, &calAudit{}, testenv.NewClock(time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC))
-	return &calendar.DeadlinePolicy{Store: st, Calendar: cal2026, Audit: au, Tx: calTx{}, Clock: clk}, st, au, clk
+func newDeadlinePolicy(rules ...calendar.DeadlineRule) (*calendar.DeadlinePolicy, *deadlineStore, *memoryAudit, *testenv.Clock) {
+	st, au, clk := &deadlineStore{rules: rules}, &memoryAudit{}, testenv.NewClock(time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC))
+	return &calendar.DeadlinePolicy{Store: st, Calendar: cal2026, Audit: au, Tx: noTx{}, Clock: clk}, st, au, clk
 }
 
 func TestDeadlineDefaultsFollowTheDomain(t *testing.T) {
@@ -95,16 +95,16 @@ func TestDeadlineDueAtUsesTheCalendarExceptForRating(t *testing.T) {
 	t.Parallel()
 	p, _, _, _ := newDeadlinePolicy(calendar.DeadlineRule{Stage: service.StageAssign, Priority: "urgent", Days: 1})
 	ctx := context.Background()
-	start := calSH(9, 30, 9, 0) // the day before Golden Week
+	start := shanghaiTime(9, 30, 9, 0) // the day before Golden Week
 	cases := []struct {
 		stage    service.DeadlineStage
 		priority string
 		want     time.Time
 	}{
-		{service.StageAccept, "normal", calEnd(10, 8)},
-		{service.StageAssign, "normal", calEnd(10, 10)}, // Oct 8, 9 and the make-up Saturday
-		{service.StageAssign, "urgent", calEnd(10, 8)},
-		{service.StageRating, "normal", calEnd(10, 7)}, // 7 calendar days, holidays included
+		{service.StageAccept, "normal", endOfDay(10, 8)},
+		{service.StageAssign, "normal", endOfDay(10, 10)}, // Oct 8, 9 and the make-up Saturday
+		{service.StageAssign, "urgent", endOfDay(10, 8)},
+		{service.StageRating, "normal", endOfDay(10, 7)}, // 7 calendar days, holidays included
 	}
 	for _, c := range cases {
 		got, err := p.DueAt(ctx, c.stage, "traffic", c.priority, start)
@@ -118,13 +118,13 @@ func TestDeadlineSetRules(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	p, st, au, _ := newDeadlinePolicy()
-	if _, err := p.SetRules(ctx, calResident, nil); !errors.Is(err, service.ErrForbidden) {
+	if _, err := p.SetRules(ctx, residentActor, nil); !errors.Is(err, service.ErrForbidden) {
 		t.Fatalf("resident: %v", err)
 	}
-	if _, err := p.Rules(ctx, calResident); !errors.Is(err, service.ErrForbidden) {
+	if _, err := p.Rules(ctx, residentActor); !errors.Is(err, service.ErrForbidden) {
 		t.Fatalf("resident: %v", err)
 	}
-	_, err := p.SetRules(ctx, calAdmin, []calendar.DeadlineRule{
+	_, err := p.SetRules(ctx, provinceAdmin, []calendar.DeadlineRule{
 		{Stage: "answer", Days: 3},
 		{Stage: service.StageReply, Priority: "high", Days: 3},
 		{Stage: service.StageReply, Days: 0},
@@ -134,14 +134,14 @@ func TestDeadlineSetRules(t *testing.T) {
 		{Stage: service.StageAccept, Days: 2},
 	})
 	want := "[rules[0].stage:unknown rules[1].priority:unknown rules[2].days:out_of_range rules[3].days:out_of_range rules[4].category:invalid rules[6]:invalid]"
-	if fmt.Sprint(calFieldCodes(err)) != want {
-		t.Fatalf("got %v\nwant %s", calFieldCodes(err), want)
+	if fmt.Sprint(fieldCodesOf(err)) != want {
+		t.Fatalf("got %v\nwant %s", fieldCodesOf(err), want)
 	}
 	// Days are read (and cached) before the change ...
 	if d, _ := p.Days(ctx, service.StageReply, "traffic", "normal"); d != 15 {
 		t.Fatalf("default reply: %d", d)
 	}
-	rules, err := p.SetRules(ctx, calAdmin, []calendar.DeadlineRule{
+	rules, err := p.SetRules(ctx, provinceAdmin, []calendar.DeadlineRule{
 		{Stage: service.StageReply, Days: 10},
 		{Stage: service.StageReply, Category: " traffic ", Priority: "urgent", Days: 2},
 		{Stage: service.StageRating, Days: 14},
@@ -153,7 +153,7 @@ func TestDeadlineSetRules(t *testing.T) {
 	if d, _ := p.Days(ctx, service.StageReply, "traffic", "urgent"); d != 2 {
 		t.Fatalf("after set: %d", d)
 	}
-	if len(st.rules) != 3 || st.rules[1].Category != "traffic" || st.rules[0].UpdatedBy != calAdmin.UserID {
+	if len(st.rules) != 3 || st.rules[1].Category != "traffic" || st.rules[0].UpdatedBy != provinceAdmin.UserID {
 		t.Fatalf("stored: %+v", st.rules)
 	}
 	if fmt.Sprint(au.actions()) != "[deadline_rules.replace]" {
@@ -168,12 +168,12 @@ func TestDeadlineSetRules(t *testing.T) {
 	if fmt.Sprint(got) != wantRules {
 		t.Fatalf("effective rules:\n got %v\nwant %s", got, wantRules)
 	}
-	listed, err := p.Rules(ctx, calAdmin)
+	listed, err := p.Rules(ctx, provinceAdmin)
 	if err != nil || len(listed) != len(rules) {
 		t.Fatalf("Rules: %d %v", len(listed), err)
 	}
 	// An empty set brings the defaults back.
-	if _, err := p.SetRules(ctx, calAdmin, []calendar.DeadlineRule{}); err != nil {
+	if _, err := p.SetRules(ctx, provinceAdmin, []calendar.DeadlineRule{}); err != nil {
 		t.Fatal(err)
 	}
 	if d, _ := p.Days(ctx, service.StageRating, "", ""); d != 7 {

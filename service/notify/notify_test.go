@@ -22,28 +22,28 @@ import (
 )
 
 // The delivery tests run the real WeChat adapter against the fake WeChat server on the suite's
-// database. The SDK's transport is process-wide, so the package shares one fake (ntFake) and
+// database. The SDK's transport is process-wide, so the package shares one fake (startFakeWeChat) and
 // every test counts only the messages to the openids it created. A test that takes the fake
 // down does not call t.Parallel, so no parallel test runs meanwhile.
 
 var (
-	ntFakeOnce sync.Once
-	ntFakeSrv  *wechatfake.Server
+	fakeOnce   sync.Once
+	fakeServer *wechatfake.Server
 )
 
-func ntFake(t *testing.T) *wechatfake.Server {
+func startFakeWeChat(t *testing.T) *wechatfake.Server {
 	t.Helper()
-	ntFakeOnce.Do(func() {
-		ntFakeSrv = wechatfake.New(wechatfake.Options{})
-		ntFakeSrv.Start() // lives as long as the test process
-		if err := wechat.InstallTransport(ntFakeSrv.URL()); err != nil {
+	fakeOnce.Do(func() {
+		fakeServer = wechatfake.New(wechatfake.Options{})
+		fakeServer.Start() // lives as long as the test process
+		if err := wechat.InstallTransport(fakeServer.URL()); err != nil {
 			panic(err)
 		}
 	})
-	return ntFakeSrv
+	return fakeServer
 }
 
-type ntEnv struct {
+type notifyEnv struct {
 	t     *testing.T
 	seed  testenv.Seed
 	db    *repo.DB
@@ -55,9 +55,9 @@ type ntEnv struct {
 	tag   string // makes this test's openids unique
 }
 
-func newNtEnv(t *testing.T) *ntEnv {
+func newNtEnv(t *testing.T) *notifyEnv {
 	t.Helper()
-	fake := ntFake(t)
+	fake := startFakeWeChat(t)
 	mem := kv.NewMemory()
 	t.Cleanup(func() { mem.Close() })
 	wc, err := wechat.New(wechat.Config{AppID: "wx-notify-test", Secret: "s", KV: mem, Locker: mem})
@@ -70,36 +70,36 @@ func newNtEnv(t *testing.T) *ntEnv {
 	svc := &notify.Service{Store: store, Tx: db, Clock: clock, Templates: map[service.NotificationKind]string{
 		service.NotifyReplyReady: "tpl-reply", service.NotifyAccepted: "tpl-accepted",
 	}}
-	return &ntEnv{t: t, seed: testenv.NewSeed(t, db, clock), db: db, store: store, svc: svc, clock: clock, wc: wc, fake: fake, tag: strings.ToLower(rand.Text()[:10])}
+	return &notifyEnv{t: t, seed: testenv.NewSeed(t, db, clock), db: db, store: store, svc: svc, clock: clock, wc: wc, fake: fake, tag: strings.ToLower(rand.Text()[:10])}
 }
 
 // resident creates a WeChat user and returns its ID and openid.
-func (e *ntEnv) resident(name string) (int64, string) {
+func (e *notifyEnv) resident(name string) (int64, string) {
 	e.t.Helper()
 	openid := "nt-" + e.tag + "-" + name
 	return e.seed.Resident(openid).ID, openid
 }
 
-func (e *ntEnv) consent(userID int64, templates ...string) {
+func (e *notifyEnv) consent(userID int64, templates ...string) {
 	e.t.Helper()
 	if _, err := e.svc.AcceptSubscriptions(context.Background(), service.Actor{UserID: userID}, templates); err != nil {
 		e.t.Fatal(err)
 	}
 }
 
-func (e *ntEnv) notify(ns ...service.Notification) {
+func (e *notifyEnv) notify(ns ...service.Notification) {
 	e.t.Helper()
 	if err := e.svc.Notify(context.Background(), ns...); err != nil {
 		e.t.Fatal(err)
 	}
 }
 
-func (e *ntEnv) worker(id string) *notify.Worker {
+func (e *notifyEnv) worker(id string) *notify.Worker {
 	return &notify.Worker{Store: e.store, Tx: e.db, WeChat: e.wc, Clock: e.clock, ID: id, Lease: time.Minute,
 		Log: slog.New(slog.DiscardHandler)}
 }
 
-func (e *ntEnv) runOnce(w *notify.Worker) {
+func (e *notifyEnv) runOnce(w *notify.Worker) {
 	e.t.Helper()
 	if _, err := w.RunOnce(context.Background()); err != nil {
 		e.t.Fatal(err)
@@ -108,7 +108,7 @@ func (e *ntEnv) runOnce(w *notify.Worker) {
 
 // delivered counts the messages WeChat accepted for openid; refused counts those it answered
 // with an error.
-func (e *ntEnv) delivered(openid string) (ok []wechatfake.Message, refused int) {
+func (e *notifyEnv) delivered(openid string) (ok []wechatfake.Message, refused int) {
 	for _, m := range e.fake.Messages() {
 		if m.ToUser != openid {
 			continue
@@ -122,7 +122,7 @@ func (e *ntEnv) delivered(openid string) (ok []wechatfake.Message, refused int) 
 	return ok, refused
 }
 
-type ntRow struct {
+type outboxRow struct {
 	Status    string `db:"status"`
 	Attempts  int    `db:"attempts"`
 	LastError string `db:"last_error"`
@@ -130,16 +130,16 @@ type ntRow struct {
 }
 
 // outbox returns the user's outbox rows, oldest first.
-func (e *ntEnv) outbox(userID int64) []ntRow {
+func (e *notifyEnv) outbox(userID int64) []outboxRow {
 	e.t.Helper()
-	var rows []ntRow
+	var rows []outboxRow
 	if err := e.db.X.Select(&rows, e.db.X.Rebind(`SELECT status, attempts, last_error, data FROM notify_outbox WHERE user_id = ? ORDER BY id`), userID); err != nil {
 		e.t.Fatal(err)
 	}
 	return rows
 }
 
-func (e *ntEnv) remaining(userID int64, tpl string) int {
+func (e *notifyEnv) remaining(userID int64, tpl string) int {
 	e.t.Helper()
 	cs, err := e.store.Consents(context.Background(), userID)
 	if err != nil {
@@ -148,7 +148,7 @@ func (e *ntEnv) remaining(userID int64, tpl string) int {
 	return cs[tpl]
 }
 
-func ntReply(userID int64, key string) service.Notification {
+func replyNotification(userID int64, key string) service.Notification {
 	return service.Notification{UserID: userID, Kind: service.NotifyReplyReady, Title: "您的意见已答复", Body: "请查看答复并评价",
 		Page: "pages/opinion/detail?id=7", ObjectType: "opinion", ObjectID: "7", DedupKey: key,
 		Data: map[string]string{"title": "关于小区门口道路积水长期无人处理的问题反映", "status": "已答复待评价", "time": "2026年11月26日 17:04", "note": "请在7日内评价"}}
@@ -159,7 +159,7 @@ func TestNotifyWorkerSendsExactlyOnceWithConsent(t *testing.T) {
 	e := newNtEnv(t)
 	uid, openid := e.resident("a")
 	e.consent(uid, "tpl-reply")
-	e.notify(ntReply(uid, "opinion:7:reply"))
+	e.notify(replyNotification(uid, "opinion:7:reply"))
 
 	w := e.worker("w1")
 	e.runOnce(w)
@@ -195,7 +195,7 @@ func TestNotifyWorkerWithoutConsentSendsNothing(t *testing.T) {
 	e := newNtEnv(t)
 	uid, openid := e.resident("b")
 	e.consent(uid, "tpl-accepted") // a consent for another template does not count
-	e.notify(ntReply(uid, ""))
+	e.notify(replyNotification(uid, ""))
 	e.runOnce(e.worker("w1"))
 	if msgs, refused := e.delivered(openid); len(msgs)+refused != 0 {
 		t.Fatalf("no consent: WeChat must not be called, got %d (+%d refused)", len(msgs), refused)
@@ -213,7 +213,7 @@ func TestNotifyWorkerWithoutConsentSendsNothing(t *testing.T) {
 	}
 	// A console-only account has no openid: no consent either, and not a failure.
 	staff := e.seed.Staff(service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: "1"})
-	e.notify(ntReply(staff.ID, ""))
+	e.notify(replyNotification(staff.ID, ""))
 	e.runOnce(e.worker("w1"))
 	if rows := e.outbox(staff.ID); len(rows) != 1 || rows[0].Status != "no_consent" || rows[0].LastError != "recipient has no WeChat openid" {
 		t.Fatalf("console user: %+v", rows)
@@ -229,7 +229,7 @@ func TestNotifyWorkerTreats43101AsUsedUp(t *testing.T) {
 	if n := e.remaining(uid, "tpl-reply"); n != 1 {
 		t.Fatalf("a template listed twice in one report counts once, got %d", n)
 	}
-	e.notify(ntReply(uid, ""))
+	e.notify(replyNotification(uid, ""))
 	w := e.worker("w1")
 	e.runOnce(w)
 	e.clock.Advance(2 * time.Hour)
@@ -254,7 +254,7 @@ func TestNotifyIsDeliveredAfterACrashBeforeSending(t *testing.T) {
 	e.consent(uid, "tpl-reply")
 	// The business change commits with its notification, and the process dies before any
 	// worker ran. A new process (a new worker) finds and delivers it, once.
-	e.notify(ntReply(uid, "k"))
+	e.notify(replyNotification(uid, "k"))
 	e.runOnce(e.worker("after-restart"))
 	e.runOnce(e.worker("after-second-restart"))
 	if msgs, _ := e.delivered(openid); len(msgs) != 1 {
@@ -268,7 +268,7 @@ func TestNotifyOrphanedMidSendIsNeverResent(t *testing.T) {
 	ctx := context.Background()
 	uid, openid := e.resident("e")
 	e.consent(uid, "tpl-reply")
-	e.notify(ntReply(uid, ""))
+	e.notify(replyNotification(uid, ""))
 	// A worker claims the row and commits "sending", then dies before recording the outcome.
 	ids, err := e.store.DueOutbox(ctx, e.clock.Now(), 10)
 	if err != nil || len(ids) != 1 {
@@ -326,7 +326,7 @@ func TestNotifyWorkerRidesOutAnOutage(t *testing.T) {
 	// The quitter's message goes first and will run out of attempts during the outage.
 	quitter, quitterOpenID := e.resident("quitter")
 	e.consent(quitter, "tpl-reply")
-	e.notify(ntReply(quitter, ""))
+	e.notify(replyNotification(quitter, ""))
 	e.runOnce(w) // attempt 1 at T0; next at T0+30s
 	e.clock.Advance(31 * time.Second)
 	e.runOnce(w) // attempt 2 at T0+31s; next at T0+91s
@@ -339,7 +339,7 @@ func TestNotifyWorkerRidesOutAnOutage(t *testing.T) {
 	for i := range 3 {
 		uid, openid := e.resident(fmt.Sprint("out", i))
 		e.consent(uid, "tpl-reply")
-		e.notify(ntReply(uid, ""))
+		e.notify(replyNotification(uid, ""))
 		users, openids = append(users, uid), append(openids, openid)
 	}
 	e.runOnce(w) // attempt 1 at T0+31s; next at T0+61s
@@ -400,7 +400,7 @@ func TestNotifyWorkersRacingSendEachMessageOnce(t *testing.T) {
 	for i := range n {
 		uid, openid := e.resident(fmt.Sprint("race", i))
 		e.consent(uid, "tpl-reply")
-		e.notify(ntReply(uid, ""))
+		e.notify(replyNotification(uid, ""))
 		openids[i] = openid
 	}
 	testenv.Race(t, 4, func(i int) error {
@@ -470,7 +470,7 @@ func TestLeaderRunsOnOneInstance(t *testing.T) {
 					<-done[owner]
 				}
 			})
-			ntEventually(t, "a leader ticks", func() bool { a, b := counts(); return a+b >= 20 })
+			eventually(t, "a leader ticks", func() bool { a, b := counts(); return a+b >= 20 })
 			a, b := counts()
 			if (a == 0) == (b == 0) {
 				t.Fatalf("exactly one instance must tick: a=%d b=%d", a, b)
@@ -485,7 +485,7 @@ func TestLeaderRunsOnOneInstance(t *testing.T) {
 			}
 			done[leader] <- nil // for the cleanup
 			la, lb := counts()
-			ntEventually(t, "the other takes over", func() bool {
+			eventually(t, "the other takes over", func() bool {
 				a, b := counts()
 				if other == "a" {
 					return a >= 5
@@ -499,7 +499,7 @@ func TestLeaderRunsOnOneInstance(t *testing.T) {
 	}
 }
 
-func ntEventually(t *testing.T, what string, cond func() bool) {
+func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -527,7 +527,7 @@ func TestNotifyWorkerNeverResendsAfterATimeout(t *testing.T) {
 	e := newNtEnv(t)
 	uid, _ := e.resident("timeout")
 	e.consent(uid, "tpl-reply")
-	e.notify(ntReply(uid, ""))
+	e.notify(replyNotification(uid, ""))
 	tw := &timeoutWeChat{WeChat: e.wc}
 	w := e.worker("w1")
 	w.WeChat = tw

@@ -16,7 +16,7 @@ import (
 // everyone else gets not found, never forbidden.
 func TestOpinionVisibility(t *testing.T) {
 	t.Parallel()
-	f := newOpFix(t)
+	f := newFixture(t)
 	ctx := context.Background()
 	s1 := f.Station("一站", "440106001000")
 	s2 := f.Station("二站", "440306001000")
@@ -29,7 +29,7 @@ func TestOpinionVisibility(t *testing.T) {
 	unit1, unit2 := f.unitStaff(u1), f.unitStaff(u2)
 	admin1, admin2 := f.admin("440100000000"), f.admin("440300000000")
 
-	in := opInput(s1, "traffic", "可见性")
+	in := input(s1, "traffic", "可见性")
 	in.Anonymous = true
 	id := f.submit(owner, in).ID
 	f.act(dep1, id, opinion.ActAccept, opinion.ActionInput{})
@@ -37,7 +37,7 @@ func TestOpinionVisibility(t *testing.T) {
 	f.act(unit1, id, opinion.ActUnitReply, opinion.ActionInput{Content: "单位答复"})
 	f.act(mgr1, id, opinion.ActNote, opinion.ActionInput{Content: "内部备注"})
 	// An opinion elsewhere, for the lists.
-	f.submit(otherRes, opInput(s2, "traffic", "别处"))
+	f.submit(otherRes, input(s2, "traffic", "别处"))
 
 	cases := []struct {
 		name string
@@ -122,13 +122,13 @@ func TestOpinionVisibility(t *testing.T) {
 	}
 
 	// Not anonymous, contact allowed: the deputy sees it in full; without consent, masked.
-	in = opInput(s1, "traffic", "公开联系方式")
+	in = input(s1, "traffic", "公开联系方式")
 	in.ContactVisibleToDeputy = true
 	open := f.submit(owner, in).ID
 	if c := f.get(dep1, open).Contact; c.Name != "张三" || c.Phone != "13812345678" {
 		t.Errorf("consented contact: %+v", c)
 	}
-	closed := f.submit(owner, opInput(s1, "traffic", "不公开")).ID
+	closed := f.submit(owner, input(s1, "traffic", "不公开")).ID
 	if c := f.get(dep1, closed).Contact; c.Name != "张*" || c.Phone != "138****5678" || !c.Masked {
 		t.Errorf("masked contact: %+v", c)
 	}

@@ -159,7 +159,7 @@ type draft struct {
 	before Opinion
 	now    time.Time
 	ev     Event
-	end    []service.DeadlineStage // stages to end; opAllStages ends every open one
+	end    []service.DeadlineStage // stages to end; allStages ends every open one
 	start  []service.DeadlineStage
 	images []Image
 	notify []func(ctx context.Context) error

@@ -16,56 +16,56 @@ import (
 	"liaison/service/opinion"
 )
 
-// opFix is an opinion service on a real database (SQLite, or MySQL with
+// fixture is an opinion service on a real database (SQLite, or MySQL with
 // LIAISON_TEST_MYSQL_DSN) and the suite's KV (Redis with LIAISON_TEST_REDIS_ADDR), with fakes
 // for WeChat, notifications, deadlines and the clock. Its Seed puts the station network and
 // the accounts in place through the real services.
-type opFix struct {
+type fixture struct {
 	testenv.Seed
 	t      testing.TB
 	db     *repo.DB
 	svc    *opinion.Service
-	wechat *opFakeWeChat
-	notes  *opNotes
+	wechat *fakeWeChat
+	notes  *notes
 	clock  *testenv.Clock
 	seq    atomic.Int64
 }
 
-func newOpFix(t testing.TB) *opFix {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db := testenv.DB(t)
 	backends := testenv.KVBackends(t)
 	kv := backends[len(backends)-1].Store // Redis when the suite has one
-	f := &opFix{t: t, db: db, wechat: &opFakeWeChat{}, notes: &opNotes{}, clock: testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))}
+	f := &fixture{t: t, db: db, wechat: &fakeWeChat{}, notes: &notes{}, clock: testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))}
 	f.Seed = testenv.NewSeed(t, db, f.clock)
 	f.svc = &opinion.Service{Store: repo.Opinions{DB: db}, Network: f.Network, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db}, Tx: db,
-		KV: kv, WeChat: f.wechat, Notifier: f.notes, Deadlines: opDays{}, Sealer: f.Network.Sealer, Clock: f.clock}
+		KV: kv, WeChat: f.wechat, Notifier: f.notes, Deadlines: fixedDays{}, Sealer: f.Network.Sealer, Clock: f.clock}
 	f.Categories()
 	return f
 }
 
 func actorOf(u *service.User) service.Actor { return service.Actor{UserID: u.ID, Grants: u.Grants} }
 
-func (f *opFix) resident() service.Actor {
+func (f *fixture) resident() service.Actor {
 	return actorOf(f.Resident(fmt.Sprintf("openid-%d", f.seq.Add(1))))
 }
 
-func (f *opFix) deputyUser(deputyID int64) service.Actor { return actorOf(f.DeputyUser(deputyID)) }
+func (f *fixture) deputyUser(deputyID int64) service.Actor { return actorOf(f.DeputyUser(deputyID)) }
 
-func (f *opFix) manager(stationID int64) service.Actor {
+func (f *fixture) manager(stationID int64) service.Actor {
 	return actorOf(f.Staff(service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: fmt.Sprint(stationID)}))
 }
 
-func (f *opFix) unitStaff(unitID int64) service.Actor {
+func (f *fixture) unitStaff(unitID int64) service.Actor {
 	return actorOf(f.Staff(service.Grant{Role: service.RoleUnitStaff, ScopeKind: service.ScopeUnit, ScopeID: fmt.Sprint(unitID)}))
 }
 
-func (f *opFix) admin(region string) service.Actor {
+func (f *fixture) admin(region string) service.Actor {
 	return actorOf(f.Staff(service.Grant{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: region}))
 }
 
 // upload records an image the owner uploaded (no file behind it: these tests never read one).
-func (f *opFix) upload(owner int64) int64 {
+func (f *fixture) upload(owner int64) int64 {
 	f.t.Helper()
 	u := &service.Upload{OwnerID: owner, ContentType: "image/png", Size: 10, StorageKey: fmt.Sprintf("k/%d.png", f.seq.Add(1)), CreatedAt: f.clock.Now()}
 	if err := (repo.Uploads{DB: f.db}).CreateUpload(context.Background(), u); err != nil {
@@ -74,7 +74,7 @@ func (f *opFix) upload(owner int64) int64 {
 	return u.ID
 }
 
-func (f *opFix) count(q string, args ...any) int {
+func (f *fixture) count(q string, args ...any) int {
 	f.t.Helper()
 	var n int
 	if err := f.db.X.Get(&n, f.db.X.Rebind(q), args...); err != nil {
@@ -84,12 +84,12 @@ func (f *opFix) count(q string, args ...any) int {
 }
 
 // input is a valid submission to station.
-func opInput(station int64, category, title string) opinion.Input {
+func input(station int64, category, title string) opinion.Input {
 	return opinion.Input{StationID: station, Category: category, Title: title,
 		Content: "小区门口的路灯坏了很久，晚上出行很不方便，希望尽快修复。", ContactName: "张三", ContactPhone: "13812345678"}
 }
 
-func (f *opFix) submit(a service.Actor, in opinion.Input) opinion.Receipt {
+func (f *fixture) submit(a service.Actor, in opinion.Input) opinion.Receipt {
 	f.t.Helper()
 	res, err := f.svc.Submit(context.Background(), a, fmt.Sprintf("key-%d", f.seq.Add(1)), in)
 	if err != nil {
@@ -98,7 +98,7 @@ func (f *opFix) submit(a service.Actor, in opinion.Input) opinion.Receipt {
 	return res.Receipt
 }
 
-func (f *opFix) get(a service.Actor, id int64) *opinion.View {
+func (f *fixture) get(a service.Actor, id int64) *opinion.View {
 	f.t.Helper()
 	v, err := f.svc.Get(context.Background(), a, id)
 	if err != nil {
@@ -108,7 +108,7 @@ func (f *opFix) get(a service.Actor, id int64) *opinion.View {
 }
 
 // act runs an action with the current version and fails the test on error.
-func (f *opFix) act(a service.Actor, id int64, act opinion.Action, in opinion.ActionInput) *opinion.View {
+func (f *fixture) act(a service.Actor, id int64, act opinion.Action, in opinion.ActionInput) *opinion.View {
 	f.t.Helper()
 	v, err := f.tryAct(a, id, act, in)
 	if err != nil {
@@ -117,7 +117,7 @@ func (f *opFix) act(a service.Actor, id int64, act opinion.Action, in opinion.Ac
 	return v
 }
 
-func (f *opFix) tryAct(a service.Actor, id int64, act opinion.Action, in opinion.ActionInput) (*opinion.View, error) {
+func (f *fixture) tryAct(a service.Actor, id int64, act opinion.Action, in opinion.ActionInput) (*opinion.View, error) {
 	f.t.Helper()
 	if in.Version == 0 {
 		in.Version = f.version(id)
@@ -125,11 +125,11 @@ func (f *opFix) tryAct(a service.Actor, id int64, act opinion.Action, in opinion
 	return f.svc.Act(context.Background(), a, id, string(act), in)
 }
 
-func (f *opFix) version(id int64) int {
+func (f *fixture) version(id int64) int {
 	return f.count(`SELECT version FROM opinions WHERE id = ?`, id)
 }
 
-func (f *opFix) status(id int64) opinion.Status {
+func (f *fixture) status(id int64) opinion.Status {
 	var s string
 	if err := f.db.X.Get(&s, f.db.X.Rebind(`SELECT status FROM opinions WHERE id = ?`), id); err != nil {
 		f.t.Fatal(err)
@@ -148,14 +148,14 @@ func errCodeOf(err error) string {
 	return err.Error()
 }
 
-// opFakeWeChat answers msgSecCheck like the project's fake server, or through check.
-type opFakeWeChat struct {
+// fakeWeChat answers msgSecCheck like the project's fake server, or through check.
+type fakeWeChat struct {
 	mu    sync.Mutex
 	check func(ctx context.Context, openID, text string) (service.Verdict, error)
 	calls int
 }
 
-func (w *opFakeWeChat) CheckText(ctx context.Context, openID, text string) (service.Verdict, error) {
+func (w *fakeWeChat) CheckText(ctx context.Context, openID, text string) (service.Verdict, error) {
 	w.mu.Lock()
 	w.calls++
 	check := w.check
@@ -172,34 +172,34 @@ func (w *opFakeWeChat) CheckText(ctx context.Context, openID, text string) (serv
 	return service.VerdictPass, nil
 }
 
-func (w *opFakeWeChat) setCheck(fn func(ctx context.Context, openID, text string) (service.Verdict, error)) {
+func (w *fakeWeChat) setCheck(fn func(ctx context.Context, openID, text string) (service.Verdict, error)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.check = fn
 }
 
-func (w *opFakeWeChat) Code2Session(context.Context, string) (service.WeChatSession, error) {
+func (w *fakeWeChat) Code2Session(context.Context, string) (service.WeChatSession, error) {
 	return service.WeChatSession{}, errors.New("not in this test")
 }
-func (w *opFakeWeChat) PhoneNumber(context.Context, string) (string, error) {
+func (w *fakeWeChat) PhoneNumber(context.Context, string) (string, error) {
 	return "", errors.New("not in this test")
 }
-func (w *opFakeWeChat) SendSubscribe(context.Context, service.SubscribeMessage) error { return nil }
+func (w *fakeWeChat) SendSubscribe(context.Context, service.SubscribeMessage) error { return nil }
 
-// opNotes records notifications.
-type opNotes struct {
+// notes records notifications.
+type notes struct {
 	mu sync.Mutex
 	ns []service.Notification
 }
 
-func (n *opNotes) Notify(_ context.Context, ns ...service.Notification) error {
+func (n *notes) Notify(_ context.Context, ns ...service.Notification) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.ns = append(n.ns, ns...)
 	return nil
 }
 
-func (n *opNotes) to(userID int64, kind service.NotificationKind) int {
+func (n *notes) to(userID int64, kind service.NotificationKind) int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	c := 0
@@ -211,32 +211,32 @@ func (n *opNotes) to(userID int64, kind service.NotificationKind) int {
 	return c
 }
 
-// opDays is a deadline fake: each stage lasts a fixed number of calendar days.
-type opDays struct{}
+// fixedDays is a deadline fake: each stage lasts a fixed number of calendar days.
+type fixedDays struct{}
 
-var opStageDays = map[service.DeadlineStage]int{
+var stageDays = map[service.DeadlineStage]int{
 	service.StageAccept: 1, service.StageAssign: 3, service.StageReply: 15, service.StageReplyComplex: 30,
 	service.StageUnitReply: 15, service.StageRehandle: 10, service.StageRating: 7,
 }
 
-func (opDays) DueAt(_ context.Context, stage service.DeadlineStage, _, _ string, start time.Time) (time.Time, error) {
-	n, ok := opStageDays[stage]
+func (fixedDays) DueAt(_ context.Context, stage service.DeadlineStage, _, _ string, start time.Time) (time.Time, error) {
+	n, ok := stageDays[stage]
 	if !ok {
 		return time.Time{}, fmt.Errorf("unknown stage %q", stage)
 	}
 	return start.AddDate(0, 0, n), nil
 }
 
-// opFailingKV is shared state that is down.
-type opFailingKV struct{}
+// failingKV is shared state that is down.
+type failingKV struct{}
 
 var errKVDown = errors.New("kv down")
 
-func (opFailingKV) Get(context.Context, string) ([]byte, bool, error) { return nil, false, errKVDown }
-func (opFailingKV) Set(context.Context, string, []byte, time.Duration) error {
+func (failingKV) Get(context.Context, string) ([]byte, bool, error) { return nil, false, errKVDown }
+func (failingKV) Set(context.Context, string, []byte, time.Duration) error {
 	return errKVDown
 }
-func (opFailingKV) SetNX(context.Context, string, []byte, time.Duration) (bool, error) {
+func (failingKV) SetNX(context.Context, string, []byte, time.Duration) (bool, error) {
 	return false, errKVDown
 }
-func (opFailingKV) Del(context.Context, string) error { return errKVDown }
+func (failingKV) Del(context.Context, string) error { return errKVDown }

@@ -22,7 +22,7 @@ import (
 //
 // go test ./service -run '^$' -fuzz FuzzOpinionLifecycle -fuzztime 1m
 func FuzzOpinionLifecycle(f *testing.F) {
-	w := newOpWorld(f)
+	w := newWorld(f)
 	stranger := w.resident()
 	actors := []service.Actor{w.res, w.dep1, w.dep2, w.mgr, w.unitStaff, w.admin, stranger}
 	acts := opinion.Actions
@@ -58,7 +58,7 @@ func FuzzOpinionLifecycle(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, script []byte) {
 		ctx := context.Background()
-		res, err := w.svc.Submit(ctx, w.res, fmt.Sprintf("fuzz-%d", seq.Add(1)), opInput(w.station, "traffic", "模糊测试"))
+		res, err := w.svc.Submit(ctx, w.res, fmt.Sprintf("fuzz-%d", seq.Add(1)), input(w.station, "traffic", "模糊测试"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,14 +12,14 @@ import (
 
 func TestOpinionWorklistFiltersPagesAndCounts(t *testing.T) {
 	t.Parallel()
-	w := newOpWorld(t)
+	w := newWorld(t)
 	ctx := context.Background()
 	// The merge target is #1 (traffic, submitted). Add: two more traffic, one health (triage),
 	// one with a % and _ in the title, one accepted.
-	a := w.submit(w.res, opInput(w.station, "traffic", "路面坑洼")).ID
-	b := w.submit(w.res, opInput(w.station, "traffic", "噪音扰民")).ID
-	h := w.submit(w.res, opInput(w.station, "health", "社区医院排队")).ID
-	pct := w.submit(w.res, opInput(w.station, "traffic", "折扣100%_促销WiFi")).ID
+	a := w.submit(w.res, input(w.station, "traffic", "路面坑洼")).ID
+	b := w.submit(w.res, input(w.station, "traffic", "噪音扰民")).ID
+	h := w.submit(w.res, input(w.station, "health", "社区医院排队")).ID
+	pct := w.submit(w.res, input(w.station, "traffic", "折扣100%_促销WiFi")).ID
 	w.act(w.dep1, a, opinion.ActAccept, opinion.ActionInput{})
 
 	list := func(in opinion.WorklistInput, a service.Actor) opinion.Page {
@@ -90,7 +90,7 @@ func TestOpinionWorklistFiltersPagesAndCounts(t *testing.T) {
 	if !eq(ids(p1), []int64{pct, h}) || p1.NextCursor == nil {
 		t.Fatalf("page 1: %v", ids(p1))
 	}
-	w.submit(w.res, opInput(w.station, "traffic", "新来的"))
+	w.submit(w.res, input(w.station, "traffic", "新来的"))
 	p2 := list(opinion.WorklistInput{Page: service.PageInput{Limit: "2", Cursor: *p1.NextCursor}}, w.mgr)
 	if !eq(ids(p2), []int64{b, a}) {
 		t.Fatalf("page 2 after a new arrival: %v", ids(p2))
@@ -136,9 +136,9 @@ func TestOpinionWorklistFiltersPagesAndCounts(t *testing.T) {
 // TestOpinionStagesFreezeOverdue walks one opinion through each stage with the clock.
 func TestOpinionStagesFreezeOverdue(t *testing.T) {
 	t.Parallel()
-	w := newOpWorld(t)
+	w := newWorld(t)
 	ctx := context.Background()
-	id := w.submit(w.res, opInput(w.station, "traffic", "时限")).ID
+	id := w.submit(w.res, input(w.station, "traffic", "时限")).ID
 	w.clock.Advance(36 * time.Hour) // accept is 1 day: late
 	v := w.act(w.dep1, id, opinion.ActAccept, opinion.ActionInput{Complex: new(true)})
 	stages := map[service.DeadlineStage]opinion.StageView{}
@@ -160,7 +160,7 @@ func TestOpinionStagesFreezeOverdue(t *testing.T) {
 		}
 	}
 	v = w.act(w.dep1, id, opinion.ActReply, opinion.ActionInput{Content: "答复"})
-	if open := opOpenStages(v); len(open) != 1 || open[0] != service.StageRating || v.Overdue {
+	if open := openStages(v); len(open) != 1 || open[0] != service.StageRating || v.Overdue {
 		t.Fatalf("replied: only the rating window runs, never overdue: %v %v", open, v.Overdue)
 	}
 	if w.notes.to(w.res.UserID, service.NotifyReplyReady) != 1 || w.notes.to(w.res.UserID, service.NotifyAccepted) != 1 {
@@ -182,7 +182,7 @@ func TestOpinionStagesFreezeOverdue(t *testing.T) {
 	if v.Status != opinion.Closed || v.Rating != opinion.Unrated || last.Action != "close_unrated" || last.ActorRole != "system" || !last.Public {
 		t.Fatalf("closed as unrated by the system: %+v %+v", v, last)
 	}
-	if len(opOpenStages(v)) != 0 {
+	if len(openStages(v)) != 0 {
 		t.Fatal("no stage stays open after closing")
 	}
 }

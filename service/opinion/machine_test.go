@@ -10,19 +10,19 @@ import (
 	"liaison/service/opinion"
 )
 
-// opWorld is one station with two deputies, a unit, their users, a manager, a resident and an
+// world is one station with two deputies, a unit, their users, a manager, a resident and an
 // admin of the region.
-type opWorld struct {
-	*opFix
+type world struct {
+	*fixture
 	station, d1, d2, unit int64
 	dep1, dep2, unitStaff service.Actor
 	mgr, res, admin       service.Actor
 	target                int64 // an opinion to merge into
 }
 
-func newOpWorld(t testing.TB) *opWorld {
-	f := newOpFix(t)
-	w := &opWorld{opFix: f}
+func newWorld(t testing.TB) *world {
+	f := newFixture(t)
+	w := &world{fixture: f}
 	w.station = f.Station("城南联络站", "440106001000")
 	w.d1 = f.Deputy("李代表", service.DeputyActive, []int64{w.station}, "traffic")
 	w.d2 = f.Deputy("王代表", service.DeputyActive, []int64{w.station})
@@ -32,14 +32,14 @@ func newOpWorld(t testing.TB) *opWorld {
 	w.mgr = f.manager(w.station)
 	w.res = f.resident()
 	w.admin = f.admin("440106000000")
-	w.target = f.submit(w.res, opInput(w.station, "traffic", "合并目标")).ID
+	w.target = f.submit(w.res, input(w.station, "traffic", "合并目标")).ID
 	return w
 }
 
 // reach drives a new opinion into state through the service's own actions.
-func (w *opWorld) reach(state opinion.Status) int64 {
+func (w *world) reach(state opinion.Status) int64 {
 	w.t.Helper()
-	id := w.submit(w.res, opInput(w.station, "traffic", "路灯不亮")).ID
+	id := w.submit(w.res, input(w.station, "traffic", "路灯不亮")).ID
 	switch state {
 	case opinion.Submitted:
 	case opinion.Rejected:
@@ -66,7 +66,7 @@ func (w *opWorld) reach(state opinion.Status) int64 {
 	return id
 }
 
-func (w *opWorld) body(act opinion.Action) opinion.ActionInput {
+func (w *world) body(act opinion.Action) opinion.ActionInput {
 	switch act {
 	case opinion.ActReject:
 		return opinion.ActionInput{Reason: "duplicate", Note: "与已有意见重复"}
@@ -93,7 +93,7 @@ func (w *opWorld) body(act opinion.Action) opinion.ActionInput {
 }
 
 // actorFor picks a caller who holds one of the parties in by, for opinion id.
-func (w *opWorld) actorFor(by opinion.Party) service.Actor {
+func (w *world) actorFor(by opinion.Party) service.Actor {
 	switch {
 	case by&opinion.ByResident != 0:
 		return w.res
@@ -112,7 +112,7 @@ func (w *opWorld) actorFor(by opinion.Party) service.Actor {
 // anything else is invalid_transition; a stranger gets not found either way.
 func TestOpinionTransitionTable(t *testing.T) {
 	t.Parallel()
-	w := newOpWorld(t)
+	w := newWorld(t)
 	stranger := w.resident()
 	ctx := context.Background()
 	for _, state := range opinion.Statuses {
@@ -159,7 +159,7 @@ func TestOpinionTransitionTable(t *testing.T) {
 // TestOpinionEvaluateReopensTwiceThenCloses: 不满意 reopens for re-handling at most twice.
 func TestOpinionEvaluateReopensTwiceThenCloses(t *testing.T) {
 	t.Parallel()
-	w := newOpWorld(t)
+	w := newWorld(t)
 	id := w.reach(opinion.Replied)
 	for round := 1; round <= 3; round++ {
 		v := w.act(w.res, id, opinion.ActEvaluate, opinion.ActionInput{Rating: opinion.Unsatisfied, Comment: "没有解决"})
@@ -167,20 +167,20 @@ func TestOpinionEvaluateReopensTwiceThenCloses(t *testing.T) {
 			if v.Status != opinion.Handling || v.ReopenCount != round || v.Rating != "" {
 				t.Fatalf("round %d: want handling, reopen %d: %+v", round, round, v)
 			}
-			open := opOpenStages(v)
+			open := openStages(v)
 			if len(open) != 1 || open[0] != service.StageRehandle {
 				t.Fatalf("round %d: want a rehandle stage, got %v", round, open)
 			}
 			w.act(w.dep1, id, opinion.ActReply, opinion.ActionInput{Content: "再次处理"})
 			continue
 		}
-		if v.Status != opinion.Closed || v.Rating != opinion.Unsatisfied || v.ClosedAt == nil || len(opOpenStages(v)) != 0 {
+		if v.Status != opinion.Closed || v.Rating != opinion.Unsatisfied || v.ClosedAt == nil || len(openStages(v)) != 0 {
 			t.Fatalf("third unsatisfied: want closed as unsatisfied: %+v", v)
 		}
 	}
 }
 
-func opOpenStages(v *opinion.View) []service.DeadlineStage {
+func openStages(v *opinion.View) []service.DeadlineStage {
 	var out []service.DeadlineStage
 	for _, s := range v.Stages {
 		if s.EndedAt == nil {
@@ -190,9 +190,9 @@ func opOpenStages(v *opinion.View) []service.DeadlineStage {
 	return out
 }
 
-// opIssueTable is the lifecycle as issue 3 writes it, kept apart from the code's table so an
+// issueTable is the lifecycle as issue 3 writes it, kept apart from the code's table so an
 // accidental edit of either fails.
-var opIssueTable = map[opinion.Status]map[opinion.Action]opinion.Transition{
+var issueTable = map[opinion.Status]map[opinion.Action]opinion.Transition{
 	opinion.Submitted: {
 		opinion.ActAccept:   {By: opinion.ByManager | opinion.ByDeputy, Next: opinion.Handling},
 		opinion.ActReject:   {By: opinion.ByManager, Next: opinion.Rejected},
@@ -240,7 +240,7 @@ func TestOpinionMachineTable(t *testing.T) {
 	for _, s := range opinion.Statuses {
 		for _, act := range acts {
 			got, gok := opinion.TransitionFor(s, act)
-			want, wok := opIssueTable[s][act]
+			want, wok := issueTable[s][act]
 			if gok != wok || got != want {
 				t.Errorf("%s × %s: table has %+v (%v), the issue says %+v (%v)", s, act, got, gok, want, wok)
 			}
@@ -276,7 +276,7 @@ func TestOpinionMachineTable(t *testing.T) {
 // TestOpinionConcurrentActionsOneWinner: many actions with the same version, one wins.
 func TestOpinionConcurrentActionsOneWinner(t *testing.T) {
 	t.Parallel()
-	w := newOpWorld(t)
+	w := newWorld(t)
 	id := w.reach(opinion.Submitted)
 	v0 := w.version(id)
 	testenv.Race(t, 50, func(i int) error {

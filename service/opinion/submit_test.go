@@ -17,21 +17,21 @@ import (
 
 func TestOpinionSubmitReceiptAndPublicNumber(t *testing.T) {
 	t.Parallel()
-	w := newOpWorld(t)
+	w := newWorld(t)
 	// 2026-11-26 02:00 UTC is 10:00 in Beijing; 17:00 UTC is already the 27th there.
-	a := w.submit(w.res, opInput(w.station, "traffic", "第一条"))
+	a := w.submit(w.res, input(w.station, "traffic", "第一条"))
 	if !regexp.MustCompile(`^YJ20261126\d{6}$`).MatchString(a.PublicNo) || a.Status != opinion.Submitted || a.Version != 1 {
 		t.Fatalf("receipt: %+v", a)
 	}
 	if want := w.clock.Now().AddDate(0, 0, 1); !a.DueAt.Equal(want) {
 		t.Fatalf("due_at is the accept stage's deadline: got %v want %v", a.DueAt, want)
 	}
-	b := w.submit(w.res, opInput(w.station, "traffic", "第二条"))
+	b := w.submit(w.res, input(w.station, "traffic", "第二条"))
 	if b.PublicNo <= a.PublicNo || b.PublicNo[:10] != a.PublicNo[:10] {
 		t.Fatalf("numbers must grow within a day: %s then %s", a.PublicNo, b.PublicNo)
 	}
 	w.clock.Advance(15 * time.Hour)
-	c := w.submit(w.res, opInput(w.station, "traffic", "第三条"))
+	c := w.submit(w.res, input(w.station, "traffic", "第三条"))
 	if c.PublicNo != "YJ20261127000001" {
 		t.Fatalf("a new Beijing day starts a new sequence: %s", c.PublicNo)
 	}
@@ -46,9 +46,9 @@ func TestOpinionSubmitReceiptAndPublicNumber(t *testing.T) {
 
 func TestOpinionIdempotency(t *testing.T) {
 	t.Parallel()
-	w := newOpWorld(t)
+	w := newWorld(t)
 	ctx := context.Background()
-	in := opInput(w.station, "traffic", "幂等")
+	in := input(w.station, "traffic", "幂等")
 
 	first, err := w.svc.Submit(ctx, w.res, "key-1", in)
 	if err != nil || first.Replayed || first.StatusCode != 201 {
@@ -81,9 +81,9 @@ func TestOpinionIdempotency(t *testing.T) {
 
 func TestOpinionIdempotencyInProgress(t *testing.T) {
 	t.Parallel()
-	w := newOpWorld(t)
+	w := newWorld(t)
 	ctx := context.Background()
-	in := opInput(w.station, "traffic", "进行中")
+	in := input(w.station, "traffic", "进行中")
 	entered, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	w.wechat.setCheck(func(ctx context.Context, _, _ string) (service.Verdict, error) {
@@ -119,11 +119,11 @@ func TestOpinionIdempotencyInProgress(t *testing.T) {
 func TestOpinionIdempotencyConcurrent(t *testing.T) {
 	t.Parallel()
 	for _, kvDown := range []bool{false, true} {
-		w := newOpWorld(t)
+		w := newWorld(t)
 		if kvDown {
-			w.svc.KV = opFailingKV{}
+			w.svc.KV = failingKV{}
 		}
-		in := opInput(w.station, "traffic", "并发提交")
+		in := input(w.station, "traffic", "并发提交")
 		const n = 12
 		results := make([]opinion.SubmitResult, n)
 		// With the KV up a loser gets the response or in_progress; with it down every retry
@@ -156,14 +156,14 @@ func TestOpinionIdempotencyConcurrent(t *testing.T) {
 
 func TestOpinionSubmitBadInputWritesNothing(t *testing.T) {
 	t.Parallel()
-	w := newOpWorld(t)
+	w := newWorld(t)
 	ctx := context.Background()
 	before := w.count(`SELECT COUNT(*) FROM opinions`)
 	mine, theirs := w.upload(w.res.UserID), w.upload(w.resident().UserID)
 	inactive := w.Deputy("已辞职代表", service.DeputyResigned, []int64{w.station}, "traffic")
 	homeless := w.Deputy("未进站代表", service.DeputyActive, nil, "traffic")
 	mod := func(fn func(*opinion.Input)) opinion.Input {
-		in := opInput(w.station, "traffic", "标题")
+		in := input(w.station, "traffic", "标题")
 		fn(&in)
 		return in
 	}
@@ -211,14 +211,14 @@ func TestOpinionSubmitBadInputWritesNothing(t *testing.T) {
 	if v := w.get(w.res, r.ID); len(v.Images) != 1 || v.Images[0].ID != mine || v.Images[0].Purpose != "submission" {
 		t.Fatalf("images: %+v", v.Images)
 	}
-	if _, err := w.svc.Submit(ctx, w.mgr, "staff", opInput(w.station, "traffic", "x")); !errors.Is(err, service.ErrForbidden) {
+	if _, err := w.svc.Submit(ctx, w.mgr, "staff", input(w.station, "traffic", "x")); !errors.Is(err, service.ErrForbidden) {
 		t.Fatalf("staff submitting online: %v", err)
 	}
 }
 
 func TestOpinionRouting(t *testing.T) {
 	t.Parallel()
-	f := newOpFix(t)
+	f := newFixture(t)
 	st := f.Station("河东联络站", "440106002000")
 	resigned := f.Deputy("甲（已辞职）", service.DeputyResigned, []int64{st}, "traffic") // lowest ID, never chosen
 	d1 := f.Deputy("乙", service.DeputyActive, []int64{st}, "traffic", "environment")
@@ -251,9 +251,9 @@ func TestOpinionRouting(t *testing.T) {
 	}
 	// Expertise, fewest open first, ties to the lowest ID; the resigned deputy and the one who
 	// has not bound an account (nobody could act on it) are skipped.
-	a := f.submit(res, opInput(st, "traffic", "一"))
-	b := f.submit(res, opInput(st, "traffic", "二"))
-	c := f.submit(res, opInput(st, "traffic", "三"))
+	a := f.submit(res, input(st, "traffic", "一"))
+	b := f.submit(res, input(st, "traffic", "二"))
+	c := f.submit(res, input(st, "traffic", "三"))
 	if routed(a) != d1 || routed(b) != d2 || routed(c) != d1 {
 		t.Fatalf("fewest open first: got %d %d %d, want %d %d %d (resigned %d, unbound %d)", routed(a), routed(b), routed(c), d1, d2, d1, resigned, unbound)
 	}
@@ -275,23 +275,23 @@ func TestOpinionRouting(t *testing.T) {
 		t.Fatalf("qr reason: %v", data)
 	}
 	// No expert: the manager's triage queue, with an assign stage.
-	tr := f.submit(res, opInput(st, "health", "分流"))
+	tr := f.submit(res, input(st, "health", "分流"))
 	if tr.DeputyID != nil {
 		t.Fatalf("triage: %+v", tr)
 	}
 	if _, data := reason(tr.ID); data["rule"] != "triage" {
 		t.Fatalf("triage reason: %v", data)
 	}
-	if open := opOpenStages(f.get(f.manager(st), tr.ID)); len(open) != 2 || open[1] != service.StageAssign {
+	if open := openStages(f.get(f.manager(st), tr.ID)); len(open) != 2 || open[1] != service.StageAssign {
 		t.Fatalf("triage stages: %v", open)
 	}
 	// Notify: the deputy's user when bound, else the managers.
 	mgr := f.manager(st)
-	d := f.submit(res, opInput(st, "traffic", "四")) // d1 2 open, d2 1 open
+	d := f.submit(res, input(st, "traffic", "四")) // d1 2 open, d2 1 open
 	if routed(d) != d2 || f.notes.to(u2.UserID, service.NotifyAssigned) != 2 {
 		t.Fatalf("the routed deputy is notified: %+v", d)
 	}
-	f.submit(res, opInput(st, "health", "分流二"))
+	f.submit(res, input(st, "health", "分流二"))
 	if f.notes.to(mgr.UserID, service.NotifyAssigned) != 1 {
 		t.Fatal("a triaged opinion notifies the station's managers")
 	}
@@ -299,7 +299,7 @@ func TestOpinionRouting(t *testing.T) {
 
 func TestOpinionModerationHeldAndRechecked(t *testing.T) {
 	t.Parallel()
-	f := newOpFix(t)
+	f := newFixture(t)
 	ctx := context.Background()
 	st := f.Station("河西联络站", "440106003000")
 	qr := f.Deputy("戊", service.DeputyActive, []int64{st}, "traffic")
@@ -320,7 +320,7 @@ func TestOpinionModerationHeldAndRechecked(t *testing.T) {
 	}
 	// WeChat down at submission: held too, never dropped.
 	f.wechat.setCheck(func(context.Context, string, string) (service.Verdict, error) { return "", errors.New("wechat down") })
-	down := f.submit(res, opInput(st, "traffic", "微信不可用"))
+	down := f.submit(res, input(st, "traffic", "微信不可用"))
 	if down.Moderation != opinion.ModerationPending {
 		t.Fatalf("unavailable check: %+v", down)
 	}
@@ -364,7 +364,7 @@ func TestOpinionModerationHeldAndRechecked(t *testing.T) {
 // author and the manager, and hidden from the deputy until a person reads it.
 func TestOpinionHeldFollowup(t *testing.T) {
 	t.Parallel()
-	w := newOpWorld(t)
+	w := newWorld(t)
 	id := w.reach(opinion.Replied)
 	text := "补充说明：待审核测试的内容"
 	w.act(w.res, id, opinion.ActFollowup, opinion.ActionInput{Content: text})
