@@ -75,6 +75,22 @@ func TestAreasImportOnlyTheCore(t *testing.T) {
 	}
 }
 
+// TestNoAreaPrefixesOutsideTheServiceLayer: the HTTP layer, the stores and the wiring name
+// things plainly too (stationJSON, not nwStationJSON).
+func TestNoAreaPrefixesOutsideTheServiceLayer(t *testing.T) {
+	for _, dir := range []string{"../handler", "../repo", "../cmd/liaison"} {
+		for _, f := range parseDir(t, dir) {
+			for _, d := range f.Decls {
+				for _, id := range declNames(d) {
+					if prefixed.MatchString(id) {
+						t.Errorf("%s: %s carries an area prefix", dir, id)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestFieldErrorsUseTheVocabulary reads every literal field error code the service and handler
 // code write (Validator.Add and Check, FieldError literals) and checks it is one of
 // service.FieldCodes.
