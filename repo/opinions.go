@@ -225,7 +225,7 @@ func opinionWhere(q opinion.Query) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// opinionReachSQL is service.OpinionReach.Covers as SQL.
+// opinionReachSQL is opinion.Reach.Covers as SQL.
 func opinionReachSQL(r opinion.Reach) (string, []any) {
 	if r.All {
 		return "1 = 1", nil

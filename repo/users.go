@@ -10,7 +10,7 @@ import (
 	"liaison/service"
 )
 
-// Users implements service.UserStore.
+// Users implements auth.UserStore, and the accounts part of network.GrantStore and opinion.Users.
 type Users struct{ DB *DB }
 
 type userRow struct {

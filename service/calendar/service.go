@@ -23,7 +23,7 @@ type Store interface {
 	DeleteOverride(ctx context.Context, day CivilDate) error
 }
 
-// Source gives the current calendar; *CalendarService (cached, from the database) and
+// Source gives the current calendar; *Service (cached, from the database) and
 // *Calendar (fixed, for tests) implement it.
 type Source interface {
 	Current(ctx context.Context) (*Calendar, error)

@@ -329,8 +329,8 @@ func dedupeIDs(ids []int64) []int64 {
 	return out
 }
 
-// StationRater computes a station's rates; the opinions module implements it. The network
-// service works without one (Network.Rates nil) and then reports zeros.
+// StationRater computes a station's rates for its public page; stats.Rater implements it. The
+// network service works without one (Rates nil) and then reports zeros.
 type StationRater interface {
 	StationRates(ctx context.Context, stationID int64, from, to time.Time) (service.StationRates, error)
 }
