@@ -57,6 +57,9 @@ type Config struct {
 	NotifyInterval time.Duration `env:"LIAISON_NOTIFY_INTERVAL"`
 	// SuperviseInterval is how often the supervision worker (on the leader instance) runs.
 	SuperviseInterval time.Duration `env:"LIAISON_SUPERVISE_INTERVAL"`
+	// StudyInterval is how often the study delivery job (on the leader instance) looks for
+	// materials to deliver.
+	StudyInterval time.Duration `env:"LIAISON_STUDY_INTERVAL"`
 }
 
 // DefaultTokenSecret is what a development install falls back to if it cannot write its
@@ -79,6 +82,7 @@ func Defaults() Config {
 		FakeReviewWord:    "待审核测试",
 		NotifyInterval:    time.Second,
 		SuperviseInterval: time.Minute,
+		StudyInterval:     10 * time.Second,
 		DutyPoints:        duty.DefaultPoints,
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -470,6 +471,79 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			}
 			if st, out := ts.call("POST", "/api/v1/work/duties/review", a.tok, body); st != a.review {
 				t.Errorf("review: want %d, got %d %v", a.review, st, out)
+			}
+		}},
+	}...)
+
+	// Study material: A's district admin writes one for station A and publishes it; the
+	// delivery job reaches deputy A. Its admin manages it, deputy A reads it, and for everyone
+	// else it is the 404 of a missing material; the search lists are for admins and deputies.
+	const materialTitleA = "甲街道学习资料"
+	materialA := ts.must(201, "POST", "/api/v1/admin/materials", adminATok, map[string]any{"title": materialTitleA, "category": "law",
+		"body": "学习内容", "audience": map[string]any{"station_ids": []any{stA}}})["id"]
+	ts.must(200, "POST", fmt.Sprintf("/api/v1/admin/materials/%v/publish", materialA), adminATok, nil)
+	if err := ts.App.Study.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	studyPart := map[string]string{"admin of A's district": "admin", "deputy A": "reader"}
+	studySearch := map[string]bool{"admin of A's district": true, "admin of B's district": true, "deputy A": true, "deputy B": true}
+	studyOutOfReach := func(t *testing.T, a actorCase, method, path string) {
+		t.Helper()
+		status, _, raw := opRaw(t, ts, method, fmt.Sprintf(path, materialA), a.tok, "", nil)
+		_, _, want := opRaw(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", nil)
+		notFound(t, method+" "+path, status, raw, want)
+		if bytes.Contains(raw, []byte(materialTitleA)) {
+			t.Errorf("%s %s carries A's material: %s", method, path, raw)
+		}
+	}
+	endpoints = append(endpoints, []struct {
+		name  string
+		check func(t *testing.T, a actorCase)
+	}{
+		{"GET /material-categories", func(t *testing.T, a actorCase) {
+			if items := nwItems(ts.must(200, "GET", "/api/v1/material-categories", a.tok, nil)); len(items) != 5 {
+				t.Errorf("material categories: %v", items)
+			}
+		}},
+		{"POST /admin/materials", func(t *testing.T, a actorCase) {
+			body := map[string]any{"title": "各区学习资料", "category": "duty", "body": "内容", "audience": map[string]any{"all": true}}
+			want := 404
+			if strings.HasPrefix(a.name, "admin") {
+				want = 201
+			}
+			if st, out := ts.call("POST", "/api/v1/admin/materials", a.tok, body); st != want {
+				t.Errorf("write a material: want %d, got %d %v", want, st, out)
+			}
+		}},
+		{"POST /admin/materials/{id}/publish", func(t *testing.T, a actorCase) {
+			if studyPart[a.name] != "admin" {
+				studyOutOfReach(t, a, "POST", "/api/v1/admin/materials/%v/publish")
+				return
+			}
+			if got := ts.must(200, "POST", fmt.Sprintf("/api/v1/admin/materials/%v/publish", materialA), a.tok, nil); got["status"] != "published" {
+				t.Errorf("publish again: %v", got)
+			}
+		}},
+		{"GET /materials/{id}", func(t *testing.T, a actorCase) {
+			if studyPart[a.name] == "" {
+				studyOutOfReach(t, a, "GET", "/api/v1/materials/%v")
+				return
+			}
+			if got := ts.must(200, "GET", fmt.Sprintf("/api/v1/materials/%v", materialA), a.tok, nil); got["title"] != materialTitleA {
+				t.Errorf("material: %v", got)
+			}
+		}},
+		{"GET /materials", func(t *testing.T, a actorCase) {
+			status, out := ts.call("GET", "/api/v1/materials?q="+url.QueryEscape("学习资料"), a.tok, nil)
+			if !studySearch[a.name] {
+				if status != 404 {
+					t.Errorf("search materials: want 404, got %d %v", status, out)
+				}
+				return
+			}
+			has := strings.Contains(fmt.Sprint(out), materialTitleA)
+			if status != 200 || has != (studyPart[a.name] != "") {
+				t.Errorf("search materials: %d, A's listed %v: %v", status, has, out)
 			}
 		}},
 	}...)

@@ -46,6 +46,11 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 	}
 	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, stations[0])
 	admin, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440000")
+	// Three study materials of the admin's province.
+	for i := range 3 {
+		ts.must(201, "POST", "/api/v1/admin/materials", admin, map[string]any{"title": fmt.Sprint("学习资料", i), "category": "law",
+			"body": "正文", "audience": map[string]any{"all": true}})
+	}
 	res := ts.login("paging-res-" + sfx)
 	for i := range 3 {
 		opSubmit(t, ts, res, fmt.Sprint("paging-", sfx, "-", i), opBody(stations[0], fmt.Sprint("分页测试意见", i)), 201)
@@ -70,6 +75,7 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 		{"/api/v1/me/duties", dep},
 		{"/api/v1/work/duties", mgr},
 		{"/api/v1/work/deputies", admin},
+		{"/api/v1/materials", admin},
 	}
 	var covered []string
 	for _, l := range lists {

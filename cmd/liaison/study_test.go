@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"liaison/internal/testenv"
+	"liaison/service"
+)
+
+// TestStudyMaterialCreatePublishSearch writes a material over HTTP, checks its rendered body is
+// sanitized and its audience kept inside the admin's region, publishes it (twice), runs the
+// delivery job and finds it with the deputies it reached: in their inbox and search, once each,
+// and nowhere for the deputy outside the region.
+func TestStudyMaterialCreatePublishSearch(t *testing.T) {
+	t.Parallel()
+	clock := testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
+	cfg := testConfig(t)
+	cfg.StudyInterval = time.Hour // the test runs the delivery job by hand
+	ts := startServerWith(t, cfg, Options{Clock: clock})
+
+	stA := ts.Seed.Station("学习测试天河联络站", "440106001000")
+	stA2 := ts.Seed.Station("学习测试天河二站", "440106002000")
+	stB := ts.Seed.Station("学习测试越秀联络站", "440104001000")
+	depA := ts.Seed.Deputy("学习代表甲", service.DeputyActive, []int64{stA})
+	depA2 := ts.Seed.Deputy("学习代表丙", service.DeputyActive, []int64{stA2})
+	depB := ts.Seed.Deputy("学习代表乙", service.DeputyActive, []int64{stB})
+	depATok, depA2Tok, depBTok := opDeputyLogin(t, ts, depA), opDeputyLogin(t, ts, depA2), opDeputyLogin(t, ts, depB)
+	admin, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
+	otherAdmin, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440104")
+
+	if cats := nwItems(ts.must(200, "GET", "/api/v1/material-categories", "", nil)); len(cats) != 5 || cats[3]["code"] != "briefing" || cats[3]["name"] != "政情通报" {
+		t.Fatalf("categories: %v", cats)
+	}
+
+	due := clock.Now().AddDate(0, 0, 14)
+	body := func(mod map[string]any) map[string]any {
+		b := map[string]any{"title": "学习贯彻“一要点、三计划”", "category": "briefing",
+			"body":        "## 一要点\n\n年度工作要点<script>alert(1)</script>\n\n[原文](javascript:alert(2))",
+			"attachments": []any{map[string]any{"video_url": "https://video.example.com/1.mp4", "name": "解读视频"}},
+			"audience":    map[string]any{"station_ids": []any{stA}, "deputy_ids": []any{depA2}},
+			"required":    true, "due_at": due.Format(time.RFC3339)}
+		for k, v := range mod {
+			if v == nil {
+				delete(b, k)
+			} else {
+				b[k] = v
+			}
+		}
+		return b
+	}
+	for _, bad := range []struct {
+		name        string
+		mod         map[string]any
+		field, code string
+	}{
+		{"no audience", map[string]any{"audience": map[string]any{}}, "audience", "required"},
+		{"a deputy outside the region", map[string]any{"audience": map[string]any{"deputy_ids": []any{depB}}}, "audience.deputy_ids", "unknown"},
+		{"a station outside the region", map[string]any{"audience": map[string]any{"station_ids": []any{stB}}}, "audience.station_ids", "unknown"},
+		{"a region outside the region", map[string]any{"audience": map[string]any{"region_codes": []any{"440104"}}}, "audience.region_codes", "unknown"},
+		{"a level that does not exist", map[string]any{"audience": map[string]any{"levels": []any{"galactic"}}}, "audience.levels", "unknown"},
+		{"an unknown category", map[string]any{"category": "gossip"}, "category", "unknown"},
+		{"a plain http video", map[string]any{"attachments": []any{map[string]any{"video_url": "http://video.example.com/1.mp4"}}}, "attachments", "invalid"},
+		{"an upload that is not the admin's", map[string]any{"attachments": []any{map[string]any{"upload_id": 987654}}}, "attachments", "unknown"},
+		{"required without a due date", map[string]any{"due_at": nil}, "due_at", "required"},
+		{"publish_at in the past", map[string]any{"publish_at": clock.Now().Add(-time.Hour).Format(time.RFC3339)}, "publish_at", "out_of_range"},
+	} {
+		status, out := ts.call("POST", "/api/v1/admin/materials", admin, body(bad.mod))
+		if status != 400 || pagingFieldCode(out, bad.field) != bad.code {
+			t.Errorf("%s: want 400 with %s=%s, got %d %v", bad.name, bad.field, bad.code, status, out)
+		}
+	}
+	if st, out := ts.call("POST", "/api/v1/admin/materials", depATok, body(nil)); st != 404 {
+		t.Errorf("a deputy writes a material: %d %v", st, out)
+	}
+
+	m := ts.must(201, "POST", "/api/v1/admin/materials", admin, body(nil))
+	html := m["body_html"].(string)
+	if strings.Contains(html, "<script") || strings.Contains(html, "javascript:") || !strings.Contains(html, "<h2>一要点</h2>") {
+		t.Errorf("body_html: %s", html)
+	}
+	if m["status"] != "draft" || m["status_name"] != "草稿" {
+		t.Errorf("new material: %v", m)
+	}
+	id := m["id"]
+	path := fmt.Sprintf("/api/v1/admin/materials/%v/publish", id)
+	// Only admins of its region publish it; for anyone else it does not exist.
+	for _, tok := range []string{otherAdmin, depATok} {
+		if st, out := ts.call("POST", path, tok, nil); st != 404 || errCode(out) != "not_found" {
+			t.Errorf("publish by a stranger: %d %v", st, out)
+		}
+	}
+	if got := ts.must(200, "POST", path, admin, nil); got["status"] != "publishing" {
+		t.Fatalf("publish: %v", got)
+	}
+	ts.must(200, "POST", path, admin, nil) // a second publish changes nothing
+	for range 2 {
+		if err := ts.App.Study.Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := ts.must(200, "GET", fmt.Sprintf("/api/v1/materials/%v", id), admin, nil)
+	if got["status"] != "published" || got["delivered"] != 2.0 {
+		t.Fatalf("after delivery: %v", got)
+	}
+
+	search := func(tok, q string) []map[string]any {
+		return nwItems(ts.must(200, "GET", "/api/v1/materials?q="+url.QueryEscape(q), tok, nil))
+	}
+	for _, tok := range []string{depATok, depA2Tok} {
+		if items := search(tok, "三计划"); len(items) != 1 || items[0]["id"] != id {
+			t.Errorf("a recipient searches 三计划: %v", items)
+		}
+		if items := search(tok, "五计划"); len(items) != 0 {
+			t.Errorf("a recipient searches 五计划: %v", items)
+		}
+		if got := ts.must(200, "GET", fmt.Sprintf("/api/v1/materials/%v", id), tok, nil); got["title"] != "学习贯彻“一要点、三计划”" {
+			t.Errorf("a recipient reads it: %v", got)
+		}
+		inbox := nwItems(ts.must(200, "GET", "/api/v1/me/inbox", tok, nil))
+		n := 0
+		for _, it := range inbox {
+			if it["kind"] == string(service.NotifyStudy) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("a recipient's inbox has %d study notifications: %v", n, inbox)
+		}
+	}
+	if items := search(admin, "要点"); len(items) != 1 {
+		t.Errorf("the admin searches 要点: %v", items)
+	}
+	if items := search(otherAdmin, "要点"); len(items) != 0 {
+		t.Errorf("another district's admin finds it: %v", items)
+	}
+	if items := search(depBTok, ""); len(items) != 0 {
+		t.Errorf("the deputy outside the region finds it: %v", items)
+	}
+	if st, out := ts.call("GET", fmt.Sprintf("/api/v1/materials/%v", id), depBTok, nil); st != 404 {
+		t.Errorf("the deputy outside the region reads it: %d %v", st, out)
+	}
+	// A % in the keyword is a literal, not a wildcard.
+	if items := search(admin, "%"); len(items) != 0 {
+		t.Errorf("searching %%: %v", items)
+	}
+}

@@ -1,0 +1,144 @@
+package handler
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"liaison/service"
+	"liaison/service/study"
+)
+
+// Study serves study material (学习资料): admins write and publish it, deputies read it.
+func Study(svc *study.Service) Module {
+	return func(r Routes) {
+		h := &studyHandlers{svc: svc}
+		r.Public.GET("/material-categories", h.categories)
+		r.Authed.POST("/admin/materials", h.create)
+		r.Authed.POST("/admin/materials/:id/publish", h.publish)
+		r.Authed.GET("/materials", h.search)
+		r.Authed.GET("/materials/:id", h.get)
+	}
+}
+
+type studyHandlers struct{ svc *study.Service }
+
+type materialInputJSON struct {
+	Title       string             `json:"title"`
+	Category    string             `json:"category"`
+	Body        string             `json:"body"`
+	Attachments []study.Attachment `json:"attachments"`
+	Audience    service.Audience   `json:"audience"`
+	Required    bool               `json:"required"`
+	DueAt       *time.Time         `json:"due_at"`
+	PublishAt   *time.Time         `json:"publish_at"`
+}
+
+type materialAttachmentJSON struct {
+	UploadID *int64 `json:"upload_id"`
+	URL      string `json:"url"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"` // file or video
+}
+
+// materialSummaryJSON is a material in a list; materialJSON adds the body and audience.
+type materialSummaryJSON struct {
+	ID           int64        `json:"id"`
+	Title        string       `json:"title"`
+	Category     string       `json:"category"`
+	CategoryName string       `json:"category_name"`
+	Required     bool         `json:"required"`
+	DueAt        *time.Time   `json:"due_at"`
+	PublishAt    *time.Time   `json:"publish_at"`
+	Status       study.Status `json:"status"`
+	StatusName   string       `json:"status_name"`
+	PublishedAt  *time.Time   `json:"published_at"`
+	Delivered    int64        `json:"delivered"`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+}
+
+type materialJSON struct {
+	materialSummaryJSON
+	Body        string                   `json:"body"`
+	BodyHTML    string                   `json:"body_html"`
+	Attachments []materialAttachmentJSON `json:"attachments"`
+	Audience    service.Audience         `json:"audience"`
+}
+
+func toMaterialSummary(m study.Material) materialSummaryJSON {
+	return materialSummaryJSON{ID: m.ID, Title: m.Title, Category: m.Category, CategoryName: study.CategoryName(m.Category), Required: m.Required,
+		DueAt: optTime(m.DueAt), PublishAt: optTime(m.PublishAt), Status: m.Status, StatusName: study.StatusName(m.Status),
+		PublishedAt: optTime(m.PublishedAt), Delivered: m.Delivered, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+}
+
+func toMaterialJSON(m study.Material) materialJSON {
+	out := materialJSON{materialSummaryJSON: toMaterialSummary(m), Body: m.Body, BodyHTML: m.BodyHTML,
+		Attachments: make([]materialAttachmentJSON, len(m.Attachments)), Audience: m.Audience}
+	for i, a := range m.Attachments {
+		if a.UploadID != 0 {
+			out.Attachments[i] = materialAttachmentJSON{UploadID: optID(a.UploadID), URL: uploadURL(a.UploadID), Name: a.Name, Kind: "file"}
+		} else {
+			out.Attachments[i] = materialAttachmentJSON{URL: a.VideoURL, Name: a.Name, Kind: "video"}
+		}
+	}
+	return out
+}
+
+func (h *studyHandlers) categories(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"items": study.Categories})
+}
+
+func (h *studyHandlers) create(c *gin.Context) {
+	var in materialInputJSON
+	if !bindJSON(c, &in) {
+		return
+	}
+	m, err := h.svc.Create(c.Request.Context(), actor(c), study.Input{Title: in.Title, Category: in.Category, Body: in.Body,
+		Attachments: in.Attachments, Audience: in.Audience, Required: in.Required, DueAt: in.DueAt, PublishAt: in.PublishAt})
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusCreated, toMaterialJSON(*m))
+}
+
+func (h *studyHandlers) publish(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	m, err := h.svc.Publish(c.Request.Context(), actor(c), id)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, toMaterialJSON(*m))
+}
+
+func (h *studyHandlers) get(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	m, err := h.svc.Get(c.Request.Context(), actor(c), id)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, toMaterialJSON(*m))
+}
+
+func (h *studyHandlers) search(c *gin.Context) {
+	p, err := h.svc.Search(c.Request.Context(), actor(c), c.Query("q"), pageInput(c))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	items := make([]materialSummaryJSON, len(p.Items))
+	for i, m := range p.Items {
+		items[i] = toMaterialSummary(m)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": p.NextCursor})
+}

@@ -1,0 +1,196 @@
+package repo
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"liaison/service/study"
+)
+
+// Study implements study.Store: study materials and their deliveries.
+type Study struct{ DB *DB }
+
+var _ study.Store = Study{}
+
+type materialRow struct {
+	ID               int64        `db:"id"`
+	Title            string       `db:"title"`
+	Category         string       `db:"category"`
+	Body             string       `db:"body"`
+	BodyHTML         string       `db:"body_html"`
+	Attachments      string       `db:"attachments"`
+	Audience         string       `db:"audience"`
+	RegionCode       string       `db:"region_code"`
+	Required         bool         `db:"required"`
+	DueAt            sql.NullTime `db:"due_at"`
+	PublishAt        sql.NullTime `db:"publish_at"`
+	Status           string       `db:"status"`
+	PublishedAt      sql.NullTime `db:"published_at"`
+	DeliveredThrough int64        `db:"delivered_through"`
+	Delivered        int64        `db:"delivered"`
+	CreatedBy        int64        `db:"created_by"`
+	CreatedAt        time.Time    `db:"created_at"`
+	UpdatedAt        time.Time    `db:"updated_at"`
+}
+
+const materialCols = `m.id, m.title, m.category, m.body, m.body_html, m.attachments, m.audience, m.region_code, m.required, m.due_at,
+	m.publish_at, m.status, m.published_at, m.delivered_through, m.delivered, m.created_by, m.created_at, m.updated_at`
+
+func (r materialRow) toService() (study.Material, error) {
+	out := study.Material{ID: r.ID, Title: r.Title, Category: r.Category, Body: r.Body, BodyHTML: r.BodyHTML, RegionCode: r.RegionCode,
+		Required: r.Required, DueAt: r.DueAt.Time.UTC(), PublishAt: r.PublishAt.Time.UTC(), Status: study.Status(r.Status),
+		PublishedAt: r.PublishedAt.Time.UTC(), DeliveredThrough: r.DeliveredThrough, Delivered: r.Delivered, CreatedBy: r.CreatedBy,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if err := json.Unmarshal([]byte(r.Attachments), &out.Attachments); err != nil {
+		return out, fmt.Errorf("material %d: bad attachments: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(r.Audience), &out.Audience); err != nil {
+		return out, fmt.Errorf("material %d: bad audience: %w", r.ID, err)
+	}
+	return out, nil
+}
+
+// CreateMaterial inserts a material and sets its ID.
+func (s Study) CreateMaterial(ctx context.Context, m *study.Material) error {
+	att, err := json.Marshal(m.Attachments)
+	if err != nil {
+		return err
+	}
+	aud, err := json.Marshal(m.Audience)
+	if err != nil {
+		return err
+	}
+	id, err := s.DB.insert(ctx, `INSERT INTO study_materials (title, category, body, body_html, attachments, audience, region_code, required,
+		due_at, publish_at, status, published_at, delivered_through, delivered, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.Title, m.Category, m.Body, m.BodyHTML, string(att), string(aud), m.RegionCode, m.Required, nullTime(m.DueAt), nullTime(m.PublishAt),
+		string(m.Status), nullTime(m.PublishedAt), m.DeliveredThrough, m.Delivered, m.CreatedBy, utc(m.CreatedAt), utc(m.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	m.ID = id
+	return nil
+}
+
+// Material loads one material.
+func (s Study) Material(ctx context.Context, id int64) (*study.Material, error) {
+	var r materialRow
+	if err := s.DB.get(ctx, &r, `SELECT `+materialCols+` FROM study_materials m WHERE m.id = ?`, id); err != nil {
+		return nil, err
+	}
+	m, err := r.toService()
+	return &m, err
+}
+
+// ListMaterials lists materials newest first. The keyword is matched with LIKE on the title and
+// the Markdown body, escaped as the network store does: a substring match that works for Chinese
+// on both dialects (no full-text index; fine for thousands of materials, not millions).
+func (s Study) ListMaterials(ctx context.Context, q study.MaterialQuery) ([]study.Material, error) {
+	w := &nwWhere{}
+	from := ` FROM study_materials m`
+	switch {
+	case q.DeputyID != 0:
+		from += ` JOIN study_deliveries sd ON sd.material_id = m.id AND sd.deputy_id = ?`
+		w.args = append(w.args, q.DeputyID)
+	case !q.AllRegions:
+		var reach []string
+		var args []any
+		for _, p := range q.Prefixes {
+			reach, args = append(reach, "(m.region_code >= ? AND m.region_code < ?)"), append(args, regionRange(p)...)
+		}
+		if len(reach) == 0 {
+			return []study.Material{}, nil
+		}
+		w.add("("+strings.Join(reach, " OR ")+")", args...)
+	}
+	if q.Q != "" {
+		like := nwContains(q.Q)
+		w.add("(m.title LIKE ? ESCAPE '!' OR m.body LIKE ? ESCAPE '!')", like, like)
+	}
+	if q.BeforeID > 0 {
+		w.add("m.id < ?", q.BeforeID)
+	}
+	query := `SELECT ` + materialCols + from + w.String() + ` ORDER BY m.id DESC LIMIT ` + strconv.Itoa(max(q.Limit, 1))
+	var rows []materialRow
+	if err := s.DB.sel(ctx, &rows, query, w.args...); err != nil {
+		return nil, err
+	}
+	out := make([]study.Material, len(rows))
+	for i, r := range rows {
+		var err error
+		if out[i], err = r.toService(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// MarkPublishing moves a draft or scheduled material to publishing.
+func (s Study) MarkPublishing(ctx context.Context, id int64, now time.Time) (bool, error) {
+	res, err := s.DB.exec(ctx, `UPDATE study_materials SET status = 'publishing', published_at = ?, updated_at = ?
+		WHERE id = ? AND status IN ('draft', 'scheduled')`, utc(now), utc(now), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// DuePublishing lists the materials being published and the scheduled ones due by now.
+func (s Study) DuePublishing(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.DB.sel(ctx, &ids, `SELECT id FROM study_materials WHERE status = 'publishing' OR (status = 'scheduled' AND publish_at <= ?)
+		ORDER BY id LIMIT ?`, utc(now), limit)
+	return ids, err
+}
+
+// Deliver inserts the deliveries not made yet, in one multi-row statement per 500.
+func (s Study) Deliver(ctx context.Context, ds []study.Delivery) (int64, error) {
+	var total int64
+	const batch = 500
+	for start := 0; start < len(ds); start += batch {
+		part := ds[start:min(start+batch, len(ds))]
+		var b strings.Builder
+		b.WriteString(s.DB.insertIgnore() + ` INTO study_deliveries (material_id, deputy_id, user_id, delivered_at) VALUES `)
+		args := make([]any, 0, 4*len(part))
+		for i, d := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?)")
+			args = append(args, d.MaterialID, d.DeputyID, d.UserID, utc(d.DeliveredAt))
+		}
+		res, err := s.DB.exec(ctx, b.String(), args...)
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// Progress records the delivery job's progress.
+func (s Study) Progress(ctx context.Context, id, through, added int64, done bool, now time.Time) error {
+	status := study.Publishing
+	if done {
+		status = study.Published
+	}
+	return mustAffect(s.DB.exec(ctx, `UPDATE study_materials SET delivered_through = ?, delivered = delivered + ?, status = ?,
+		published_at = COALESCE(published_at, ?), updated_at = ? WHERE id = ?`, through, added, string(status), utc(now), utc(now), id))
+}
+
+// Delivered reports whether the material was delivered to the deputy.
+func (s Study) Delivered(ctx context.Context, materialID, deputyID int64) (bool, error) {
+	var n int
+	err := s.DB.get(ctx, &n, `SELECT COUNT(*) FROM study_deliveries WHERE material_id = ? AND deputy_id = ?`, materialID, deputyID)
+	return n > 0, err
+}
