@@ -62,3 +62,18 @@ func (s Network) AudienceDeputies(ctx context.Context, q service.AudienceQuery) 
 
 // marks is n comma-separated placeholders.
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// InsertDeputies inserts deputies in multi-row statements, without expertise or station links
+// and without returning IDs: for bulk seeding (load tests, imports of bare rosters).
+func (s Network) InsertDeputies(ctx context.Context, ds []service.Deputy) error {
+	return s.DB.nwInsertRows(ctx, `INSERT INTO deputies (name, level, region_code, phone_enc, phone_idx, intro, status, status_effective_on,
+		user_id, created_at, updated_at) VALUES `, 11, len(ds), func(i int, args []any) []any {
+		d := &ds[i]
+		var user any
+		if d.UserID != 0 {
+			user = d.UserID
+		}
+		return append(args, d.Name, d.Level, d.RegionCode, d.PhoneSealed, d.PhoneIndex, d.Intro, d.Status, d.StatusEffectiveOn, user,
+			utc(d.CreatedAt), utc(d.UpdatedAt))
+	})
+}

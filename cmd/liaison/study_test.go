@@ -144,6 +144,26 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 	if st, out := ts.call("GET", fmt.Sprintf("/api/v1/materials/%v", id), depBTok, nil); st != 404 {
 		t.Errorf("the deputy outside the region reads it: %d %v", st, out)
 	}
+	// A scheduled material waits for its time, then the job publishes it.
+	later := ts.must(201, "POST", "/api/v1/admin/materials", admin, body(map[string]any{"title": "定时推送的法规解读", "category": "law",
+		"publish_at": clock.Now().Add(time.Hour).Format(time.RFC3339), "due_at": clock.Now().Add(48 * time.Hour).Format(time.RFC3339)}))
+	if later["status"] != "scheduled" {
+		t.Fatalf("scheduled material: %v", later)
+	}
+	laterPath := fmt.Sprintf("/api/v1/materials/%v", later["id"])
+	if err := ts.App.Study.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := ts.call("GET", laterPath, depATok, nil); st != 404 {
+		t.Errorf("a scheduled material reached a deputy before its time: %d", st)
+	}
+	clock.Advance(2 * time.Hour)
+	if err := ts.App.Study.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.must(200, "GET", laterPath, depATok, nil); got["status"] != "published" || got["published_at"] == nil {
+		t.Errorf("the scheduled material after its time: %v", got)
+	}
 	// A % in the keyword is a literal, not a wildcard.
 	if items := search(admin, "%"); len(items) != 0 {
 		t.Errorf("searching %%: %v", items)
