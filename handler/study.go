@@ -19,6 +19,8 @@ func Study(svc *study.Service) Module {
 		r.Authed.POST("/admin/materials/:id/publish", h.publish)
 		r.Authed.GET("/materials", h.search)
 		r.Authed.GET("/materials/:id", h.get)
+		r.Authed.POST("/materials/:id/progress", h.progress)
+		r.Authed.GET("/me/materials", h.mine)
 	}
 }
 
@@ -65,6 +67,27 @@ type materialJSON struct {
 	BodyHTML    string                   `json:"body_html"`
 	Attachments []materialAttachmentJSON `json:"attachments"`
 	Audience    service.Audience         `json:"audience"`
+	// Reading is the calling deputy's reading; null for an admin who is not a recipient.
+	Reading *readingJSON `json:"reading"`
+}
+
+type readingJSON struct {
+	State       study.State `json:"state"`
+	StateName   string      `json:"state_name"`
+	DeliveredAt time.Time   `json:"delivered_at"`
+	OpenedAt    *time.Time  `json:"opened_at"`
+	Seconds     int         `json:"seconds"`
+	CompletedAt *time.Time  `json:"completed_at"`
+}
+
+func toReadingJSON(r study.Reading) *readingJSON {
+	return &readingJSON{State: r.State(), StateName: study.StateName(r.State()), DeliveredAt: r.DeliveredAt, OpenedAt: optTime(r.OpenedAt),
+		Seconds: r.Seconds, CompletedAt: optTime(r.CompletedAt)}
+}
+
+type myMaterialJSON struct {
+	materialSummaryJSON
+	Reading *readingJSON `json:"reading"`
 }
 
 func toMaterialSummary(m study.Material) materialSummaryJSON {
@@ -122,12 +145,52 @@ func (h *studyHandlers) get(c *gin.Context) {
 	if !ok {
 		return
 	}
-	m, err := h.svc.Get(c.Request.Context(), actor(c), id)
+	v, err := h.svc.Get(c.Request.Context(), actor(c), id)
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, toMaterialJSON(*m))
+	out := toMaterialJSON(*v.Material)
+	if v.Reading != nil {
+		out.Reading = toReadingJSON(*v.Reading)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+type progressJSON struct {
+	Seconds   int    `json:"seconds"`
+	Completed bool   `json:"completed"`
+	Tick      string `json:"tick"`
+}
+
+func (h *studyHandlers) progress(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	var in progressJSON
+	if !bindJSON(c, &in) {
+		return
+	}
+	r, err := h.svc.Progress(c.Request.Context(), actor(c), id, study.ProgressInput{Seconds: in.Seconds, Completed: in.Completed, Tick: in.Tick})
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, toReadingJSON(*r))
+}
+
+func (h *studyHandlers) mine(c *gin.Context) {
+	p, err := h.svc.Mine(c.Request.Context(), actor(c), c.Query("state"), pageInput(c))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	items := make([]myMaterialJSON, len(p.Items))
+	for i, m := range p.Items {
+		items[i] = myMaterialJSON{materialSummaryJSON: toMaterialSummary(m.Material), Reading: toReadingJSON(m.Reading)}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": p.NextCursor})
 }
 
 func (h *studyHandlers) search(c *gin.Context) {

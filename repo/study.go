@@ -188,9 +188,99 @@ func (s Study) Progress(ctx context.Context, id, through, added int64, done bool
 		published_at = COALESCE(published_at, ?), updated_at = ? WHERE id = ?`, through, added, string(status), utc(now), utc(now), id))
 }
 
-// Delivered reports whether the material was delivered to the deputy.
-func (s Study) Delivered(ctx context.Context, materialID, deputyID int64) (bool, error) {
-	var n int
-	err := s.DB.get(ctx, &n, `SELECT COUNT(*) FROM study_deliveries WHERE material_id = ? AND deputy_id = ?`, materialID, deputyID)
-	return n > 0, err
+type readingRow struct {
+	MaterialID  int64        `db:"material_id"`
+	DeputyID    int64        `db:"deputy_id"`
+	UserID      int64        `db:"user_id"`
+	DeliveredAt time.Time    `db:"delivered_at"`
+	OpenedAt    sql.NullTime `db:"opened_at"`
+	Seconds     int          `db:"seconds"`
+	CompletedAt sql.NullTime `db:"completed_at"`
+}
+
+const readingCols = `sd.material_id, sd.deputy_id, sd.user_id, sd.delivered_at, sd.opened_at, sd.seconds, sd.completed_at`
+
+func (r readingRow) toService() study.Reading {
+	return study.Reading{Delivery: study.Delivery{MaterialID: r.MaterialID, DeputyID: r.DeputyID, UserID: r.UserID, DeliveredAt: r.DeliveredAt.UTC()},
+		OpenedAt: r.OpenedAt.Time.UTC(), Seconds: r.Seconds, CompletedAt: r.CompletedAt.Time.UTC()}
+}
+
+// Reading loads a deputy's delivery of a material.
+func (s Study) Reading(ctx context.Context, materialID, deputyID int64) (*study.Reading, error) {
+	var r readingRow
+	if err := s.DB.get(ctx, &r, `SELECT `+readingCols+` FROM study_deliveries sd WHERE sd.material_id = ? AND sd.deputy_id = ?`,
+		materialID, deputyID); err != nil {
+		return nil, err
+	}
+	out := r.toService()
+	return &out, nil
+}
+
+// Open records the first open.
+func (s Study) Open(ctx context.Context, materialID, deputyID int64, now time.Time) error {
+	_, err := s.DB.exec(ctx, `UPDATE study_deliveries SET opened_at = ? WHERE material_id = ? AND deputy_id = ? AND opened_at IS NULL`,
+		utc(now), materialID, deputyID)
+	return err
+}
+
+// AddTick records a tick and adds its seconds, unless the tick is known.
+func (s Study) AddTick(ctx context.Context, materialID, deputyID int64, tick string, seconds int, now time.Time) (bool, error) {
+	res, err := s.DB.exec(ctx, s.DB.insertIgnore()+` INTO study_ticks (material_id, deputy_id, tick, seconds, created_at) VALUES (?, ?, ?, ?, ?)`,
+		materialID, deputyID, tick, seconds, utc(now))
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	return true, mustAffect(s.DB.exec(ctx, `UPDATE study_deliveries SET seconds = seconds + ? WHERE material_id = ? AND deputy_id = ?`,
+		seconds, materialID, deputyID))
+}
+
+// Complete marks the reading completed, once.
+func (s Study) Complete(ctx context.Context, materialID, deputyID int64, now time.Time) (bool, error) {
+	res, err := s.DB.exec(ctx, `UPDATE study_deliveries SET completed_at = ? WHERE material_id = ? AND deputy_id = ? AND completed_at IS NULL`,
+		utc(now), materialID, deputyID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Mine lists a deputy's materials with their reading, newest material first.
+func (s Study) Mine(ctx context.Context, q study.MineQuery) ([]study.Mine, error) {
+	w := &nwWhere{}
+	w.add("sd.deputy_id = ?", q.DeputyID)
+	switch q.State {
+	case study.Unread:
+		w.add("sd.opened_at IS NULL")
+	case study.InProgress:
+		w.add("sd.opened_at IS NOT NULL AND sd.completed_at IS NULL")
+	case study.Completed:
+		w.add("sd.completed_at IS NOT NULL")
+	case study.DueSoon:
+		w.add("m.required = ? AND sd.completed_at IS NULL AND m.due_at >= ? AND m.due_at < ?", true, utc(q.Now), utc(q.Now.Add(study.DueSoonWindow)))
+	}
+	if q.BeforeID > 0 {
+		w.add("sd.material_id < ?", q.BeforeID)
+	}
+	var rows []struct {
+		materialRow
+		readingRow
+	}
+	query := `SELECT ` + materialCols + `, ` + readingCols + ` FROM study_deliveries sd JOIN study_materials m ON m.id = sd.material_id` +
+		w.String() + ` ORDER BY sd.material_id DESC LIMIT ` + strconv.Itoa(max(q.Limit, 1))
+	if err := s.DB.sel(ctx, &rows, query, w.args...); err != nil {
+		return nil, err
+	}
+	out := make([]study.Mine, len(rows))
+	for i, r := range rows {
+		m, err := r.materialRow.toService()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = study.Mine{Material: m, Reading: r.readingRow.toService()}
+	}
+	return out, nil
 }

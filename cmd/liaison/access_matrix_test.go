@@ -533,6 +533,30 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 				t.Errorf("material: %v", got)
 			}
 		}},
+		{"GET /me/materials", func(t *testing.T, a actorCase) {
+			status, out := ts.call("GET", "/api/v1/me/materials", a.tok, nil)
+			if !strings.HasPrefix(a.name, "deputy") {
+				if status != 404 {
+					t.Errorf("my materials: want 404, got %d %v", status, out)
+				}
+				return
+			}
+			if has := strings.Contains(fmt.Sprint(out), materialTitleA); status != 200 || has != (studyPart[a.name] == "reader") {
+				t.Errorf("my materials: %d, A's listed %v: %v", status, has, out)
+			}
+		}},
+		{"POST /materials/{id}/progress", func(t *testing.T, a actorCase) {
+			body := map[string]any{"tick": "am-" + a.name, "seconds": 30}
+			if studyPart[a.name] != "reader" {
+				status, _, raw := opRaw(t, ts, "POST", fmt.Sprintf("/api/v1/materials/%v/progress", materialA), a.tok, "", body)
+				_, _, want := opRaw(t, ts, "POST", fmt.Sprintf("/api/v1/materials/%d/progress", missing), a.tok, "", body)
+				notFound(t, "progress", status, raw, want)
+				return
+			}
+			if r := ts.must(200, "POST", fmt.Sprintf("/api/v1/materials/%v/progress", materialA), a.tok, body); r["seconds"] != 30.0 {
+				t.Errorf("progress: %v", r)
+			}
+		}},
 		{"GET /materials", func(t *testing.T, a actorCase) {
 			status, out := ts.call("GET", "/api/v1/materials?q="+url.QueryEscape("学习资料"), a.tok, nil)
 			if !studySearch[a.name] {

@@ -213,7 +213,11 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = leader.Run(ctx, a.Supervisor.Tick) })
 	// Study material delivery runs on one instance at a time too, under its own lease.
 	a.Study = &study.Service{Store: repo.Study{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db}, Notifier: notifications,
-		Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock}
+		Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock,
+		RecordDuty: func(ctx context.Context, act study.DutyActivity) error {
+			return a.Duty.Record(ctx, duty.Activity{DeputyID: act.DeputyID, Type: duty.TypeStudy, Source: duty.SourceStudy, SourceID: act.MaterialID,
+				At: act.At, Hours: act.Hours, RegionCode: act.RegionCode, Title: act.Title, Data: map[string]any{"material_id": act.MaterialID}})
+		}}
 	studyLeader := service.Leader{Locker: locker, Name: "study-delivery", Owner: service.NewInstanceID(), TTL: 2 * cfg.StudyInterval,
 		Every: cfg.StudyInterval, Log: a.Log}
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = studyLeader.Run(ctx, a.Study.Tick) })

@@ -46,10 +46,14 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 	}
 	mgr, _ := opStaff(t, ts, service.RoleStationManager, service.ScopeStation, stations[0])
 	admin, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440000")
-	// Three study materials of the admin's province.
+	// Three study materials of the admin's province, delivered to every deputy.
 	for i := range 3 {
-		ts.must(201, "POST", "/api/v1/admin/materials", admin, map[string]any{"title": fmt.Sprint("学习资料", i), "category": "law",
+		m := ts.must(201, "POST", "/api/v1/admin/materials", admin, map[string]any{"title": fmt.Sprint("学习资料", i), "category": "law",
 			"body": "正文", "audience": map[string]any{"all": true}})
+		ts.must(200, "POST", fmt.Sprintf("/api/v1/admin/materials/%v/publish", m["id"]), admin, nil)
+	}
+	if err := ts.App.Study.Tick(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	res := ts.login("paging-res-" + sfx)
 	for i := range 3 {
@@ -76,6 +80,7 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 		{"/api/v1/work/duties", mgr},
 		{"/api/v1/work/deputies", admin},
 		{"/api/v1/materials", admin},
+		{"/api/v1/me/materials", dep},
 	}
 	var covered []string
 	for _, l := range lists {

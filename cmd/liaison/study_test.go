@@ -164,6 +164,53 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 	if got := ts.must(200, "GET", laterPath, depATok, nil); got["status"] != "published" || got["published_at"] == nil {
 		t.Errorf("the scheduled material after its time: %v", got)
 	}
+
+	// Reading: deputy A's list, the first open, ticks, completion and the duty record.
+	mine := func(tok, state string) []map[string]any {
+		return nwItems(ts.must(200, "GET", "/api/v1/me/materials?state="+state, tok, nil))
+	}
+	if items := mine(depA2Tok, "unread"); len(items) != 1 || items[0]["id"] != later["id"] {
+		t.Errorf("deputy A2 opened only the first: unread %v", items)
+	}
+	if items := mine(depATok, "in_progress"); len(items) != 2 {
+		t.Errorf("deputy A opened both: in progress %v", items)
+	}
+	if items := mine(depBTok, ""); len(items) != 0 {
+		t.Errorf("deputy B's materials: %v", items)
+	}
+	if items := mine(depATok, "due_soon"); len(items) != 1 || items[0]["id"] != later["id"] {
+		t.Errorf("due soon (48 hours left, not 14 days): %v", items)
+	}
+	progress := fmt.Sprintf("/api/v1/materials/%v/progress", id)
+	tick := func(tok, tick string, seconds int, completed bool) map[string]any {
+		return ts.must(200, "POST", progress, tok, map[string]any{"tick": tick, "seconds": seconds, "completed": completed})
+	}
+	tick(depATok, "t1", 60, false)
+	if r := tick(depATok, "t1", 60, false); r["seconds"] != 60.0 || r["state"] != "in_progress" {
+		t.Errorf("a replayed tick: %v", r)
+	}
+	if st, out := ts.call("POST", progress, depATok, map[string]any{"tick": "t2", "seconds": 601}); st != 400 || pagingFieldCode(out, "seconds") != "out_of_range" {
+		t.Errorf("a tick of 601 seconds: %d %v", st, out)
+	}
+	if st, out := ts.call("POST", progress, depBTok, map[string]any{"tick": "t1", "seconds": 6}); st != 404 || errCode(out) != "not_found" {
+		t.Errorf("progress on a material not delivered: %d %v", st, out)
+	}
+	if r := tick(depATok, "t2", 30, true); r["seconds"] != 90.0 || r["state"] != "completed" || r["completed_at"] == nil {
+		t.Errorf("completing: %v", r)
+	}
+	tick(depATok, "t3", 10, true) // completing again writes no second record
+	if items := mine(depATok, "completed"); len(items) != 1 || items[0]["id"] != id {
+		t.Errorf("completed: %v", items)
+	}
+	var studyRecords []map[string]any
+	for _, r := range nwItems(ts.must(200, "GET", "/api/v1/me/duties", depATok, nil)) {
+		if r["source"] == "study" {
+			studyRecords = append(studyRecords, r)
+		}
+	}
+	if len(studyRecords) != 1 || studyRecords[0]["type"] != "study_training" || studyRecords[0]["source_id"] != id || studyRecords[0]["status"] != "approved" {
+		t.Errorf("the 学习培训 record of the required material: %v", studyRecords)
+	}
 	// A % in the keyword is a literal, not a wildcard.
 	if items := search(admin, "%"); len(items) != 0 {
 		t.Errorf("searching %%: %v", items)

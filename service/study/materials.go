@@ -277,28 +277,58 @@ func (s *Service) deputyWithin(ctx context.Context, d *service.Deputy, region st
 	return false
 }
 
-// Get returns a material to an admin of its region or to a deputy it was delivered to.
-func (s *Service) Get(ctx context.Context, a service.Actor, id int64) (*Material, error) {
-	m, err := s.Store.Material(ctx, id)
+// View is a material as one caller sees it; Reading is set for a deputy it was delivered to.
+type View struct {
+	Material *Material
+	Reading  *Reading
+}
+
+// Get returns a material to an admin of its region or to a deputy it was delivered to; a
+// deputy's first open is recorded.
+func (s *Service) Get(ctx context.Context, a service.Actor, id int64) (View, error) {
+	var out View
+	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		m, err := s.Store.Material(ctx, id)
+		if errors.Is(err, service.ErrNotFound) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		out.Material = m
+		r, err := s.reading(ctx, a, id)
+		switch {
+		case err == nil:
+			if r.OpenedAt.IsZero() {
+				if err := s.Store.Open(ctx, id, r.DeputyID, s.now()); err != nil {
+					return err
+				}
+				r.OpenedAt = s.now()
+			}
+			out.Reading = r
+			return nil
+		case errors.Is(err, service.ErrNotFound) && manages(a, m):
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return View{}, fmt.Errorf("material: %w", err)
+	}
+	return out, nil
+}
+
+// reading returns the calling deputy's delivery of a material, or errNotFound.
+func (s *Service) reading(ctx context.Context, a service.Actor, id int64) (*Reading, error) {
+	dep := a.DeputyID()
+	if dep == 0 {
+		return nil, errNotFound
+	}
+	r, err := s.Store.Reading(ctx, id, dep)
 	if errors.Is(err, service.ErrNotFound) {
 		return nil, errNotFound
 	}
-	if err != nil {
-		return nil, fmt.Errorf("material: %w", err)
-	}
-	if manages(a, m) {
-		return m, nil
-	}
-	if dep := a.DeputyID(); dep != 0 {
-		ok, err := s.Store.Delivered(ctx, id, dep)
-		if err != nil {
-			return nil, fmt.Errorf("material: %w", err)
-		}
-		if ok {
-			return m, nil
-		}
-	}
-	return nil, errNotFound
+	return r, err
 }
 
 // Search lists materials newest first whose title or body contains q: an admin's are those of

@@ -113,8 +113,69 @@ type Store interface {
 	// Progress records the job's progress: the last deputy delivered to and the count added;
 	// done marks the material published.
 	Progress(ctx context.Context, id, through, added int64, done bool, now time.Time) error
-	// Delivered reports whether the material was delivered to the deputy.
-	Delivered(ctx context.Context, materialID, deputyID int64) (bool, error)
+	// Reading returns the deputy's delivery of the material with their reading so far;
+	// service.ErrNotFound when it was not delivered to them.
+	Reading(ctx context.Context, materialID, deputyID int64) (*Reading, error)
+	// Open records the first open; later calls change nothing.
+	Open(ctx context.Context, materialID, deputyID int64, now time.Time) error
+	// AddTick adds a tick's seconds to the reading time unless the tick was recorded already.
+	AddTick(ctx context.Context, materialID, deputyID int64, tick string, seconds int, now time.Time) (bool, error)
+	// Complete marks the reading completed; false when it was already.
+	Complete(ctx context.Context, materialID, deputyID int64, now time.Time) (bool, error)
+	// Mine lists a deputy's delivered materials with their reading, newest material first.
+	Mine(ctx context.Context, q MineQuery) ([]Mine, error)
+}
+
+// Reading is a deputy's delivery of a material and how far they have read it.
+type Reading struct {
+	Delivery
+	OpenedAt    time.Time
+	Seconds     int
+	CompletedAt time.Time
+}
+
+// State is how far a deputy has read a material.
+type State string
+
+const (
+	Unread     State = "unread"
+	InProgress State = "in_progress"
+	Completed  State = "completed"
+	DueSoon    State = "due_soon" // a filter only: required, not completed, due within DueSoonWindow
+)
+
+var stateNames = map[State]string{Unread: "未读", InProgress: "学习中", Completed: "已完成", DueSoon: "即将到期"}
+
+// StateName is the Chinese name of a state.
+func StateName(s State) string { return stateNames[s] }
+
+// DueSoonWindow is how close a required material's due date is when it counts as due soon.
+const DueSoonWindow = 72 * time.Hour
+
+// State tells how far the reading is.
+func (r Reading) State() State {
+	switch {
+	case !r.CompletedAt.IsZero():
+		return Completed
+	case !r.OpenedAt.IsZero():
+		return InProgress
+	}
+	return Unread
+}
+
+// MineQuery selects a deputy's materials.
+type MineQuery struct {
+	DeputyID int64
+	State    State // "" for all
+	Now      time.Time
+	BeforeID int64
+	Limit    int
+}
+
+// Mine is one of a deputy's materials with their reading.
+type Mine struct {
+	Material Material
+	Reading  Reading
 }
 
 // Network is what the study area reads of the station network; the network area implements it.
@@ -129,15 +190,28 @@ type Uploads interface {
 	UploadsOwnedBy(ctx context.Context, ids []int64, ownerID int64) ([]service.Upload, error)
 }
 
+// DutyActivity is the 学习培训 duty record completing a required material earns.
+type DutyActivity struct {
+	DeputyID   int64
+	MaterialID int64
+	At         time.Time
+	Hours      float64
+	RegionCode string
+	Title      string
+}
+
 // Service runs study materials.
 type Service struct {
-	Store    Store
-	Network  Network
-	Uploads  Uploads
-	Notifier service.Notifier
-	Tx       service.TxRunner
-	Audit    service.AuditStore
-	Clock    service.Clock
+	Store Store
+	// RecordDuty writes a deputy's duty record for a completed required material, once per
+	// material, in the caller's transaction (the duty area's automatic records).
+	RecordDuty func(ctx context.Context, act DutyActivity) error
+	Network    Network
+	Uploads    Uploads
+	Notifier   service.Notifier
+	Tx         service.TxRunner
+	Audit      service.AuditStore
+	Clock      service.Clock
 	// Batch is how many deputies the delivery job reads per transaction (default 500).
 	Batch int
 }
