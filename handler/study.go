@@ -17,6 +17,7 @@ func Study(svc *study.Service) Module {
 		r.Public.GET("/material-categories", h.categories)
 		r.Authed.POST("/admin/materials", h.create)
 		r.Authed.POST("/admin/materials/:id/publish", h.publish)
+		r.Authed.GET("/admin/materials/:id/stats", h.stats)
 		r.Authed.GET("/materials", h.search)
 		r.Authed.GET("/materials/:id", h.get)
 		r.Authed.POST("/materials/:id/progress", h.progress)
@@ -204,4 +205,29 @@ func (h *studyHandlers) search(c *gin.Context) {
 		items[i] = toMaterialSummary(m)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": p.NextCursor})
+}
+
+type notOpenedJSON struct {
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	Level      string `json:"level"`
+	RegionCode string `json:"region_code"`
+}
+
+func (h *studyHandlers) stats(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	st, err := h.svc.Stats(c.Request.Context(), actor(c), id, pageInput(c))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	items := make([]notOpenedJSON, len(st.NotOpened.Items))
+	for i, d := range st.NotOpened.Items {
+		items[i] = notOpenedJSON{ID: d.ID, Name: d.Name, Level: d.Level, RegionCode: d.RegionCode}
+	}
+	c.JSON(http.StatusOK, gin.H{"delivered": st.Totals.Delivered, "opened": st.Totals.Opened, "completed": st.Totals.Completed,
+		"items": items, "next_cursor": st.NotOpened.NextCursor})
 }

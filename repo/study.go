@@ -284,3 +284,19 @@ func (s Study) Mine(ctx context.Context, q study.MineQuery) ([]study.Mine, error
 	}
 	return out, nil
 }
+
+// Totals counts a material's deliveries, opened and completed.
+func (s Study) Totals(ctx context.Context, materialID int64) (study.Totals, error) {
+	var t study.Totals
+	err := s.DB.get(ctx, &t, `SELECT COUNT(*) AS delivered, COUNT(opened_at) AS opened, COUNT(completed_at) AS completed
+		FROM study_deliveries WHERE material_id = ?`, materialID)
+	return t, err
+}
+
+// NotOpened lists the deputies who have not opened a material, by ID.
+func (s Study) NotOpened(ctx context.Context, materialID, afterID int64, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.DB.sel(ctx, &ids, `SELECT deputy_id FROM study_deliveries WHERE material_id = ? AND opened_at IS NULL AND deputy_id > ?
+		ORDER BY deputy_id LIMIT ?`, materialID, afterID, limit)
+	return ids, err
+}

@@ -533,6 +533,15 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 				t.Errorf("material: %v", got)
 			}
 		}},
+		{"GET /admin/materials/{id}/stats", func(t *testing.T, a actorCase) {
+			if studyPart[a.name] != "admin" {
+				studyOutOfReach(t, a, "GET", "/api/v1/admin/materials/%v/stats")
+				return
+			}
+			if st := ts.must(200, "GET", fmt.Sprintf("/api/v1/admin/materials/%v/stats", materialA), a.tok, nil); st["delivered"] != 1.0 {
+				t.Errorf("material stats: %v", st)
+			}
+		}},
 		{"GET /me/materials", func(t *testing.T, a actorCase) {
 			status, out := ts.call("GET", "/api/v1/me/materials", a.tok, nil)
 			if !strings.HasPrefix(a.name, "deputy") {

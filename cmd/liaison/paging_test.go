@@ -55,6 +55,7 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 	if err := ts.App.Study.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	material := nwItems(ts.must(200, "GET", "/api/v1/materials", admin, nil))[0]["id"]
 	res := ts.login("paging-res-" + sfx)
 	for i := range 3 {
 		opSubmit(t, ts, res, fmt.Sprint("paging-", sfx, "-", i), opBody(stations[0], fmt.Sprint("分页测试意见", i)), 201)
@@ -81,10 +82,11 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 		{"/api/v1/work/deputies", admin},
 		{"/api/v1/materials", admin},
 		{"/api/v1/me/materials", dep},
+		{fmt.Sprintf("/api/v1/admin/materials/%v/stats", material), admin},
 	}
 	var covered []string
 	for _, l := range lists {
-		covered = append(covered, strings.SplitN(l.path, "?", 2)[0])
+		covered = append(covered, pathTemplate(strings.SplitN(l.path, "?", 2)[0]))
 	}
 	if want := pagedOperations(t); !slices.Equal(slices.Sorted(slices.Values(covered)), want) {
 		t.Fatalf("the table covers %v; the API's paged lists are %v", covered, want)
@@ -152,6 +154,17 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pathTemplate names a path's numeric segments {id}, as the API description does.
+func pathTemplate(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if p != "" && strings.Trim(p, "0123456789") == "" {
+			parts[i] = "{id}"
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 // pagedOperations lists the paths of the GET operations that take the shared limit parameter.

@@ -211,6 +211,20 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 	if len(studyRecords) != 1 || studyRecords[0]["type"] != "study_training" || studyRecords[0]["source_id"] != id || studyRecords[0]["status"] != "approved" {
 		t.Errorf("the 学习培训 record of the required material: %v", studyRecords)
 	}
+	// The figures: both delivered and opened, deputy A completed; the scheduled one not opened by A2.
+	statsPath := fmt.Sprintf("/api/v1/admin/materials/%v/stats", id)
+	if st := ts.must(200, "GET", statsPath, admin, nil); st["delivered"] != 2.0 || st["opened"] != 2.0 || st["completed"] != 1.0 || len(nwItems(st)) != 0 {
+		t.Errorf("stats: %v", st)
+	}
+	if st := ts.must(200, "GET", fmt.Sprintf("/api/v1/admin/materials/%v/stats", later["id"]), admin, nil); st["opened"] != 1.0 ||
+		len(nwItems(st)) != 1 || nwItems(st)[0]["id"] != float64(depA2) || nwItems(st)[0]["name"] != "学习代表丙" {
+		t.Errorf("stats of the scheduled one: %v", st)
+	}
+	for _, tok := range []string{otherAdmin, depATok} {
+		if st, out := ts.call("GET", statsPath, tok, nil); st != 404 {
+			t.Errorf("stats for a stranger: %d %v", st, out)
+		}
+	}
 	// A % in the keyword is a literal, not a wildcard.
 	if items := search(admin, "%"); len(items) != 0 {
 		t.Errorf("searching %%: %v", items)

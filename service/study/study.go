@@ -124,6 +124,17 @@ type Store interface {
 	Complete(ctx context.Context, materialID, deputyID int64, now time.Time) (bool, error)
 	// Mine lists a deputy's delivered materials with their reading, newest material first.
 	Mine(ctx context.Context, q MineQuery) ([]Mine, error)
+	// Totals counts a material's deliveries, opened and completed.
+	Totals(ctx context.Context, materialID int64) (Totals, error)
+	// NotOpened lists by deputy ID, after afterID, the deputies who have not opened it.
+	NotOpened(ctx context.Context, materialID, afterID int64, limit int) ([]int64, error)
+}
+
+// Totals are a material's reading figures.
+type Totals struct {
+	Delivered int64 `db:"delivered"`
+	Opened    int64 `db:"opened"`
+	Completed int64 `db:"completed"`
 }
 
 // Reading is a deputy's delivery of a material and how far they have read it.
