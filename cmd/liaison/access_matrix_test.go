@@ -352,16 +352,22 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		}},
 	}
 
+	// hidden: what someone out of reach of object id gets is the 404 of a missing one (path has
+	// a %v for the ID), with nothing of the object (its mark) in it.
+	hidden := func(t *testing.T, a actorCase, method, path string, id any, mark string, body any) {
+		t.Helper()
+		status, _, raw := opRaw(t, ts, method, fmt.Sprintf(path, id), a.tok, "", body)
+		_, _, want := opRaw(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", body)
+		notFound(t, method+" "+path, status, raw, want)
+		if bytes.Contains(raw, []byte(mark)) {
+			t.Errorf("%s %s carries %q: %s", method, path, mark, raw)
+		}
+	}
 	// dutyOutOfReach: what someone outside A's record's reach gets is the 404 of a missing
 	// record, with nothing of A's record in it.
 	dutyOutOfReach := func(t *testing.T, a actorCase, method, path string, body any) {
 		t.Helper()
-		status, _, raw := opRaw(t, ts, method, fmt.Sprintf(path, dutyA), a.tok, "", body)
-		_, _, want := opRaw(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", body)
-		notFound(t, method+" "+path, status, raw, want)
-		if bytes.Contains(raw, []byte(dutyTitleA)) {
-			t.Errorf("%s %s carries A's duty record: %s", method, path, raw)
-		}
+		hidden(t, a, method, path, dutyA, dutyTitleA, body)
 	}
 	endpoints = append(endpoints, []struct {
 		name  string
@@ -489,12 +495,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	studySearch := map[string]bool{"admin of A's district": true, "admin of B's district": true, "deputy A": true, "deputy B": true}
 	studyOutOfReach := func(t *testing.T, a actorCase, method, path string) {
 		t.Helper()
-		status, _, raw := opRaw(t, ts, method, fmt.Sprintf(path, materialA), a.tok, "", nil)
-		_, _, want := opRaw(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", nil)
-		notFound(t, method+" "+path, status, raw, want)
-		if bytes.Contains(raw, []byte(materialTitleA)) {
-			t.Errorf("%s %s carries A's material: %s", method, path, raw)
-		}
+		hidden(t, a, method, path, materialA, materialTitleA, nil)
 	}
 	endpoints = append(endpoints, []struct {
 		name  string
@@ -557,9 +558,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		{"POST /materials/{id}/progress", func(t *testing.T, a actorCase) {
 			body := map[string]any{"tick": "am-" + a.name, "seconds": 30}
 			if studyPart[a.name] != "reader" {
-				status, _, raw := opRaw(t, ts, "POST", fmt.Sprintf("/api/v1/materials/%v/progress", materialA), a.tok, "", body)
-				_, _, want := opRaw(t, ts, "POST", fmt.Sprintf("/api/v1/materials/%d/progress", missing), a.tok, "", body)
-				notFound(t, "progress", status, raw, want)
+				hidden(t, a, "POST", "/api/v1/materials/%v/progress", materialA, materialTitleA, body)
 				return
 			}
 			if r := ts.must(200, "POST", fmt.Sprintf("/api/v1/materials/%v/progress", materialA), a.tok, body); r["seconds"] != 30.0 {

@@ -247,34 +247,23 @@ func (s *Service) checkAudience(ctx context.Context, v *service.Validator, in se
 			out.StationIDs = append(out.StationIDs, id)
 		}
 	}
+	// Deputies are checked by the rule the delivery job reads the audience by, in one query.
 	for _, id := range in.DeputyIDs {
-		d, err := s.Network.Deputy(ctx, id)
-		if errors.Is(err, service.ErrNotFound) || (err == nil && !s.deputyWithin(ctx, d, region)) {
-			v.Add("audience.deputy_ids", service.FieldUnknown, "代表不存在或不在您的管辖范围内")
-			break
-		}
-		if err != nil {
-			return out, err
-		}
 		if !slices.Contains(out.DeputyIDs, id) {
 			out.DeputyIDs = append(out.DeputyIDs, id)
 		}
 	}
-	return out, nil
-}
-
-// deputyWithin reports whether a deputy's region or one of their stations' lies in region, the
-// rule the delivery job reads the audience by.
-func (s *Service) deputyWithin(ctx context.Context, d *service.Deputy, region string) bool {
-	if within(d.RegionCode, region) {
-		return true
-	}
-	for _, id := range d.StationIDs {
-		if st, err := s.Network.Station(ctx, id); err == nil && within(st.RegionCode, region) {
-			return true
+	if len(out.DeputyIDs) > 0 {
+		ds, err := s.Network.AudienceDeputies(ctx, service.AudienceQuery{Audience: service.Audience{DeputyIDs: out.DeputyIDs}, Within: region,
+			Limit: len(out.DeputyIDs)})
+		if err != nil {
+			return out, err
+		}
+		if len(ds) != len(out.DeputyIDs) {
+			v.Add("audience.deputy_ids", service.FieldUnknown, "代表不存在、已不再履职或不在您的管辖范围内")
 		}
 	}
-	return false
+	return out, nil
 }
 
 // View is a material as one caller sees it; Reading is set for a deputy it was delivered to.
