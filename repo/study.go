@@ -55,8 +55,12 @@ func (r materialRow) toService() (study.Material, error) {
 	return out, nil
 }
 
-// CreateMaterial inserts a material and sets its ID.
+// CreateMaterial inserts a material with its attachment links and sets its ID.
 func (s Study) CreateMaterial(ctx context.Context, m *study.Material) error {
+	return s.DB.WithinTx(ctx, func(ctx context.Context) error { return s.createMaterial(ctx, m) })
+}
+
+func (s Study) createMaterial(ctx context.Context, m *study.Material) error {
 	att, err := json.Marshal(m.Attachments)
 	if err != nil {
 		return err
@@ -74,7 +78,22 @@ func (s Study) CreateMaterial(ctx context.Context, m *study.Material) error {
 		return err
 	}
 	m.ID = id
-	return nil
+	var uploads []int64
+	for _, a := range m.Attachments {
+		if a.UploadID != 0 {
+			uploads = append(uploads, a.UploadID)
+		}
+	}
+	return s.DB.nwInsertRows(ctx, `INSERT INTO study_attachments (material_id, upload_id) VALUES `, 2, len(uploads), func(i int, args []any) []any {
+		return append(args, id, uploads[i])
+	})
+}
+
+// MaterialsWithUpload lists the materials an upload is attached to.
+func (s Study) MaterialsWithUpload(ctx context.Context, uploadID int64) ([]int64, error) {
+	var ids []int64
+	err := s.DB.sel(ctx, &ids, `SELECT material_id FROM study_attachments WHERE upload_id = ? ORDER BY material_id`, uploadID)
+	return ids, err
 }
 
 // Material loads one material.

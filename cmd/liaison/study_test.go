@@ -38,12 +38,17 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 	}
 
 	due := clock.Now().AddDate(0, 0, 14)
+	status, slide := ts.upload(admin, "slide.png", pngBytes(t))
+	if status != 201 {
+		t.Fatalf("upload: %d %v", status, slide)
+	}
 	body := func(mod map[string]any) map[string]any {
 		b := map[string]any{"title": "学习贯彻“一要点、三计划”", "category": "briefing",
-			"body":        "## 一要点\n\n年度工作要点<script>alert(1)</script>\n\n[原文](javascript:alert(2))",
-			"attachments": []any{map[string]any{"video_url": "https://video.example.com/1.mp4", "name": "解读视频"}},
-			"audience":    map[string]any{"station_ids": []any{stA}, "deputy_ids": []any{depA2}},
-			"required":    true, "due_at": due.Format(time.RFC3339)}
+			"body": "## 一要点\n\n年度工作要点<script>alert(1)</script>\n\n[原文](javascript:alert(2))",
+			"attachments": []any{map[string]any{"video_url": "https://video.example.com/1.mp4", "name": "解读视频"},
+				map[string]any{"upload_id": slide["id"], "name": "课件"}},
+			"audience": map[string]any{"station_ids": []any{stA}, "deputy_ids": []any{depA2}},
+			"required": true, "due_at": due.Format(time.RFC3339)}
 		for k, v := range mod {
 			if v == nil {
 				delete(b, k)
@@ -130,6 +135,12 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 		}
 		if n != 1 {
 			t.Errorf("a recipient's inbox has %d study notifications: %v", n, inbox)
+		}
+	}
+	// The attached upload is readable by the recipients and the admin, and by no one else.
+	for tok, want := range map[string]int{admin: 200, depATok: 200, depA2Tok: 200, depBTok: 404, otherAdmin: 404} {
+		if st, _, _ := opRaw(t, ts, "GET", slide["url"].(string), tok, "", nil); st != want {
+			t.Errorf("the attachment: want %d, got %d", want, st)
 		}
 	}
 	if items := search(admin, "要点"); len(items) != 1 {

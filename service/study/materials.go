@@ -307,6 +307,30 @@ func (s *Service) Get(ctx context.Context, a service.Actor, id int64) (View, err
 	return out, nil
 }
 
+// CanViewUpload reports whether a may see an upload because it is attached to a material a may
+// read: as an admin of its region or a deputy it was delivered to (upload.Attachments).
+func (s *Service) CanViewUpload(ctx context.Context, a service.Actor, uploadID int64) (bool, error) {
+	ids, err := s.Store.MaterialsWithUpload(ctx, uploadID)
+	if err != nil {
+		return false, fmt.Errorf("upload visibility: %w", err)
+	}
+	for _, id := range ids {
+		m, err := s.Store.Material(ctx, id)
+		if err != nil {
+			return false, fmt.Errorf("upload visibility: %w", err)
+		}
+		if manages(a, m) {
+			return true, nil
+		}
+		if _, err := s.reading(ctx, a, id); err == nil {
+			return true, nil
+		} else if !errors.Is(err, service.ErrNotFound) {
+			return false, fmt.Errorf("upload visibility: %w", err)
+		}
+	}
+	return false, nil
+}
+
 // reading returns the calling deputy's delivery of a material, or errNotFound.
 func (s *Service) reading(ctx context.Context, a service.Actor, id int64) (*Reading, error) {
 	dep := a.DeputyID()

@@ -101,6 +101,8 @@ type MaterialQuery struct {
 // Store persists materials and deliveries. Every method joins the transaction in ctx.
 type Store interface {
 	CreateMaterial(ctx context.Context, m *Material) error
+	// MaterialsWithUpload lists the IDs of the materials an upload is attached to.
+	MaterialsWithUpload(ctx context.Context, uploadID int64) ([]int64, error)
 	Material(ctx context.Context, id int64) (*Material, error)
 	ListMaterials(ctx context.Context, q MaterialQuery) ([]Material, error)
 	// MarkPublishing moves a draft or scheduled material to publishing; false when it was not
