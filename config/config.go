@@ -60,6 +60,9 @@ type Config struct {
 	// StudyInterval is how often the study delivery job (on the leader instance) looks for
 	// materials to deliver.
 	StudyInterval time.Duration `env:"LIAISON_STUDY_INTERVAL"`
+	// StudyDailyCap is how many study pushes a deputy is notified of a day, one each; past it
+	// the day's further pushes are digested into one notification.
+	StudyDailyCap int64 `env:"LIAISON_STUDY_DAILY_CAP"`
 }
 
 // DefaultTokenSecret is what a development install falls back to if it cannot write its
@@ -83,6 +86,7 @@ func Defaults() Config {
 		NotifyInterval:    time.Second,
 		SuperviseInterval: time.Minute,
 		StudyInterval:     10 * time.Second,
+		StudyDailyCap:     3,
 		DutyPoints:        duty.DefaultPoints,
 	}
 }

@@ -168,33 +168,12 @@ func (s Study) DuePublishing(ctx context.Context, now time.Time, limit int) ([]i
 	return ids, err
 }
 
-// Deliver inserts the deliveries not made yet, in one multi-row statement per 500.
+// Deliver inserts the deliveries not made yet and returns how many it inserted.
 func (s Study) Deliver(ctx context.Context, ds []study.Delivery) (int64, error) {
-	var total int64
-	const batch = 500
-	for start := 0; start < len(ds); start += batch {
-		part := ds[start:min(start+batch, len(ds))]
-		var b strings.Builder
-		b.WriteString(s.DB.insertIgnore() + ` INTO study_deliveries (material_id, deputy_id, user_id, delivered_at) VALUES `)
-		args := make([]any, 0, 4*len(part))
-		for i, d := range part {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?)")
-			args = append(args, d.MaterialID, d.DeputyID, d.UserID, utc(d.DeliveredAt))
-		}
-		res, err := s.DB.exec(ctx, b.String(), args...)
-		if err != nil {
-			return total, err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, err
-		}
-		total += n
-	}
-	return total, nil
+	return s.DB.insertRows(ctx, s.DB.insertIgnore()+` INTO study_deliveries (material_id, deputy_id, user_id, delivered_at) VALUES `, "", 4, len(ds),
+		func(i int, args []any) []any {
+			return append(args, ds[i].MaterialID, ds[i].DeputyID, ds[i].UserID, utc(ds[i].DeliveredAt))
+		})
 }
 
 // Progress records the delivery job's progress.
@@ -318,4 +297,31 @@ func (s Study) NotOpened(ctx context.Context, materialID, afterID int64, limit i
 	err := s.DB.sel(ctx, &ids, `SELECT deputy_id FROM study_deliveries WHERE material_id = ? AND opened_at IS NULL AND deputy_id > ?
 		ORDER BY deputy_id LIMIT ?`, materialID, afterID, limit)
 	return ids, err
+}
+
+// CountPushes adds one push per deputy on day and returns each deputy's count before it.
+func (s Study) CountPushes(ctx context.Context, deputyIDs []int64, day string) (map[int64]int, error) {
+	out := make(map[int64]int, len(deputyIDs))
+	if len(deputyIDs) == 0 {
+		return out, nil
+	}
+	q, args, err := s.DB.in(`SELECT deputy_id, pushes FROM study_push_days WHERE day = ? AND deputy_id IN (?)`, day, deputyIDs)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		DeputyID int64 `db:"deputy_id"`
+		Pushes   int   `db:"pushes"`
+	}
+	if err := s.DB.sel(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.DeputyID] = r.Pushes
+	}
+	_, err = s.DB.insertRows(ctx, `INSERT INTO study_push_days (deputy_id, day, pushes) VALUES `,
+		s.DB.upsertAdd([]string{"deputy_id", "day"}, []string{"pushes"}), 3, len(deputyIDs), func(i int, args []any) []any {
+			return append(args, deputyIDs[i], day, 1)
+		})
+	return out, err
 }

@@ -200,7 +200,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Observers: []service.OpinionObserver{&stats.Observer{Store: repo.Stats{DB: db}, Workdays: calendarSvc}, a.Duty}}
 	// Study material; its delivery job runs on the leader, below.
 	a.Study = &study.Service{Store: repo.Study{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db}, Notifier: notifications,
-		Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock,
+		Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock, DailyCap: int(cfg.StudyDailyCap),
 		RecordDuty: func(ctx context.Context, act study.DutyActivity) error {
 			return a.Duty.Record(ctx, duty.Activity{DeputyID: act.DeputyID, Type: duty.TypeStudy, Source: duty.SourceStudy, SourceID: act.MaterialID,
 				At: act.At, Hours: act.Hours, RegionCode: act.RegionCode, Title: act.Title, Data: map[string]any{"material_id": act.MaterialID}})

@@ -241,3 +241,48 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 		t.Errorf("searching %%: %v", items)
 	}
 }
+
+// TestStudyDailyCapDigestsTheRest pushes four materials to a deputy on one day with a cap of
+// two: two notifications name their material and one digest stands for the other two; the next
+// day's push is notified on its own again.
+func TestStudyDailyCapDigestsTheRest(t *testing.T) {
+	t.Parallel()
+	clock := testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
+	cfg := testConfig(t)
+	cfg.StudyInterval = time.Hour
+	cfg.StudyDailyCap = 2
+	ts := startServerWith(t, cfg, Options{Clock: clock})
+	st := ts.Seed.Station("限额测试联络站", "440106001000")
+	dep := opDeputyLogin(t, ts, ts.Seed.Deputy("限额代表", service.DeputyActive, []int64{st}))
+	admin, _ := opStaff(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
+	push := func(title string) {
+		t.Helper()
+		m := ts.must(201, "POST", "/api/v1/admin/materials", admin, map[string]any{"title": title, "category": "duty", "body": "内容",
+			"audience": map[string]any{"station_ids": []any{st}}})
+		ts.must(200, "POST", fmt.Sprintf("/api/v1/admin/materials/%v/publish", m["id"]), admin, nil)
+		if err := ts.App.Study.Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	titles := func() map[string]int {
+		out := map[string]int{}
+		for _, it := range nwItems(ts.must(200, "GET", "/api/v1/me/inbox?limit=100", dep, nil)) {
+			out[fmt.Sprint(it["title"])]++
+		}
+		return out
+	}
+	for i := range 4 {
+		push(fmt.Sprint("限额资料", i))
+	}
+	if got := titles(); got["新的学习资料"] != 2 || got["今日有更多学习资料"] != 1 || len(got) != 2 {
+		t.Errorf("four pushes on one day with a cap of two: %v", got)
+	}
+	if items := nwItems(ts.must(200, "GET", "/api/v1/me/materials", dep, nil)); len(items) != 4 {
+		t.Errorf("the digested materials are delivered all the same: %d", len(items))
+	}
+	clock.Advance(24 * time.Hour)
+	push("次日资料")
+	if got := titles(); got["新的学习资料"] != 3 || got["今日有更多学习资料"] != 1 {
+		t.Errorf("the next day's push: %v", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"liaison/service"
 )
@@ -91,17 +92,32 @@ func (s *Service) deliverBatch(ctx context.Context, id int64) (done bool, err er
 		}
 		through := m.DeliveredThrough
 		rows := make([]Delivery, len(ds))
-		var ns []service.Notification
+		var bound []int64
 		for i, d := range ds {
 			rows[i] = Delivery{MaterialID: id, DeputyID: d.ID, UserID: d.UserID, DeliveredAt: now}
 			through = d.ID
 			if d.UserID != 0 {
-				ns = append(ns, s.notification(m, d.UserID))
+				bound = append(bound, d.ID)
 			}
 		}
 		added, err := s.Store.Deliver(ctx, rows)
 		if err != nil {
 			return err
+		}
+		day := now.In(service.Zone).Format(time.DateOnly)
+		pushed, err := s.Store.CountPushes(ctx, bound, day)
+		if err != nil {
+			return err
+		}
+		var ns []service.Notification
+		for _, d := range ds {
+			switch {
+			case d.UserID == 0:
+			case s.DailyCap <= 0 || pushed[d.ID] < s.DailyCap:
+				ns = append(ns, s.notification(m, d.UserID))
+			default:
+				ns = append(ns, digest(d.UserID, day))
+			}
 		}
 		if err := s.Notifier.Notify(ctx, ns...); err != nil {
 			return err
@@ -125,4 +141,12 @@ func (s *Service) notification(m *Material, userID int64) service.Notification {
 		Page: "pages/study/detail?id=" + id, ObjectType: "study_material", ObjectID: id,
 		Data:     map[string]string{"title": m.Title, "time": service.NotifyTime(m.PublishedAt), "note": note},
 		DedupKey: "study:" + id}
+}
+
+// digest is the one notification of a day's pushes past the daily cap: its key makes the
+// first one stand for the rest.
+func digest(userID int64, day string) service.Notification {
+	return service.Notification{UserID: userID, Kind: service.NotifyStudy, Title: "今日有更多学习资料",
+		Body: "今天还有多份学习资料推送给您，请到“我的学习”中查看。", Page: "pages/study/index", ObjectType: "study_digest", ObjectID: day,
+		Data: map[string]string{"title": "今日更多学习资料", "time": day, "note": "汇总提醒"}, DedupKey: "study-digest:" + day}
 }

@@ -126,6 +126,8 @@ type Store interface {
 	Complete(ctx context.Context, materialID, deputyID int64, now time.Time) (bool, error)
 	// Mine lists a deputy's delivered materials with their reading, newest material first.
 	Mine(ctx context.Context, q MineQuery) ([]Mine, error)
+	// CountPushes adds one push for each deputy on day and returns each one's count before it.
+	CountPushes(ctx context.Context, deputyIDs []int64, day string) (map[int64]int, error)
 	// Totals counts a material's deliveries, opened and completed.
 	Totals(ctx context.Context, materialID int64) (Totals, error)
 	// NotOpened lists by deputy ID, after afterID, the deputies who have not opened it.
@@ -227,6 +229,9 @@ type Service struct {
 	Clock      service.Clock
 	// Batch is how many deputies the delivery job reads per transaction (default 500).
 	Batch int
+	// DailyCap is how many pushes a deputy is notified of a Beijing day, one each; the day's
+	// further pushes share one digest notification. 0: no cap.
+	DailyCap int
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now().UTC() }
