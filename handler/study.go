@@ -67,7 +67,8 @@ type materialJSON struct {
 	Body        string                   `json:"body"`
 	BodyHTML    string                   `json:"body_html"`
 	Attachments []materialAttachmentJSON `json:"attachments"`
-	Audience    service.Audience         `json:"audience"`
+	// Audience is shown to the material's admins only; null for its readers.
+	Audience *service.Audience `json:"audience"`
 	// Reading is the calling deputy's reading; null for an admin who is not a recipient.
 	Reading *readingJSON `json:"reading"`
 }
@@ -99,7 +100,7 @@ func toMaterialSummary(m study.Material) materialSummaryJSON {
 
 func toMaterialJSON(m study.Material) materialJSON {
 	out := materialJSON{materialSummaryJSON: toMaterialSummary(m), Body: m.Body, BodyHTML: m.BodyHTML,
-		Attachments: make([]materialAttachmentJSON, len(m.Attachments)), Audience: m.Audience}
+		Attachments: make([]materialAttachmentJSON, len(m.Attachments)), Audience: &m.Audience}
 	for i, a := range m.Attachments {
 		if a.UploadID != 0 {
 			out.Attachments[i] = materialAttachmentJSON{UploadID: optID(a.UploadID), URL: uploadURL(a.UploadID), Name: a.Name, Kind: "file"}
@@ -152,6 +153,9 @@ func (h *studyHandlers) get(c *gin.Context) {
 		return
 	}
 	out := toMaterialJSON(*v.Material)
+	if !v.Manages {
+		out.Audience = nil
+	}
 	if v.Reading != nil {
 		out.Reading = toReadingJSON(*v.Reading)
 	}

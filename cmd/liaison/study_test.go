@@ -109,7 +109,7 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 		}
 	}
 	got := ts.must(200, "GET", fmt.Sprintf("/api/v1/materials/%v", id), admin, nil)
-	if got["status"] != "published" || got["delivered"] != 2.0 {
+	if aud, _ := got["audience"].(map[string]any); got["status"] != "published" || got["delivered"] != 2.0 || len(aud["deputy_ids"].([]any)) != 1 {
 		t.Fatalf("after delivery: %v", got)
 	}
 
@@ -123,8 +123,8 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 		if items := search(tok, "五计划"); len(items) != 0 {
 			t.Errorf("a recipient searches 五计划: %v", items)
 		}
-		if got := ts.must(200, "GET", fmt.Sprintf("/api/v1/materials/%v", id), tok, nil); got["title"] != "学习贯彻“一要点、三计划”" {
-			t.Errorf("a recipient reads it: %v", got)
+		if got := ts.must(200, "GET", fmt.Sprintf("/api/v1/materials/%v", id), tok, nil); got["title"] != "学习贯彻“一要点、三计划”" || got["audience"] != nil {
+			t.Errorf("a recipient reads it, without its audience: %v", got)
 		}
 		inbox := nwItems(ts.must(200, "GET", "/api/v1/me/inbox", tok, nil))
 		n := 0

@@ -266,9 +266,11 @@ func (s *Service) checkAudience(ctx context.Context, v *service.Validator, in se
 	return out, nil
 }
 
-// View is a material as one caller sees it; Reading is set for a deputy it was delivered to.
+// View is a material as one caller sees it: Manages for an admin of its region (who sees
+// its audience), Reading for a deputy it was delivered to.
 type View struct {
 	Material *Material
+	Manages  bool
 	Reading  *Reading
 }
 
@@ -284,7 +286,7 @@ func (s *Service) Get(ctx context.Context, a service.Actor, id int64) (View, err
 		if err != nil {
 			return err
 		}
-		out.Material = m
+		out.Material, out.Manages = m, manages(a, m)
 		r, err := s.reading(ctx, a, id)
 		switch {
 		case err == nil:
@@ -296,7 +298,7 @@ func (s *Service) Get(ctx context.Context, a service.Actor, id int64) (View, err
 			}
 			out.Reading = r
 			return nil
-		case errors.Is(err, service.ErrNotFound) && manages(a, m):
+		case errors.Is(err, service.ErrNotFound) && out.Manages:
 			return nil
 		}
 		return err
