@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"math"
 	"net/http"
 	"time"
 
@@ -232,6 +233,20 @@ func (h *studyHandlers) stats(c *gin.Context) {
 	for i, d := range st.NotOpened.Items {
 		items[i] = notOpenedJSON{ID: d.ID, Name: d.Name, Level: d.Level, RegionCode: d.RegionCode}
 	}
+	regions := make([]gin.H, len(st.ByRegion))
+	for i, r := range st.ByRegion {
+		regions[i] = gin.H{"region_code": r.RegionCode, "delivered": r.Delivered, "opened": r.Opened, "completed": r.Completed,
+			"open_rate": rate(r.Opened, r.Delivered), "completion_rate": rate(r.Completed, r.Delivered)}
+	}
 	c.JSON(http.StatusOK, gin.H{"delivered": st.Totals.Delivered, "opened": st.Totals.Opened, "completed": st.Totals.Completed,
-		"items": items, "next_cursor": st.NotOpened.NextCursor})
+		"open_rate": rate(st.Totals.Opened, st.Totals.Delivered), "completion_rate": rate(st.Totals.Completed, st.Totals.Delivered),
+		"by_region": regions, "items": items, "next_cursor": st.NotOpened.NextCursor})
+}
+
+// rate is part of whole to four decimals, 0 for none.
+func rate(part, whole int64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return math.Round(float64(part)/float64(whole)*10000) / 10000
 }

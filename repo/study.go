@@ -170,9 +170,9 @@ func (s Study) DuePublishing(ctx context.Context, now time.Time, limit int) ([]i
 
 // Deliver inserts the deliveries not made yet and returns how many it inserted.
 func (s Study) Deliver(ctx context.Context, ds []study.Delivery) (int64, error) {
-	return s.DB.insertRows(ctx, s.DB.insertIgnore()+` INTO study_deliveries (material_id, deputy_id, user_id, delivered_at) VALUES `, "", 4, len(ds),
-		func(i int, args []any) []any {
-			return append(args, ds[i].MaterialID, ds[i].DeputyID, ds[i].UserID, utc(ds[i].DeliveredAt))
+	return s.DB.insertRows(ctx, s.DB.insertIgnore()+` INTO study_deliveries (material_id, deputy_id, user_id, region_code, delivered_at) VALUES `, "", 5,
+		len(ds), func(i int, args []any) []any {
+			return append(args, ds[i].MaterialID, ds[i].DeputyID, ds[i].UserID, ds[i].RegionCode, utc(ds[i].DeliveredAt))
 		})
 }
 
@@ -323,5 +323,13 @@ func (s Study) CountPushes(ctx context.Context, deputyIDs []int64, day string) (
 		s.DB.upsertAdd([]string{"deputy_id", "day"}, []string{"pushes"}), 3, len(deputyIDs), func(i int, args []any) []any {
 			return append(args, deputyIDs[i], day, 1)
 		})
+	return out, err
+}
+
+// RegionTotals counts a material's deliveries, opened and completed per deputy region.
+func (s Study) RegionTotals(ctx context.Context, materialID int64) ([]study.RegionTotals, error) {
+	var out []study.RegionTotals
+	err := s.DB.sel(ctx, &out, `SELECT region_code, COUNT(*) AS delivered, COUNT(opened_at) AS opened, COUNT(completed_at) AS completed
+		FROM study_deliveries WHERE material_id = ? GROUP BY region_code ORDER BY region_code`, materialID)
 	return out, err
 }

@@ -224,8 +224,18 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 	}
 	// The figures: both delivered and opened, deputy A completed; the scheduled one not opened by A2.
 	statsPath := fmt.Sprintf("/api/v1/admin/materials/%v/stats", id)
-	if st := ts.must(200, "GET", statsPath, admin, nil); st["delivered"] != 2.0 || st["opened"] != 2.0 || st["completed"] != 1.0 || len(nwItems(st)) != 0 {
+	st := ts.must(200, "GET", statsPath, admin, nil)
+	if st["delivered"] != 2.0 || st["opened"] != 2.0 || st["completed"] != 1.0 || st["completion_rate"] != 0.5 || len(nwItems(st)) != 0 {
 		t.Errorf("stats: %v", st)
+	}
+	// Both deputies belong to their stations' township regions: one row each, A's completed.
+	byRegion := map[any]map[string]any{}
+	for _, r := range st["by_region"].([]any) {
+		byRegion[r.(map[string]any)["region_code"]] = r.(map[string]any)
+	}
+	if a1, a2 := byRegion["440106001000"], byRegion["440106002000"]; len(byRegion) != 2 || a1["completed"] != 1.0 || a1["completion_rate"] != 1.0 ||
+		a2["delivered"] != 1.0 || a2["completed"] != 0.0 {
+		t.Errorf("stats by region: %v", st["by_region"])
 	}
 	if st := ts.must(200, "GET", fmt.Sprintf("/api/v1/admin/materials/%v/stats", later["id"]), admin, nil); st["opened"] != 1.0 ||
 		len(nwItems(st)) != 1 || nwItems(st)[0]["id"] != float64(depA2) || nwItems(st)[0]["name"] != "学习代表丙" {

@@ -11,6 +11,7 @@ import (
 // Stats are a material's reading figures and a page of the deputies who have not opened it.
 type Stats struct {
 	Totals    Totals
+	ByRegion  []RegionTotals
 	NotOpened service.Paged[service.Deputy]
 }
 
@@ -30,6 +31,9 @@ func (s *Service) Stats(ctx context.Context, a service.Actor, id int64, page ser
 	}
 	out := &Stats{}
 	if out.Totals, err = s.Store.Totals(ctx, id); err != nil {
+		return nil, fmt.Errorf("material stats: %w", err)
+	}
+	if out.ByRegion, err = s.Store.RegionTotals(ctx, id); err != nil {
 		return nil, fmt.Errorf("material stats: %w", err)
 	}
 	ids, err := s.Store.NotOpened(ctx, id, p.Last, p.Fetch())

@@ -85,6 +85,7 @@ type Delivery struct {
 	MaterialID  int64
 	DeputyID    int64
 	UserID      int64
+	RegionCode  string // the deputy's region at delivery
 	DeliveredAt time.Time
 }
 
@@ -130,8 +131,16 @@ type Store interface {
 	CountPushes(ctx context.Context, deputyIDs []int64, day string) (map[int64]int, error)
 	// Totals counts a material's deliveries, opened and completed.
 	Totals(ctx context.Context, materialID int64) (Totals, error)
+	// RegionTotals counts them per deputy region (at delivery).
+	RegionTotals(ctx context.Context, materialID int64) ([]RegionTotals, error)
 	// NotOpened lists by deputy ID, after afterID, the deputies who have not opened it.
 	NotOpened(ctx context.Context, materialID, afterID int64, limit int) ([]int64, error)
+}
+
+// RegionTotals are the figures of the deputies of one region.
+type RegionTotals struct {
+	RegionCode string `db:"region_code"`
+	Totals
 }
 
 // Totals are a material's reading figures.
