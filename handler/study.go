@@ -3,9 +3,12 @@ package handler
 import (
 	"math"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
 
 	"liaison/service"
 	"liaison/service/study"
@@ -19,6 +22,7 @@ func Study(svc *study.Service) Module {
 		r.Authed.POST("/admin/materials", h.create)
 		r.Authed.POST("/admin/materials/:id/publish", h.publish)
 		r.Authed.GET("/admin/materials/:id/stats", h.stats)
+		r.Authed.GET("/admin/materials/:id/stats.xlsx", h.statsXLSX)
 		r.Authed.GET("/materials", h.search)
 		r.Authed.GET("/materials/:id", h.get)
 		r.Authed.POST("/materials/:id/progress", h.progress)
@@ -249,4 +253,58 @@ func rate(part, whole int64) float64 {
 		return 0
 	}
 	return math.Round(float64(part)/float64(whole)*10000) / 10000
+}
+
+// statsXLSX is the figures as a workbook: a sheet of totals and regions, and a streamed sheet of
+// every deputy who has not opened the material (a province-wide push has tens of thousands).
+func (h *studyHandlers) statsXLSX(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	const figures, unopened = "学习统计", "未读代表"
+	if err := f.SetSheetName("Sheet1", figures); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if _, err := f.NewSheet(unopened); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	sw, err := newSheetStream(f, unopened)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	var title string
+	err = h.svc.ExportStats(c.Request.Context(), actor(c), id, func(st *study.Stats) error {
+		title = st.Title
+		rows := [][]any{{"资料", st.Title}, {}, {"行政区划", "推送人数", "已读人数", "完成人数", "阅读率", "完成率"},
+			{"合计", st.Totals.Delivered, st.Totals.Opened, st.Totals.Completed, rate(st.Totals.Opened, st.Totals.Delivered),
+				rate(st.Totals.Completed, st.Totals.Delivered)}}
+		for _, r := range st.ByRegion {
+			rows = append(rows, []any{r.RegionCode, r.Delivered, r.Opened, r.Completed, rate(r.Opened, r.Delivered), rate(r.Completed, r.Delivered)})
+		}
+		if err := setRows(f, figures, rows); err != nil {
+			return err
+		}
+		return sw.write([]any{"代表编号", "姓名", "层级", "行政区划"})
+	}, func(d service.Deputy) error {
+		return sw.write([]any{d.ID, d.Name, d.Level, d.RegionCode})
+	})
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := sw.flush(); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Header("Content-Disposition", "attachment; filename=\"material-"+strconv.FormatInt(id, 10)+"-stats.xlsx\"; filename*=UTF-8''"+
+		url.PathEscape(title+"-学习统计.xlsx"))
+	c.Status(http.StatusOK)
+	_ = f.Write(c.Writer)
 }

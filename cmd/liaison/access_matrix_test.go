@@ -534,10 +534,14 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 				t.Errorf("material: %v", got)
 			}
 		}},
-		{"GET /admin/materials/{id}/stats", func(t *testing.T, a actorCase) {
+		{"GET /admin/materials/{id}/stats and stats.xlsx", func(t *testing.T, a actorCase) {
 			if studyPart[a.name] != "admin" {
 				studyOutOfReach(t, a, "GET", "/api/v1/admin/materials/%v/stats")
+				studyOutOfReach(t, a, "GET", "/api/v1/admin/materials/%v/stats.xlsx")
 				return
+			}
+			if st, _, _ := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/admin/materials/%v/stats.xlsx", materialA), a.tok, "", nil); st != 200 {
+				t.Errorf("stats workbook: %d", st)
 			}
 			if st := ts.must(200, "GET", fmt.Sprintf("/api/v1/admin/materials/%v/stats", materialA), a.tok, nil); st["delivered"] != 1.0 {
 				t.Errorf("material stats: %v", st)

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"liaison/internal/testenv"
 	"liaison/service"
@@ -245,6 +248,28 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 		if st, out := ts.call("GET", statsPath, tok, nil); st != 404 {
 			t.Errorf("stats for a stranger: %d %v", st, out)
 		}
+		if st, _, _ := opRaw(t, ts, "GET", statsPath+".xlsx", tok, "", nil); st != 404 {
+			t.Errorf("the stats workbook for a stranger: %d", st)
+		}
+	}
+	// The workbook of the scheduled one lists A2, who has not opened it.
+	status, _, raw := opRaw(t, ts, "GET", fmt.Sprintf("/api/v1/admin/materials/%v/stats.xlsx", later["id"]), admin, "", nil)
+	if status != 200 {
+		t.Fatalf("stats workbook: %d %s", status, raw)
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unopened, err := book.GetRows("未读代表")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unopened) != 2 || unopened[1][0] != fmt.Sprint(depA2) || unopened[1][1] != "学习代表丙" {
+		t.Errorf("the workbook's unopened sheet: %v", unopened)
+	}
+	if figures, _ := book.GetRows("学习统计"); len(figures) < 4 || figures[3][0] != "合计" || figures[3][1] != "2" || figures[3][2] != "1" {
+		t.Errorf("the workbook's figures: %v", figures)
 	}
 	// A % in the keyword is a literal, not a wildcard.
 	if items := search(admin, "%"); len(items) != 0 {
