@@ -62,6 +62,12 @@ type Config struct {
 	// CheckinMeters is how near a deputy must be to the station to check in at a reception day
 	// by location instead of the code on the station's screen.
 	CheckinMeters int64 `env:"LIAISON_RECEPTION_CHECKIN_METERS"`
+	// StudyInterval is how often the study delivery job (on the leader instance) looks for
+	// materials to deliver.
+	StudyInterval time.Duration `env:"LIAISON_STUDY_INTERVAL"`
+	// StudyDailyCap is how many study pushes a deputy is notified of a day, one each; past it
+	// the day's further pushes are digested into one notification.
+	StudyDailyCap int64 `env:"LIAISON_STUDY_DAILY_CAP"`
 }
 
 // DefaultTokenSecret is what a development install falls back to if it cannot write its
@@ -91,6 +97,8 @@ func Defaults() Config {
 		FakeReviewWord:    "待审核测试",
 		NotifyInterval:    time.Second,
 		SuperviseInterval: time.Minute,
+		StudyInterval:     10 * time.Second,
+		StudyDailyCap:     3,
 		DutyPoints:        duty.DefaultPoints,
 		ReceptionNotice:   48 * time.Hour,
 		CheckinMeters:     300,

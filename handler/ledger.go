@@ -70,32 +70,26 @@ func exportLedger(c *gin.Context, svc *opinion.Service) {
 		_ = c.Error(err)
 		return
 	}
-	sw, err := f.NewStreamWriter(sheet)
+	sw, err := newSheetStream(f, sheet)
 	if err != nil {
 		_ = c.Error(err)
 		return
-	}
-	rowNo := 1
-	write := func(cells []any) error {
-		cell, _ := excelize.CoordinatesToCellName(1, rowNo)
-		rowNo++
-		return sw.SetRow(cell, cells)
 	}
 	err = svc.ExportLedger(c.Request.Context(), actor(c), in,
-		func() error { return write(ledgerHeader()) },
-		func(row opinion.LedgerRow) error { return write(ledgerCells(row)) })
+		func() error { return sw.write(ledgerHeader()) },
+		func(row opinion.LedgerRow) error { return sw.write(ledgerCells(row)) })
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	if err := sw.Flush(); err != nil {
+	if err := sw.flush(); err != nil {
 		_ = c.Error(err)
 		return
 	}
 	name := fmt.Sprintf("意见台帐-%s.xlsx", time.Now().In(time.FixedZone("CST", 8*3600)).Format("20060102"))
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Header("Content-Disposition", "attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
-	c.Header("X-Ledger-Rows", strconv.Itoa(rowNo-2))
+	c.Header("X-Ledger-Rows", strconv.Itoa(sw.rows()-1))
 	c.Status(http.StatusOK)
 	_ = f.Write(c.Writer)
 }

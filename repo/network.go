@@ -143,29 +143,6 @@ func chunks[T any](xs []T, n int) [][]T {
 	return out
 }
 
-// insertRows runs a multi-row INSERT in batches: head ends with VALUES, each row has cols
-// placeholders, and row appends row i's values to args.
-func (db *DB) insertRows(ctx context.Context, head string, cols, n int, row func(i int, args []any) []any) error {
-	const batch = 500 // 500 rows x 11 columns stays far below both dialects' placeholder limits
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-	for start := 0; start < n; start += batch {
-		end := min(start+batch, n)
-		var b strings.Builder
-		b.WriteString(head)
-		args := make([]any, 0, (end-start)*cols)
-		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteString(", ")
-			}
-			b.WriteString(tuple)
-			args = row(i, args)
-		}
-		if _, err := db.exec(ctx, b.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // ---- stations ----
 

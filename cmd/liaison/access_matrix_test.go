@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -365,16 +366,22 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		}},
 	}
 
+	// hidden: what someone out of reach of object id gets is the 404 of a missing one (path has
+	// a %v for the ID), with nothing of the object (its mark) in it.
+	hidden := func(t *testing.T, a actorCase, method, path string, id any, mark string, body any) {
+		t.Helper()
+		status, _, raw := rawCall(t, ts, method, fmt.Sprintf(path, id), a.tok, "", body)
+		_, _, want := rawCall(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", body)
+		notFound(t, method+" "+path, status, raw, want)
+		if mark != "" && bytes.Contains(raw, []byte(mark)) {
+			t.Errorf("%s %s carries %q: %s", method, path, mark, raw)
+		}
+	}
 	// dutyOutOfReach: what someone outside A's record's reach gets is the 404 of a missing
 	// record, with nothing of A's record in it.
 	dutyOutOfReach := func(t *testing.T, a actorCase, method, path string, body any) {
 		t.Helper()
-		status, _, raw := rawCall(t, ts, method, fmt.Sprintf(path, dutyA), a.tok, "", body)
-		_, _, want := rawCall(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", body)
-		notFound(t, method+" "+path, status, raw, want)
-		if bytes.Contains(raw, []byte(dutyTitleA)) {
-			t.Errorf("%s %s carries A's duty record: %s", method, path, raw)
-		}
+		hidden(t, a, method, path, dutyA, dutyTitleA, body)
 	}
 	endpoints = append(endpoints, []struct {
 		name  string
@@ -494,13 +501,27 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	// the 404 of a missing one.
 	receptionOutOfReach := func(t *testing.T, a actorCase, method, path string, id any, body any) {
 		t.Helper()
-		status, _, raw := rawCall(t, ts, method, fmt.Sprintf(path, id), a.tok, "", body)
-		_, _, want := rawCall(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", body)
-		notFound(t, method+" "+path, status, raw, want)
+		hidden(t, a, method, path, id, "", body)
 	}
 	receptionCode := func(t *testing.T) string {
 		t.Helper()
 		return ts.must(200, "GET", fmt.Sprintf("/api/v1/work/receptions/%v/code", recA), mgrATok, nil)["code"].(string)
+	}
+	// Study material: A's district admin writes one for station A and publishes it; the
+	// delivery job reaches deputy A. Its admin manages it, deputy A reads it, and for everyone
+	// else it is the 404 of a missing material; the search lists are for admins and deputies.
+	const materialTitleA = "甲街道学习资料"
+	materialA := ts.must(201, "POST", "/api/v1/admin/materials", adminATok, map[string]any{"title": materialTitleA, "category": "law",
+		"body": "学习内容", "audience": map[string]any{"station_ids": []any{stA}}})["id"]
+	ts.must(200, "POST", fmt.Sprintf("/api/v1/admin/materials/%v/publish", materialA), adminATok, nil)
+	if err := ts.App.Study.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	studyPart := map[string]string{"admin of A's district": "admin", "deputy A": "reader"}
+	studySearch := map[string]bool{"admin of A's district": true, "admin of B's district": true, "deputy A": true, "deputy B": true}
+	studyOutOfReach := func(t *testing.T, a actorCase, method, path string) {
+		t.Helper()
+		hidden(t, a, method, path, materialA, materialTitleA, nil)
 	}
 	endpoints = append(endpoints, []struct {
 		name  string
@@ -556,6 +577,87 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			}
 			if c := ts.must(200, "GET", fmt.Sprintf("/api/v1/work/receptions/%v/code", recA), a.tok, nil); len(fmt.Sprint(c["code"])) != 6 {
 				t.Errorf("code: %v", c)
+			}
+		}},
+		{"GET /material-categories", func(t *testing.T, a actorCase) {
+			if items := listItems(ts.must(200, "GET", "/api/v1/material-categories", a.tok, nil)); len(items) != 5 {
+				t.Errorf("material categories: %v", items)
+			}
+		}},
+		{"POST /admin/materials", func(t *testing.T, a actorCase) {
+			body := map[string]any{"title": "各区学习资料", "category": "duty", "body": "内容", "audience": map[string]any{"all": true}}
+			want := 404
+			if strings.HasPrefix(a.name, "admin") {
+				want = 201
+			}
+			if st, out := ts.call("POST", "/api/v1/admin/materials", a.tok, body); st != want {
+				t.Errorf("write a material: want %d, got %d %v", want, st, out)
+			}
+		}},
+		{"POST /admin/materials/{id}/publish", func(t *testing.T, a actorCase) {
+			if studyPart[a.name] != "admin" {
+				studyOutOfReach(t, a, "POST", "/api/v1/admin/materials/%v/publish")
+				return
+			}
+			if got := ts.must(200, "POST", fmt.Sprintf("/api/v1/admin/materials/%v/publish", materialA), a.tok, nil); got["status"] != "published" {
+				t.Errorf("publish again: %v", got)
+			}
+		}},
+		{"GET /materials/{id}", func(t *testing.T, a actorCase) {
+			if studyPart[a.name] == "" {
+				studyOutOfReach(t, a, "GET", "/api/v1/materials/%v")
+				return
+			}
+			if got := ts.must(200, "GET", fmt.Sprintf("/api/v1/materials/%v", materialA), a.tok, nil); got["title"] != materialTitleA {
+				t.Errorf("material: %v", got)
+			}
+		}},
+		{"GET /admin/materials/{id}/stats and stats.xlsx", func(t *testing.T, a actorCase) {
+			if studyPart[a.name] != "admin" {
+				studyOutOfReach(t, a, "GET", "/api/v1/admin/materials/%v/stats")
+				studyOutOfReach(t, a, "GET", "/api/v1/admin/materials/%v/stats.xlsx")
+				return
+			}
+			if st, _, _ := rawCall(t, ts, "GET", fmt.Sprintf("/api/v1/admin/materials/%v/stats.xlsx", materialA), a.tok, "", nil); st != 200 {
+				t.Errorf("stats workbook: %d", st)
+			}
+			if st := ts.must(200, "GET", fmt.Sprintf("/api/v1/admin/materials/%v/stats", materialA), a.tok, nil); st["delivered"] != 1.0 {
+				t.Errorf("material stats: %v", st)
+			}
+		}},
+		{"GET /me/materials", func(t *testing.T, a actorCase) {
+			status, out := ts.call("GET", "/api/v1/me/materials", a.tok, nil)
+			if !strings.HasPrefix(a.name, "deputy") {
+				if status != 404 {
+					t.Errorf("my materials: want 404, got %d %v", status, out)
+				}
+				return
+			}
+			if has := strings.Contains(fmt.Sprint(out), materialTitleA); status != 200 || has != (studyPart[a.name] == "reader") {
+				t.Errorf("my materials: %d, A's listed %v: %v", status, has, out)
+			}
+		}},
+		{"POST /materials/{id}/progress", func(t *testing.T, a actorCase) {
+			body := map[string]any{"tick": "am-" + a.name, "seconds": 30}
+			if studyPart[a.name] != "reader" {
+				hidden(t, a, "POST", "/api/v1/materials/%v/progress", materialA, materialTitleA, body)
+				return
+			}
+			if r := ts.must(200, "POST", fmt.Sprintf("/api/v1/materials/%v/progress", materialA), a.tok, body); r["seconds"] != 30.0 {
+				t.Errorf("progress: %v", r)
+			}
+		}},
+		{"GET /materials", func(t *testing.T, a actorCase) {
+			status, out := ts.call("GET", "/api/v1/materials?q="+url.QueryEscape("学习资料"), a.tok, nil)
+			if !studySearch[a.name] {
+				if status != 404 {
+					t.Errorf("search materials: want 404, got %d %v", status, out)
+				}
+				return
+			}
+			has := strings.Contains(fmt.Sprint(out), materialTitleA)
+			if status != 200 || has != (studyPart[a.name] != "") {
+				t.Errorf("search materials: %d, A's listed %v: %v", status, has, out)
 			}
 		}},
 	}...)

@@ -26,6 +26,7 @@ import (
 	"liaison/service/notify"
 	"liaison/service/opinion"
 	"liaison/service/stats"
+	"liaison/service/study"
 	"liaison/service/upload"
 	"liaison/wechat"
 	"liaison/wechat/wechatfake"
@@ -60,6 +61,9 @@ type App struct {
 
 	// Duty is duty registration, review and the archive.
 	Duty *duty.Service
+
+	// Study is study material; its delivery job runs on the leader (tests call its Tick).
+	Study *study.Service
 
 	// Opinions is the opinion lifecycle; the supervision worker calls its RecheckModeration
 	// and CloseUnrated.
@@ -195,8 +199,15 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Tx: db, KV: a.Shared, WeChat: wc, Notifier: notifications, Deadlines: deadlinePolicy, Sealer: sealer,
 		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db}, Receptions: a.Duty,
 		Observers: []service.OpinionObserver{&stats.Observer{Store: repo.Stats{DB: db}, Workdays: calendarSvc}, a.Duty}}
+	// Study material; its delivery job runs on the leader, below.
+	a.Study = &study.Service{Store: repo.Study{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db}, Notifier: notifications,
+		Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock, DailyCap: int(cfg.StudyDailyCap),
+		RecordDuty: func(ctx context.Context, act study.DutyActivity) error {
+			return a.Duty.Record(ctx, duty.Activity{DeputyID: act.DeputyID, Type: duty.TypeStudy, Source: duty.SourceStudy, SourceID: act.MaterialID,
+				At: act.At, Hours: act.Hours, RegionCode: act.RegionCode, Title: act.Title, Data: map[string]any{"material_id": act.MaterialID}})
+		}}
 	a.Uploads = &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock,
-		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty}}
+		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty, a.Study}}
 
 	// Supervision (督办) runs on one instance at a time: the lease lives in Redis when there is
 	// one, else in the database, so even two processes on one SQLite file agree.
@@ -208,6 +219,10 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	leader := service.Leader{Locker: locker, Name: "supervision", Owner: service.NewInstanceID(), TTL: 2 * cfg.SuperviseInterval,
 		Every: cfg.SuperviseInterval, Log: a.Log}
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = leader.Run(ctx, a.Supervisor.Tick) })
+	// Study material delivery runs on one instance at a time too, under its own lease.
+	studyLeader := service.Leader{Locker: locker, Name: "study-delivery", Owner: service.NewInstanceID(), TTL: 2 * cfg.StudyInterval,
+		Every: cfg.StudyInterval, Log: a.Log}
+	a.Workers = append(a.Workers, func(ctx context.Context) { _ = studyLeader.Run(ctx, a.Study.Tick) })
 	// Station and deputy codes (站点码/代表码), kept beside the uploads so every instance reuses them.
 	qrcodes := &network.QRCodes{Network: a.Network, Coder: wc, Blobs: repo.FileStorage{Dir: cfg.DataDir}}
 	deps := handler.Deps{
@@ -224,6 +239,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Opinions(a.Opinions),
 			handler.Duty(a.Duty),
 			handler.Receptions(a.Duty),
+			handler.Study(a.Study),
 			handler.Ledger(a.Opinions),
 			handler.QRCodes(qrcodes),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.

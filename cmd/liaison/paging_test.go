@@ -46,6 +46,16 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 	}
 	mgr, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, stations[0])
 	admin, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440000")
+	// Three study materials of the admin's province, delivered to every deputy.
+	for i := range 3 {
+		m := ts.must(201, "POST", "/api/v1/admin/materials", admin, map[string]any{"title": fmt.Sprint("学习资料", i), "category": "law",
+			"body": "正文", "audience": map[string]any{"all": true}})
+		ts.must(200, "POST", fmt.Sprintf("/api/v1/admin/materials/%v/publish", m["id"]), admin, nil)
+	}
+	if err := ts.App.Study.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	material := listItems(ts.must(200, "GET", "/api/v1/materials", admin, nil))[0]["id"]
 	res := ts.login("paging-res-" + sfx)
 	for i := range 3 {
 		submitOpinion(t, ts, res, fmt.Sprint("paging-", sfx, "-", i), opinionBody(stations[0], fmt.Sprint("分页测试意见", i)), 201)
@@ -82,6 +92,9 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 		{"/api/v1/work/duties", mgr, ""},
 		{"/api/v1/work/deputies", admin, ""},
 		{fmt.Sprintf("/api/v1/stations/%d/receptions", stations[0]), "", "/api/v1/stations/{id}/receptions"},
+		{"/api/v1/materials", admin, ""},
+		{"/api/v1/me/materials", dep, ""},
+		{fmt.Sprintf("/api/v1/admin/materials/%v/stats", material), admin, "/api/v1/admin/materials/{id}/stats"},
 	}
 	var covered []string
 	for _, l := range lists {

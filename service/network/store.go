@@ -85,6 +85,9 @@ type Store interface {
 	UpdateDeputy(ctx context.Context, d *service.Deputy) error
 	Deputy(ctx context.Context, id int64) (*service.Deputy, error)
 	ListDeputies(ctx context.Context, f DeputyFilter) ([]service.Deputy, error)
+	// AudienceDeputies lists an audience's active deputies by ID, without expertise or
+	// station links (a delivery job reads them in large batches).
+	AudienceDeputies(ctx context.Context, q service.AudienceQuery) ([]service.Deputy, error)
 	StationDeputies(ctx context.Context, stationID int64, activeOnly bool) ([]service.Deputy, error)
 	// ExpertDeputies lists the active deputies of a station with category in their expertise
 	// and a bound user, by ID.
