@@ -17,9 +17,6 @@ import (
 // a bound account has exactly one notification, and the deputies outside the admin's region get
 // nothing. It prints the time the delivery took.
 func TestStudyDeliveryToTwentyThousandResumes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("seeds 20,000 deputies")
-	}
 	t.Parallel()
 	cfg := testConfig(t)
 	cfg.StudyInterval = time.Hour // the test runs the delivery job by hand
