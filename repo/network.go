@@ -143,7 +143,6 @@ func chunks[T any](xs []T, n int) [][]T {
 	return out
 }
 
-
 // ---- stations ----
 
 type stationRow struct {
