@@ -292,7 +292,7 @@ func (h *studyHandlers) statsXLSX(c *gin.Context) {
 		}
 		return sw.write([]any{"代表编号", "姓名", "层级", "行政区划"})
 	}, func(d service.Deputy) error {
-		return sw.write([]any{d.ID, d.Name, d.Level, d.RegionCode})
+		return sw.write([]any{d.ID, d.Name, service.DeputyLevelNames[d.Level], d.RegionCode})
 	})
 	if err != nil {
 		_ = c.Error(err)

@@ -137,7 +137,7 @@ func (s Duty) RecordsWithUpload(ctx context.Context, uploadID int64) ([]duty.Rec
 }
 
 // UpdateRecord writes a revision's fields.
-func (s Duty) UpdateRecord(ctx context.Context, r *duty.Record) error {
+func (s Duty) UpdateRecord(ctx context.Context, r *duty.Record, from duty.Status) error {
 	images, data, err := dutyJSON(r)
 	if err != nil {
 		return err
@@ -145,13 +145,19 @@ func (s Duty) UpdateRecord(ctx context.Context, r *duty.Record) error {
 	return s.DB.WithinTx(ctx, func(ctx context.Context) error {
 		if err := mustAffect(s.DB.exec(ctx, `UPDATE duty_records SET type = ?, occurred_on = ?, hours = ?, station_id = ?, region_code = ?,
 			place = ?, title = ?, content = ?, participants = ?, images = ?, status = ?, data = ?, reviewed_by = ?, review_comment = ?,
-			reviewed_at = ?, submitted_at = ?, updated_at = ? WHERE id = ?`,
+			reviewed_at = ?, submitted_at = ?, updated_at = ? WHERE id = ? AND status = ?`,
 			r.Type, r.OccurredOn, r.Hours, r.StationID, r.RegionCode, r.Place, r.Title, r.Content, r.Participants, images, string(r.Status),
-			data, r.ReviewedBy, r.ReviewComment, nullTime(r.ReviewedAt), nullTime(r.SubmittedAt), utc(r.UpdatedAt), r.ID)); err != nil {
+			data, r.ReviewedBy, r.ReviewComment, nullTime(r.ReviewedAt), nullTime(r.SubmittedAt), utc(r.UpdatedAt), r.ID, string(from))); err != nil {
 			return err
 		}
 		return s.writeImages(ctx, r)
 	})
+}
+
+// ClaimRevision reserves a record's revision number; the key makes a second claim a conflict.
+func (s Duty) ClaimRevision(ctx context.Context, rootID int64, n int) error {
+	_, err := s.DB.exec(ctx, `INSERT INTO duty_revisions (root_id, revision) VALUES (?, ?)`, rootID, n)
+	return err
 }
 
 // Record loads one revision.
@@ -198,6 +204,9 @@ func (s Duty) ListRecords(ctx context.Context, q duty.RecordQuery) ([]duty.Recor
 			marks[i], args = "?", append(args, string(st))
 		}
 		where = append(where, "status IN ("+strings.Join(marks, ", ")+")")
+	}
+	if q.NotDeputy != 0 {
+		where, args = append(where, "deputy_id <> ?"), append(args, q.NotDeputy)
 	}
 	if q.BeforeID > 0 {
 		where, args = append(where, "id < ?"), append(args, q.BeforeID)

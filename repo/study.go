@@ -128,8 +128,9 @@ func (s Study) ListMaterials(ctx context.Context, q study.MaterialQuery) ([]stud
 		w.add("("+strings.Join(reach, " OR ")+")", args...)
 	}
 	if q.Q != "" {
-		like := likeContains(q.Q)
-		w.add("(m.title LIKE ? ESCAPE '!' OR m.body LIKE ? ESCAPE '!')", like, like)
+		// LOWER on both sides: MySQL's utf8mb4_bin LIKE is case-sensitive, SQLite's is not.
+		like := likeContains(strings.ToLower(q.Q))
+		w.add("(LOWER(m.title) LIKE ? ESCAPE '!' OR LOWER(m.body) LIKE ? ESCAPE '!')", like, like)
 	}
 	if q.BeforeID > 0 {
 		w.add("m.id < ?", q.BeforeID)

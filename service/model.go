@@ -36,6 +36,10 @@ const (
 	DeputyTownship   = "township"
 )
 
+// DeputyLevelNames are the levels' Chinese names, for what users read.
+var DeputyLevelNames = map[string]string{DeputyNational: "全国人大代表", DeputyProvincial: "省人大代表", DeputyCity: "市人大代表",
+	DeputyCounty: "县（区）人大代表", DeputyTownship: "乡镇（街道）人大代表"}
+
 // DeputyLevels lists the five levels, highest first.
 var DeputyLevels = []string{DeputyNational, DeputyProvincial, DeputyCity, DeputyCounty, DeputyTownship}
 

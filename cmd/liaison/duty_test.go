@@ -252,8 +252,8 @@ func TestDutyArchiveMatchesAHandComputedYear(t *testing.T) {
 	if last := ts.must(200, "GET", fmt.Sprintf("/api/v1/deputies/%d/archive?year=2025", depID), dep, nil); fig(last["totals"].(map[string]any)) != "1/4/1/0" {
 		t.Errorf("2025: %v", last["totals"])
 	}
-	for _, bad := range []string{"1999", "2027", "abc"} {
-		if st, out := ts.call("GET", fmt.Sprintf("/api/v1/deputies/%d/archive?year=%s", depID, bad), dep, nil); st != 400 || pagingFieldCode(out, "year") != "out_of_range" {
+	for bad, code := range map[string]string{"1999": "out_of_range", "2027": "out_of_range", "abc": "invalid"} {
+		if st, out := ts.call("GET", fmt.Sprintf("/api/v1/deputies/%d/archive?year=%s", depID, bad), dep, nil); st != 400 || pagingFieldCode(out, "year") != code {
 			t.Errorf("year %s: %d %v", bad, st, out)
 		}
 	}
@@ -288,5 +288,76 @@ func TestDutyArchiveMatchesAHandComputedYear(t *testing.T) {
 	recs, err := f.GetRows("履职记录")
 	if err != nil || len(recs) != 1+5 {
 		t.Fatalf("records sheet: %d rows, %v", len(recs), err)
+	}
+}
+
+// TestDutyReviewRaces: two reviewers deciding one record at once, and two edits of one approved
+// record at once, each leave exactly one winner; a deputy who manages their own station cannot
+// review their own record.
+func TestDutyReviewRaces(t *testing.T) {
+	t.Parallel()
+	clock := testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
+	ts := startServerWith(t, testConfig(t), Options{Clock: clock})
+	st := ts.Seed.Station("审核竞争联络站", "440106001000")
+	depID := ts.Seed.Deputy("审核代表", service.DeputyActive, []int64{st})
+	dep := deputyLogin(t, ts, depID)
+	mgr1, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	mgr2, _ := staffLogin(t, ts, service.RoleStationManager, service.ScopeStation, st)
+	body := map[string]any{"type": "visit_constituents", "occurred_on": "2026-11-26", "hours": 1, "station_id": st, "title": "走访"}
+	id := ts.must(201, "POST", "/api/v1/duties", dep, body)["id"]
+
+	decide := []struct{ tok, decision string }{{mgr1, "approve"}, {mgr2, "reject"}}
+	out := testenv.Race(t, 2, func(i int) error {
+		st, resp := ts.call("POST", "/api/v1/work/duties/review", decide[i].tok, map[string]any{"ids": []any{id}, "decision": decide[i].decision, "comment": "审核"})
+		switch st {
+		case 200:
+			return nil
+		case 409:
+			return testenv.ErrLost
+		}
+		return fmt.Errorf("review: %d %v", st, resp)
+	})
+	winner := out.OneWinner(t, nil)
+	rec := ts.must(200, "GET", fmt.Sprintf("/api/v1/duties/%v", id), dep, nil)["record"].(map[string]any)
+	if want := map[string]string{"approve": "approved", "reject": "rejected"}[decide[winner].decision]; rec["status"] != want {
+		t.Fatalf("after the race the record is %v, the winner %sd it", rec["status"], decide[winner].decision)
+	}
+	if rec["status"] == "rejected" {
+		ts.must(200, "PUT", fmt.Sprintf("/api/v1/duties/%v", id), dep, body)
+		ts.must(200, "POST", "/api/v1/work/duties/review", mgr1, map[string]any{"ids": []any{id}, "decision": "approve"})
+	}
+
+	// Two edits of the approved record at once: one revision 2, the other a conflict.
+	out = testenv.Race(t, 2, func(i int) error {
+		b := withChanges(body, map[string]any{"title": fmt.Sprint("走访（修订", i, "）")})
+		st, resp := ts.call("PUT", fmt.Sprintf("/api/v1/duties/%v", id), dep, b)
+		switch st {
+		case 200:
+			return nil
+		case 409:
+			return testenv.ErrLost
+		}
+		return fmt.Errorf("revise: %d %v", st, resp)
+	})
+	out.OneWinner(t, nil)
+	revs := ts.must(200, "GET", fmt.Sprintf("/api/v1/duties/%v", id), dep, nil)["revisions"].([]any)
+	if len(revs) != 2 {
+		t.Fatalf("revisions after two edits at once: %d", len(revs))
+	}
+
+	// A station manager who is also a deputy of the station never reviews their own record.
+	self := ts.Seed.Deputy("兼任站长的代表", service.DeputyActive, []int64{st})
+	u := ts.Seed.Staff(service.Grant{Role: service.RoleDeputy, ScopeKind: service.ScopeDeputy, ScopeID: fmt.Sprint(self)},
+		service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: fmt.Sprint(st)})
+	ts.Seed.BindDeputy(self, u.ID)
+	selfTok := loginAs(ts, u)
+	own := ts.must(201, "POST", "/api/v1/duties", selfTok, body)["id"]
+	if s, resp := ts.call("POST", "/api/v1/work/duties/review", selfTok, map[string]any{"ids": []any{own}, "decision": "approve"}); s != 404 {
+		t.Fatalf("approving one's own record: %d %v", s, resp)
+	}
+	for _, it := range listItems(ts.must(200, "GET", "/api/v1/work/duties", selfTok, nil)) {
+		if it["id"] == own {
+			t.Fatal("one's own record is in one's review queue")
+		}
 	}
 }

@@ -99,7 +99,10 @@ func (s *Service) year(raw string) (int, error) {
 		return s.now().In(service.Zone).Year(), nil
 	}
 	y, err := strconv.Atoi(raw)
-	if err != nil || y < 2000 || y > s.now().In(service.Zone).Year() {
+	if err != nil {
+		return 0, service.Invalid(service.FieldError{Field: "year", Code: service.FieldInvalid, Message: "年度须为整数"})
+	}
+	if y < 2000 || y > s.now().In(service.Zone).Year() {
 		return 0, service.Invalid(service.FieldError{Field: "year", Code: service.FieldOutOfRange,
 			Message: fmt.Sprintf("年度须在 2000 到 %d 之间", s.now().In(service.Zone).Year())})
 	}

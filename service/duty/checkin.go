@@ -134,6 +134,11 @@ func (s *Service) CheckIn(ctx context.Context, a service.Actor, id int64, in Che
 		return nil, service.Conflict("outside_window", fmt.Sprintf("不在签到时间内：本次接待 %s %s-%s，可在开始前 %d 分钟至结束前签到",
 			r.Day, from, to, int(CheckinEarly/time.Minute)))
 	}
+	if d, err := s.Network.Deputy(ctx, h.DeputyID); err != nil {
+		return nil, fmt.Errorf("check in: %w", err)
+	} else if d.Status != service.DeputyActive {
+		return nil, service.Conflict("deputy_inactive", "您已不再履职，不能签到")
+	}
 	st, err := s.Network.Station(ctx, r.StationID)
 	if err != nil {
 		return nil, fmt.Errorf("check in: %w", err)

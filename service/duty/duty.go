@@ -138,6 +138,7 @@ type RecordQuery struct {
 	StationIDs []int64  // reach: records reviewed at these stations ...
 	Prefixes   []string // ... or in these region subtrees
 	AllRegions bool     // ... or everywhere
+	NotDeputy  int64    // leaves this deputy's records out (a reviewer's own)
 	BeforeID   int64
 	Limit      int
 }
@@ -145,7 +146,12 @@ type RecordQuery struct {
 // Store persists duty records. Every method joins the transaction in ctx.
 type Store interface {
 	CreateRecord(ctx context.Context, r *Record) error // sets ID; RootID = ID when zero
-	UpdateRecord(ctx context.Context, r *Record) error
+	// UpdateRecord writes r's fields where the stored revision still has status from; ErrConflict
+	// when another change came first (two reviewers, a review and an edit).
+	UpdateRecord(ctx context.Context, r *Record, from Status) error
+	// ClaimRevision reserves revision number n of a record; ErrConflict when it is taken (two
+	// edits of one approved record at once).
+	ClaimRevision(ctx context.Context, rootID int64, n int) error
 	Record(ctx context.Context, id int64) (*Record, error)
 	// Revisions returns every revision of a record, oldest first.
 	Revisions(ctx context.Context, rootID int64) ([]Record, error)

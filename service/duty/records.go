@@ -161,6 +161,16 @@ func (s *Service) fill(ctx context.Context, a service.Actor, r *Record, in Input
 	return nil
 }
 
+var errChanged = service.Conflict("changed", "记录已被他人处理，请刷新后重试")
+
+// changedMeanwhile reads a conditional update that matched nothing as a conflict.
+func changedMeanwhile(err error) error {
+	if errors.Is(err, service.ErrNotFound) || errors.Is(err, service.ErrConflict) {
+		return errChanged
+	}
+	return err
+}
+
 // checkDay reads a Beijing date that is not in the future.
 func (s *Service) checkDay(v *service.Validator, day string) string {
 	if day == "" {
@@ -216,12 +226,13 @@ func (s *Service) Update(ctx context.Context, a service.Actor, id int64, in Inpu
 		case r.Status == Superseded:
 			return errSuperseded
 		case r.Status != Approved:
+			from := r.Status
 			if err := s.fill(ctx, a, r, in, r.RootID); err != nil {
 				return err
 			}
 			out = r
-			if err := s.Store.UpdateRecord(ctx, r); err != nil {
-				return err
+			if err := s.Store.UpdateRecord(ctx, r, from); err != nil {
+				return changedMeanwhile(err)
 			}
 			return s.audit(ctx, a, "duty.update", r, "")
 		}
@@ -238,6 +249,11 @@ func (s *Service) Update(ctx context.Context, a service.Actor, id int64, in Inpu
 		}
 		next := &Record{RootID: r.RootID, Revision: last.Revision + 1, DeputyID: r.DeputyID, Source: SourceManual, CreatedBy: a.UserID}
 		if err := s.fill(ctx, a, next, in, r.RootID); err != nil {
+			return err
+		}
+		if err := s.Store.ClaimRevision(ctx, r.RootID, next.Revision); errors.Is(err, service.ErrConflict) {
+			return errOpenRevision
+		} else if err != nil {
 			return err
 		}
 		if err := s.Store.CreateRecord(ctx, next); err != nil {
@@ -263,10 +279,10 @@ func (s *Service) Submit(ctx context.Context, a service.Actor, id int64) (*Recor
 		if r.Status != Draft && r.Status != Rejected {
 			return service.Conflict("invalid_transition", "只有草稿或已退回的记录可以提交审核")
 		}
-		now := s.now()
+		now, from := s.now(), r.Status
 		r.Status, r.SubmittedAt, r.UpdatedAt = Submitted, now, now
-		if err := s.Store.UpdateRecord(ctx, r); err != nil {
-			return err
+		if err := s.Store.UpdateRecord(ctx, r, from); err != nil {
+			return changedMeanwhile(err)
 		}
 		out = r
 		return s.audit(ctx, a, "duty.submit", r, "")
@@ -301,11 +317,15 @@ func (s *Service) Get(ctx context.Context, a service.Actor, id int64) (*Detail, 
 
 // sees is who may read a record: its deputy and those who may review it.
 func sees(a service.Actor, r *Record) bool {
-	return (a.DeputyID() != 0 && a.DeputyID() == r.DeputyID) || reviews(a, r)
+	return (a.DeputyID() != 0 && a.DeputyID() == r.DeputyID) || (r.Status != Draft && reviews(a, r))
 }
 
 // reviews is who may review a record: the managers of its station and admins of its region.
+// A deputy who also manages a station never reviews their own records.
 func reviews(a service.Actor, r *Record) bool {
+	if a.DeputyID() != 0 && a.DeputyID() == r.DeputyID {
+		return false
+	}
 	return (r.StationID != 0 && a.ManagesStation(r.StationID)) || a.AdminCovers(r.RegionCode)
 }
 

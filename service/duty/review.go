@@ -33,10 +33,13 @@ func (s *Service) Queue(ctx context.Context, a service.Actor, status string, in 
 	var v service.Validator
 	p := service.ParsePage(&v, in)
 	statuses := parseStatuses(&v, status, []Status{Submitted})
+	if len(statuses) == 1 && statuses[0] == Draft {
+		return service.Paged[Record]{Items: []Record{}}, v.Err() // a draft is the deputy's alone
+	}
 	if err := v.Err(); err != nil {
 		return service.Paged[Record]{}, err
 	}
-	q := RecordQuery{Statuses: statuses, StationIDs: a.ManagedStations(), BeforeID: p.Last, Limit: p.Fetch()}
+	q := RecordQuery{Statuses: statuses, StationIDs: a.ManagedStations(), NotDeputy: a.DeputyID(), BeforeID: p.Last, Limit: p.Fetch()}
 	q.Prefixes, q.AllRegions = a.AdminPrefixes()
 	rs, err := s.Store.ListRecords(ctx, q)
 	if err != nil {
@@ -89,8 +92,8 @@ func (s *Service) Review(ctx context.Context, a service.Actor, in ReviewInput) (
 			if in.Decision == Reject {
 				r.Status = Rejected
 			}
-			if err := s.Store.UpdateRecord(ctx, r); err != nil {
-				return err
+			if err := s.Store.UpdateRecord(ctx, r, Submitted); err != nil {
+				return changedMeanwhile(err)
 			}
 			if r.Status == Approved && r.Revision > 1 {
 				if err := s.supersede(ctx, r, now); err != nil {
@@ -119,8 +122,8 @@ func (s *Service) supersede(ctx context.Context, r *Record, now time.Time) error
 	for i := range revs {
 		if old := &revs[i]; old.Revision < r.Revision && old.Status == Approved {
 			old.Status, old.UpdatedAt = Superseded, now
-			if err := s.Store.UpdateRecord(ctx, old); err != nil {
-				return err
+			if err := s.Store.UpdateRecord(ctx, old, Approved); err != nil {
+				return changedMeanwhile(err)
 			}
 		}
 	}

@@ -87,8 +87,12 @@ func bound(v *service.Validator, field, raw string, def int) int {
 		return def
 	}
 	n, err := strconv.Atoi(raw)
-	if err != nil || n < 0 || n > 10000 {
-		v.Add(field, service.FieldInvalid, "接待次数须为 0 到 10000 之间的整数")
+	switch {
+	case err != nil:
+		v.Add(field, service.FieldInvalid, "接待次数须为整数")
+		return def
+	case n < 0 || n > 10000:
+		v.Add(field, service.FieldOutOfRange, "接待次数须在 0 到 10000 之间")
 		return def
 	}
 	return n
