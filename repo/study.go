@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"liaison/service"
 	"liaison/service/study"
 )
 
@@ -220,6 +222,18 @@ func (s Study) Open(ctx context.Context, materialID, deputyID int64, now time.Ti
 	_, err := s.DB.exec(ctx, `UPDATE study_deliveries SET opened_at = ? WHERE material_id = ? AND deputy_id = ? AND opened_at IS NULL`,
 		utc(now), materialID, deputyID)
 	return err
+}
+
+// LastTickAt is the time of the deputy's latest tick on the material.
+func (s Study) LastTickAt(ctx context.Context, materialID, deputyID int64) (time.Time, error) {
+	// ORDER BY ... LIMIT 1 rather than MAX(): SQLite returns MAX of a DATETIME as plain text.
+	var t time.Time
+	err := s.DB.get(ctx, &t, `SELECT created_at FROM study_ticks WHERE material_id = ? AND deputy_id = ? ORDER BY created_at DESC LIMIT 1`,
+		materialID, deputyID)
+	if errors.Is(err, service.ErrNotFound) {
+		return time.Time{}, nil
+	}
+	return t.UTC(), err
 }
 
 // AddTick records a tick and adds its seconds, unless the tick is known.

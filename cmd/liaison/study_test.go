@@ -209,10 +209,22 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 	if st, out := ts.call("POST", progress, depBTok, map[string]any{"tick": "t1", "seconds": 6}); st != 404 || errCode(out) != "not_found" {
 		t.Errorf("progress on a material not delivered: %d %v", st, out)
 	}
+	clock.Advance(time.Minute) // a tick adds at most the time since the previous one
 	if r := tick(depATok, "t2", 30, true); r["seconds"] != 90.0 || r["state"] != "completed" || r["completed_at"] == nil {
 		t.Errorf("completing: %v", r)
 	}
 	tick(depATok, "t3", 10, true) // completing again writes no second record
+	// Invented tick names cannot outrun the clock: with no time passing they add nothing.
+	for i := range 3 {
+		tick(depATok, fmt.Sprint("burst", i), 600, false)
+	}
+	if r := tick(depATok, "burst-check", 0, false); r["seconds"] != 90.0 {
+		t.Errorf("reading time after a burst of ticks with the clock still: %v", r["seconds"])
+	}
+	clock.Advance(time.Hour)
+	if r := tick(depATok, "an-hour-later", 600, false); r["seconds"] != 690.0 {
+		t.Errorf("reading time an hour later: %v", r["seconds"])
+	}
 	if items := mine(depATok, "completed"); len(items) != 1 || items[0]["id"] != id {
 		t.Errorf("completed: %v", items)
 	}

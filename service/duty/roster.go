@@ -46,10 +46,17 @@ func (s *Service) Roster(ctx context.Context, a service.Actor, q RosterQuery) (s
 	if err != nil {
 		return service.Paged[RosterRow]{}, err
 	}
-	const batch = 500
+	// A sparse filter over a province's deputies must not read them all in one request: past
+	// maxScan deputies a page ends early, with a cursor where the scan stopped.
+	const batch, maxScan = 500, 10000
 	var out []RosterRow
-	after := p.Last
+	after, scanned := p.Last, 0
 	for len(out) < p.Fetch() {
+		if scanned >= maxScan {
+			c := service.EncodeCursor(after)
+			return service.Paged[RosterRow]{Items: out, NextCursor: &c}, nil
+		}
+		scanned += batch
 		ds, err := s.Network.DeputiesInReach(ctx, a, after, batch)
 		if err != nil {
 			return service.Paged[RosterRow]{}, fmt.Errorf("roster: %w", err)

@@ -46,9 +46,18 @@ func (s *Service) Progress(ctx context.Context, a service.Actor, id int64, in Pr
 			if err := s.Store.Open(ctx, id, r.DeputyID, now); err != nil {
 				return err
 			}
+			r.OpenedAt = now
 		}
-		if in.Seconds > 0 {
-			if _, err := s.Store.AddTick(ctx, id, r.DeputyID, in.Tick, in.Seconds, now); err != nil {
+		// Reading time cannot outrun the clock: a tick adds at most the time since the previous
+		// one, however many tick names a client invents.
+		room := MaxTickSeconds
+		if last, err := s.Store.LastTickAt(ctx, id, r.DeputyID); err != nil {
+			return err
+		} else if !last.IsZero() {
+			room = min(room, int(now.Sub(last).Seconds()))
+		}
+		if seconds := min(in.Seconds, max(room, 0)); seconds > 0 {
+			if _, err := s.Store.AddTick(ctx, id, r.DeputyID, in.Tick, seconds, now); err != nil {
 				return err
 			}
 		}
@@ -86,7 +95,7 @@ func (s *Service) completed(ctx context.Context, id, deputyID int64, now time.Ti
 	if err != nil {
 		return err
 	}
-	hours := math.Round(float64(r.Seconds)/36) / 100 // to the hundredth of an hour
+	hours := min(math.Round(float64(r.Seconds)/36)/100, 24) // to the hundredth of an hour, a day at most
 	return s.RecordDuty(ctx, DutyActivity{DeputyID: deputyID, MaterialID: id, At: now, Hours: hours, RegionCode: d.RegionCode,
 		Title: "学习《" + m.Title + "》"})
 }

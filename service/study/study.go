@@ -123,6 +123,8 @@ type Store interface {
 	Open(ctx context.Context, materialID, deputyID int64, now time.Time) error
 	// AddTick adds a tick's seconds to the reading time unless the tick was recorded already.
 	AddTick(ctx context.Context, materialID, deputyID int64, tick string, seconds int, now time.Time) (bool, error)
+	// LastTickAt is when the deputy last reported reading the material (zero: never).
+	LastTickAt(ctx context.Context, materialID, deputyID int64) (time.Time, error)
 	// Complete marks the reading completed; false when it was already.
 	Complete(ctx context.Context, materialID, deputyID int64, now time.Time) (bool, error)
 	// Mine lists a deputy's delivered materials with their reading, newest material first.
