@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -86,16 +87,18 @@ func opinionBody(station int64, title string) map[string]any {
 		"contact":  map[string]any{"name": "王小明", "phone": "13912348765"}}
 }
 
-// withChanges returns body with mod applied: a key set to nil is removed, any other is set.
+// withChanges returns a copy of body with mod applied: a key set to nil is removed, any other
+// is set. body itself is left as it is, so goroutines may share it.
 func withChanges(body, mod map[string]any) map[string]any {
+	out := maps.Clone(body)
 	for k, v := range mod {
 		if v == nil {
-			delete(body, k)
+			delete(out, k)
 		} else {
-			body[k] = v
+			out[k] = v
 		}
 	}
-	return body
+	return out
 }
 
 // doAction posts an action with the opinion's current version (read as the caller) and wants status.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"time"
 
 	"liaison/service"
 )
@@ -209,11 +208,3 @@ func (s *Service) compile(d service.Deputy, year int, rs []Record) *Archive {
 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
-
-// ArchiveTime formats a record's times for the annual report, in Beijing time.
-func ArchiveTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(service.Zone).Format("2006-01-02 15:04")
-}
