@@ -182,17 +182,12 @@ type Network interface {
 	StationDeputies(ctx context.Context, stationID int64, activeOnly bool) ([]service.Deputy, error)
 }
 
-// Uploads tells which uploads belong to a user.
-type Uploads interface {
-	UploadsOwnedBy(ctx context.Context, ids []int64, ownerID int64) ([]service.Upload, error)
-}
-
 // Service runs duty registration and review, and reception days.
 type Service struct {
 	Store      Store
 	Receptions ReceptionStore
 	Network    Network
-	Uploads    Uploads
+	Uploads    service.UploadOwners
 	Tx         service.TxRunner
 	Audit      service.AuditStore
 	Clock      service.Clock

@@ -91,7 +91,7 @@ func (s *Service) fill(ctx context.Context, a service.Actor, r *Record, in Input
 	service.CheckText(&v, "content", "内容", in.Content, 0, MaxContent)
 	service.CheckText(&v, "place", "地点", in.Place, 0, MaxPlace)
 	service.CheckText(&v, "participants", "参加人员", in.Participants, 0, MaxParticipants)
-	checkImages(&v, in.Images)
+	service.CheckUploadIDs(&v, "images", in.Images, MaxImages)
 	d, err := s.Network.Deputy(ctx, r.DeputyID)
 	if err != nil {
 		return err
@@ -130,14 +130,8 @@ func (s *Service) fill(ctx context.Context, a service.Actor, r *Record, in Input
 		return service.Invalid(service.FieldError{Field: "hours", Code: service.FieldOutOfRange,
 			Message: fmt.Sprintf("当天已登记 %.2f 小时，合计不能超过 %d 小时", used, MaxDayHours)})
 	}
-	if len(in.Images) > 0 {
-		got, err := s.Uploads.UploadsOwnedBy(ctx, in.Images, a.UserID)
-		if err != nil {
-			return err
-		}
-		if len(got) != len(in.Images) {
-			return service.Invalid(service.FieldError{Field: "images", Code: service.FieldUnknown, Message: "图片不存在或不属于您，请重新上传"})
-		}
+	if err := service.CheckOwnUploads(ctx, s.Uploads, "images", in.Images, a.UserID); err != nil {
+		return err
 	}
 	now := s.now()
 	r.Type, r.OccurredOn, r.Hours, r.Place = in.Type, day, hours, in.Place
@@ -187,18 +181,6 @@ func (s *Service) checkDay(v *service.Validator, day string) string {
 		v.Add("occurred_on", service.FieldOutOfRange, "履职日期不能早于 2000 年")
 	}
 	return day
-}
-
-func checkImages(v *service.Validator, ids []int64) {
-	v.Check(len(ids) <= MaxImages, "images", service.FieldTooLong, fmt.Sprintf("最多上传 %d 张图片", MaxImages))
-	seen := map[int64]bool{}
-	for _, id := range ids {
-		if id <= 0 || seen[id] {
-			v.Add("images", service.FieldInvalid, "图片编号无效或重复")
-			return
-		}
-		seen[id] = true
-	}
 }
 
 // own loads a record of the calling deputy; anyone else's is not found.

@@ -59,7 +59,7 @@ func (s *Service) Act(ctx context.Context, a service.Actor, id int64, action str
 	// Outside the transaction: checks that call out (uploads, WeChat).
 	switch act {
 	case ActReply, ActFollowup:
-		if err := s.checkOwnImages(ctx, "images", in.Images, a.UserID); err != nil {
+		if err := service.CheckOwnUploads(ctx, s.Uploads, "images", in.Images, a.UserID); err != nil {
 			return nil, err
 		}
 	}
@@ -143,7 +143,7 @@ func validateAction(act Action, in *ActionInput) error {
 		text("content", in.Content)
 	case ActReply, ActFollowup:
 		text("content", in.Content)
-		checkImages(&v, "images", in.Images)
+		service.CheckUploadIDs(&v, "images", in.Images, MaxImages)
 	case ActEvaluate:
 		v.Check(in.Rating != "", "rating", "required", "请选择评价")
 		v.Check(in.Rating == "" || in.Rating == Satisfied || in.Rating == BasicallySatisfied || in.Rating == Unsatisfied,

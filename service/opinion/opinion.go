@@ -320,18 +320,12 @@ type Users interface {
 	StaffUserIDs(ctx context.Context, role service.Role, kind, id string) ([]int64, error)
 }
 
-// Uploads tells which uploads belong to a user.
-type Uploads interface {
-	// UploadsOwnedBy returns those of ids that ownerID uploaded, in the order of ids.
-	UploadsOwnedBy(ctx context.Context, ids []int64, ownerID int64) ([]service.Upload, error)
-}
-
 // Service is the opinion service.
 type Service struct {
 	Store     Store
 	Network   Network
 	Users     Users
-	Uploads   Uploads
+	Uploads   service.UploadOwners
 	Tx        service.TxRunner
 	KV        service.KV // idempotency fast path; errors fall back to the database alone
 	WeChat    service.WeChat

@@ -232,7 +232,7 @@ func validateInput(in Input, key string, offline bool) error {
 	v.Check(in.Category != "", "category", "required", "请选择意见类别")
 	service.CheckText(&v, "title", "标题", in.Title, 1, MaxTitle)
 	service.CheckText(&v, "content", "内容", in.Content, MinContent, MaxContent)
-	checkImages(&v, "images", in.Images)
+	service.CheckUploadIDs(&v, "images", in.Images, MaxImages)
 	v.Check(in.ContactPhone != "", "contact.phone", "required", "请填写联系电话")
 	v.Check(in.ContactPhone == "" || service.ValidMobile(in.ContactPhone), "contact.phone", "invalid", "请填写有效的中国大陆手机号")
 	service.CheckText(&v, "contact.name", "姓名", in.ContactName, 0, MaxName)
@@ -248,33 +248,6 @@ func validateInput(in Input, key string, offline bool) error {
 		service.CheckCoordinates(&v, "location.lat", "location.lng", *in.Lat, *in.Lng)
 	}
 	return v.Err()
-}
-
-func checkImages(v *service.Validator, field string, ids []int64) {
-	v.Check(len(ids) <= MaxImages, field, "too_long", fmt.Sprintf("最多上传 %d 张图片", MaxImages))
-	seen := map[int64]bool{}
-	for _, id := range ids {
-		if id <= 0 || seen[id] {
-			v.Add(field, "invalid", "图片编号无效或重复")
-			return
-		}
-		seen[id] = true
-	}
-}
-
-// checkOwnImages makes sure every upload is the caller's.
-func (s *Service) checkOwnImages(ctx context.Context, field string, ids []int64, owner int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	got, err := s.Uploads.UploadsOwnedBy(ctx, ids, owner)
-	if err != nil {
-		return fmt.Errorf("check images: %w", err)
-	}
-	if len(got) != len(ids) {
-		return service.Invalid(service.FieldError{Field: field, Code: "unknown", Message: "图片不存在或不属于您，请重新上传"})
-	}
-	return nil
 }
 
 // checkText runs msgSecCheck: risky is refused; review, or WeChat unavailable, is held
@@ -455,7 +428,7 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 		}
 	}
 	owner := a.UserID
-	if err := s.checkOwnImages(ctx, "images", in.Images, owner); err != nil {
+	if err := service.CheckOwnUploads(ctx, s.Uploads, "images", in.Images, owner); err != nil {
 		return SubmitResult{}, err
 	}
 	moderation := ModerationPass // staff registered it: a human read it

@@ -178,17 +178,7 @@ func (s *Service) ownUploads(ctx context.Context, a service.Actor, as []Attachme
 			ids = append(ids, at.UploadID)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	got, err := s.Uploads.UploadsOwnedBy(ctx, ids, a.UserID)
-	if err != nil {
-		return err
-	}
-	if len(got) != len(ids) {
-		return service.Invalid(service.FieldError{Field: "attachments", Code: service.FieldUnknown, Message: "附件不存在或不属于您，请重新上传"})
-	}
-	return nil
+	return service.CheckOwnUploads(ctx, s.Uploads, "attachments", ids, a.UserID)
 }
 
 // checkAudience validates an audience against the admin's region and returns it cleaned.

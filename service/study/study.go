@@ -211,11 +211,6 @@ type Network interface {
 	AudienceDeputies(ctx context.Context, q service.AudienceQuery) ([]service.Deputy, error)
 }
 
-// Uploads tells which uploads belong to a user.
-type Uploads interface {
-	UploadsOwnedBy(ctx context.Context, ids []int64, ownerID int64) ([]service.Upload, error)
-}
-
 // DutyActivity is the 学习培训 duty record completing a required material earns.
 type DutyActivity struct {
 	DeputyID   int64
@@ -233,7 +228,7 @@ type Service struct {
 	// material, in the caller's transaction (the duty area's automatic records).
 	RecordDuty func(ctx context.Context, act DutyActivity) error
 	Network    Network
-	Uploads    Uploads
+	Uploads    service.UploadOwners
 	Notifier   service.Notifier
 	Tx         service.TxRunner
 	Audit      service.AuditStore
