@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"liaison/service/duty"
+	"liaison/service/opinion"
 )
 
 // The duty archive (履职档案) as JSON, and as the annual report workbook (年度履职报告). Both
@@ -66,8 +67,6 @@ type archiveJSON struct {
 	Points     map[string]int        `json:"points_scheme"`
 }
 
-var ratingNames = map[string]string{"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意", "unrated": "未评价"}
-
 func toArchiveType(f duty.TypeFigures) archiveTypeJSON {
 	return archiveTypeJSON{Type: f.Type, TypeName: f.TypeName, Count: f.Count, Hours: f.Hours, Days: f.Days, Points: f.Points}
 }
@@ -93,7 +92,7 @@ func toArchiveJSON(ar *duty.Archive, points map[string]int) archiveJSON {
 	out.Opinions.Handled, out.Opinions.Satisfied = len(ar.Opinions), ar.Satisfied
 	out.Opinions.Items = make([]archiveOpinionJSON, len(ar.Opinions))
 	for i, o := range ar.Opinions {
-		out.Opinions.Items[i] = archiveOpinionJSON{OpinionID: o.OpinionID, PublicNo: o.PublicNo, ClosedOn: o.ClosedOn, Rating: o.Rating, RatingName: ratingNames[o.Rating]}
+		out.Opinions.Items[i] = archiveOpinionJSON{OpinionID: o.OpinionID, PublicNo: o.PublicNo, ClosedOn: o.ClosedOn, Rating: o.Rating, RatingName: opinion.RatingNames[o.Rating]}
 	}
 	out.Receptions, out.Study = toArchiveAttended(ar.Receptions), toArchiveAttended(ar.Study)
 	return out
