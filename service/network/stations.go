@@ -205,6 +205,14 @@ func (s *Service) Station(ctx context.Context, id int64) (*service.Station, erro
 	return st, err
 }
 
+// Stations returns those of ids that exist, by ID, for other modules; no access check.
+func (s *Service) Stations(ctx context.Context, ids []int64) ([]service.Station, error) {
+	if len(ids) == 0 {
+		return []service.Station{}, nil
+	}
+	return s.Store.StationsByIDs(ctx, ids)
+}
+
 // stationKinds maps the spreadsheet's words to kinds.
 var stationKinds = map[string]string{
 	"中心站": service.StationCentral, "中心联络站": service.StationCentral, service.StationCentral: service.StationCentral,
