@@ -86,6 +86,9 @@ type Options struct {
 	Shared shared
 }
 
+// statsFoldEvery is how often the leader folds statistics deltas into the summary.
+const statsFoldEvery = 2 * time.Second
+
 // NewApp connects the stores, migrates, and wires services and handlers.
 func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if opt.LogOutput == nil {
@@ -174,7 +177,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	deadlinePolicy := &calendar.DeadlinePolicy{Store: repo.DeadlineRules{DB: db}, Calendar: calendarSvc, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	a.Network = &network.Service{Store: repo.Network{DB: db}, Grants: repo.Users{DB: db}, Accounts: a.Auth, Audit: repo.Audit{DB: db},
 		Tx: db, Sealer: sealer, Clock: opt.Clock, Rates: stats.Rater{Store: repo.Stats{DB: db}}}
-	a.Stats = &stats.Service{Store: repo.Stats{DB: db}, Lookup: a.Network, Clock: opt.Clock}
+	a.Stats = &stats.Service{Store: repo.Stats{DB: db}, Lookup: a.Network, Clock: opt.Clock, Tx: db}
 	if err := a.Network.SeedCategories(ctx); err != nil {
 		return nil, err
 	}
@@ -223,6 +226,11 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	studyLeader := service.Leader{Locker: locker, Name: "study-delivery", Owner: service.NewInstanceID(), TTL: 2 * cfg.StudyInterval,
 		Every: cfg.StudyInterval, Log: a.Log}
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = studyLeader.Run(ctx, a.Study.Tick) })
+	// Statistics deltas are folded into the summary on one instance at a time; readers sum the
+	// deltas not folded yet, so how often only bounds how many rows they sum.
+	statsLeader := service.Leader{Locker: locker, Name: "stats-fold", Owner: service.NewInstanceID(), TTL: 2 * statsFoldEvery,
+		Every: statsFoldEvery, Log: a.Log}
+	a.Workers = append(a.Workers, func(ctx context.Context) { _ = statsLeader.Run(ctx, a.Stats.Fold) })
 	// Station and deputy codes (站点码/代表码), kept beside the uploads so every instance reuses them.
 	qrcodes := &network.QRCodes{Network: a.Network, Coder: wc, Blobs: repo.FileStorage{Dir: cfg.DataDir}}
 	deps := handler.Deps{
