@@ -166,3 +166,28 @@ func TestNotifyPoolPausesOnRateRefusal(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNotifySend sends b.N messages through one worker against the fake WeChat answering
+// each call after 20 ms, as a distant API does, with one sender and with a pool, and reports
+// msgs/s. The rate cap is set out of the way: this measures the pool and the outbox.
+func BenchmarkNotifySend(b *testing.B) {
+	for _, senders := range []int{1, 16, 64} {
+		b.Run(fmt.Sprint("concurrency=", senders), func(b *testing.B) {
+			e := newNtEnv(b)
+			e.queue(b.N, "bench")
+			e.fake.SetLatency(20 * time.Millisecond)
+			defer e.fake.SetLatency(0)
+			w := e.worker("bench")
+			w.Concurrency, w.Batch, w.Rate = senders, senders, 1_000_000
+			b.ResetTimer()
+			start := time.Now()
+			done, err := w.RunOnce(context.Background())
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if err != nil || done != b.N {
+				b.Fatalf("RunOnce = %d, %v; want %d", done, err, b.N)
+			}
+			b.ReportMetric(float64(done)/elapsed.Seconds(), "msgs/s")
+		})
+	}
+}
