@@ -2,7 +2,9 @@ package notify_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -190,4 +192,67 @@ func BenchmarkNotifySend(b *testing.B) {
 			b.ReportMetric(float64(done)/elapsed.Seconds(), "msgs/s")
 		})
 	}
+}
+
+// cancelAfter passes sends on and cancels a context once the after-th has gone out.
+type cancelAfter struct {
+	service.WeChat
+	sends  atomic.Int32
+	after  int32
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) SendSubscribe(ctx context.Context, m service.SubscribeMessage) error {
+	err := c.WeChat.SendSubscribe(ctx, m)
+	if c.sends.Add(1) == c.after {
+		c.cancel()
+	}
+	return err
+}
+
+// TestNotifyPoolStopsCleanly cancels a run midway, as a shutdown does: it stops claiming,
+// sends what it had committed as sending, and leaves no row sending; the next run sends the
+// rest, each message once.
+func TestNotifyPoolStopsCleanly(t *testing.T) {
+	t.Parallel()
+	e := newNtEnv(t)
+	const n, senders = 80, 4
+	openids := e.queue(n, "stop")
+	ctx, cancel := context.WithCancel(context.Background())
+	w := e.worker("w1")
+	w.Concurrency, w.Batch, w.WeChat = senders, senders, &cancelAfter{WeChat: e.wc, after: 10, cancel: cancel}
+	if _, err := w.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	var sending, sent int
+	if err := e.db.X.Get(&sending, e.db.X.Rebind(`SELECT COUNT(*) FROM notify_outbox o JOIN users u ON u.id = o.user_id
+		WHERE u.openid LIKE ? AND o.status = 'sending'`), "nt-"+e.tag+"-%"); err != nil {
+		t.Fatal(err)
+	}
+	for _, ms := range e.received(openids) {
+		sent += len(ms)
+	}
+	// After the stop, at most the batch in hand and the calls under way go out.
+	if sending != 0 || sent < 10 || sent > 10+2*senders {
+		t.Fatalf("after the stop: %d rows sending, %d of %d sent; want none sending and %d to %d sent", sending, sent, n, 10, 10+2*senders)
+	}
+	e.runOnce(e.worker("w2"))
+	e.sentOnceEach(openids)
+}
+
+// downLimiter is a shared store that is unreachable.
+type downLimiter struct{}
+
+func (downLimiter) Allow(context.Context, string, int, time.Duration) (bool, time.Duration, error) {
+	return false, 0, errors.New("redis: connection refused")
+}
+
+func TestNotifyPoolSendsWhileTheSharedRateIsDown(t *testing.T) {
+	t.Parallel()
+	e := newNtEnv(t)
+	openids := e.queue(10, "shared-down")
+	w := e.worker("w1")
+	w.Shared = downLimiter{}
+	e.runOnce(w)
+	e.sentOnceEach(openids)
 }
