@@ -56,6 +56,16 @@ func (db *DB) upsertAdd(key, counters []string) string {
 	return db.onClash(strings.Join(key, ", "), strings.Join(set, ", "))
 }
 
+// skipLocked ends a SELECT that locks the rows it picks and passes over rows another
+// transaction has locked (MariaDB 10.6+, MySQL 8), so workers claiming work at once take
+// different rows. SQLite has a single writer: nothing to lock or skip.
+func (db *DB) skipLocked() string {
+	if db.Dialect == MySQL {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // withMigrationLock runs fn holding a lock that keeps instances starting together from
 // migrating at once: a named lock on MySQL; SQLite's single writer needs none.
 func (db *DB) withMigrationLock(ctx context.Context, fn func() error) error {

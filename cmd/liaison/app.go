@@ -189,7 +189,8 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	}
 	notifications := &notify.Service{Store: repo.Notifications{DB: db}, Tx: db, Clock: opt.Clock, Templates: templates}
 	notifyWorker := &notify.Worker{Store: repo.Notifications{DB: db}, Tx: db, WeChat: wc, Clock: opt.Clock, Log: a.Log,
-		ID: service.NewInstanceID(), Interval: cfg.NotifyInterval}
+		ID: service.NewInstanceID(), Interval: cfg.NotifyInterval,
+		Concurrency: int(cfg.NotifyConcurrency), Rate: int(cfg.NotifyRate), Shared: a.Shared}
 	a.Workers = append(a.Workers, notifyWorker.Run)
 	points, err := cfg.Points()
 	if err != nil {
