@@ -157,7 +157,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	}
 
 	a.Auth = &auth.Service{
-		Users: repo.Users{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, KV: a.Shared, Limiter: a.Shared,
+		Users: repo.Users{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Limiter: a.Shared, Revocations: repo.Revocations{DB: db}, PubSub: a.Shared,
 		WeChat: wc, Sealer: sealer, Clock: opt.Clock, Secret: []byte(cfg.TokenSecret), TTL: cfg.TokenTTL,
 		MaxFailures: 10, IPMaxFailures: 100, FailWindow: 15 * time.Minute,
 	}
@@ -175,7 +175,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		collectors.NewDBStatsCollector(db.X.DB, string(db.Dialect)), queueCollector{db})
 	calendarSvc := &calendar.Service{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	deadlinePolicy := &calendar.DeadlinePolicy{Store: repo.DeadlineRules{DB: db}, Calendar: calendarSvc, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
-	a.Network = &network.Service{Store: repo.Network{DB: db}, Grants: repo.Users{DB: db}, Accounts: a.Auth, Audit: repo.Audit{DB: db},
+	a.Network = &network.Service{Store: repo.Network{DB: db}, Grants: a.Auth, Accounts: a.Auth, Audit: repo.Audit{DB: db},
 		Tx: db, Sealer: sealer, Clock: opt.Clock, Rates: stats.Rater{Store: repo.Stats{DB: db}}}
 	a.Stats = &stats.Service{Store: repo.Stats{DB: db}, Lookup: a.Network, Clock: opt.Clock, Tx: db}
 	if err := a.Network.SeedCategories(ctx); err != nil {
@@ -232,6 +232,8 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	statsLeader := service.Leader{Locker: locker, Name: "stats-fold", Owner: service.NewInstanceID(), TTL: 2 * statsFoldEvery,
 		Every: statsFoldEvery, Log: a.Log}
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = statsLeader.Run(ctx, a.Stats.Fold) })
+	// Every instance hears the others' logouts and grant changes.
+	a.Workers = append(a.Workers, a.Auth.Listen)
 	// Station and deputy codes (站点码/代表码), kept beside the uploads so every instance reuses them.
 	qrcodes := &network.QRCodes{Network: a.Network, Coder: wc, Blobs: repo.FileStorage{Dir: cfg.DataDir}}
 	deps := handler.Deps{
