@@ -286,16 +286,15 @@ func (s *Service) ExportAttendance(ctx context.Context, a service.Actor, id int6
 		if err != nil {
 			return fmt.Errorf("export attendance: %w", err)
 		}
-		ids := make([]int64, len(es))
-		for i, e := range es {
-			ids[i] = e.DeputyID
-		}
-		ds, err := s.deputies(ctx, ids)
-		if err != nil {
-			return fmt.Errorf("export attendance: %w", err)
-		}
-		for i, d := range ds {
-			r := AttendanceRow{Deputy: d, Stations: []string{}, Enrolment: es[i]}
+		for _, e := range es {
+			// One by one, for the deputy's stations: a class has at most its capacity of rows,
+			// and an export is rare next to reading and enrolling.
+			d, err := s.Network.Deputy(ctx, e.DeputyID)
+			if err != nil {
+				return fmt.Errorf("export attendance: %w", err)
+			}
+			d.PhoneSealed, d.PhoneIndex = "", ""
+			r := AttendanceRow{Deputy: *d, Stations: []string{}, Enrolment: e}
 			for _, sid := range d.StationIDs {
 				name, ok := stations[sid]
 				if !ok {
@@ -314,6 +313,6 @@ func (s *Service) ExportAttendance(ctx context.Context, a service.Actor, id int6
 		if len(es) < batch {
 			return nil
 		}
-		after = ids[len(ids)-1]
+		after = es[len(es)-1].DeputyID
 	}
 }
