@@ -258,11 +258,12 @@ func (s Trainings) EnrolledWithMaterial(ctx context.Context, materialID, deputyI
 	return ids, err
 }
 
-// CompletedMaterials counts the class's materials the deputy has completed.
+// CompletedMaterials counts the class's materials the deputy has completed, with a locking
+// read: two materials completed at once must not each miss the other's completion.
 func (s Trainings) CompletedMaterials(ctx context.Context, trainingID, deputyID int64) (int, error) {
 	var n int
 	err := s.DB.get(ctx, &n, `SELECT COUNT(*) FROM training_materials tm
 		JOIN study_deliveries sd ON sd.material_id = tm.material_id AND sd.deputy_id = ?
-		WHERE tm.training_id = ? AND sd.completed_at IS NOT NULL`, deputyID, trainingID)
+		WHERE tm.training_id = ? AND sd.completed_at IS NOT NULL`+s.DB.lockedRead(), deputyID, trainingID)
 	return n, err
 }

@@ -333,6 +333,33 @@ func TestTrainingClassLife(t *testing.T) {
 		}
 	}
 
+	// The last two materials completed at once: the deputy still attends, once.
+	c3 := ts.must(201, "POST", "/api/v1/admin/trainings", admin, map[string]any{"title": "并发学习培训班", "mode": "online",
+		"starts_at": beijing("2026-12-05", 9, 0, 0).Format(time.RFC3339), "ends_at": beijing("2026-12-05", 12, 0, 0).Format(time.RFC3339),
+		"capacity": 10, "audience": map[string]any{"station_ids": []any{stA}}, "materials": []any{m1, m2}})
+	c3Path := fmt.Sprintf("/api/v1/trainings/%v", c3["id"])
+	ts.must(200, "POST", c3Path+"/enroll", toks[3], nil)
+	testenv.Race(t, 2, func(i int) error {
+		status, _, raw := rawCall(t, ts, "POST", fmt.Sprintf("/api/v1/materials/%v/progress", []any{m1, m2}[i]), toks[3], "",
+			map[string]any{"tick": "race", "seconds": 0, "completed": true})
+		if status != 200 {
+			return fmt.Errorf("complete: %d %s", status, raw)
+		}
+		return nil
+	}).AllSucceeded(t)
+	if e := ts.must(200, "GET", c3Path, toks[3], nil)["enrolment"].(map[string]any); e["attended"] != true {
+		t.Fatalf("after completing both materials at once: %v", e)
+	}
+	var c3Recs []map[string]any
+	for _, r := range trainingRecords(toks[3]) {
+		if r["source_id"] == c3["id"] {
+			c3Recs = append(c3Recs, r)
+		}
+	}
+	if len(c3Recs) != 1 || c3Recs[0]["hours"] != 3.0 {
+		t.Fatalf("records after completing both materials at once: %v", c3Recs)
+	}
+
 	// The attendance sheets.
 	sheet := func(c map[string]any) [][]string {
 		t.Helper()
