@@ -17,8 +17,17 @@ import (
 // accepted, so a code read just before it turns still works, and a photo of the screen is
 // stale within a minute.
 
-// CheckinCodePeriod is how long one code is shown.
-const CheckinCodePeriod = 30 * time.Second
+// Check-in rules shared by everything a deputy checks in at.
+const (
+	CheckinCodePeriod = 30 * time.Second // how long one code is shown
+	CheckinEarly      = 30 * time.Minute // how long before the start a deputy may check in
+)
+
+// CheckinOpen reports whether now is within the check-in window of something held from start
+// to end: from CheckinEarly before the start until the end.
+func CheckinOpen(start, end, now time.Time) bool {
+	return !now.Before(start.Add(-CheckinEarly)) && !now.After(end)
+}
 
 // Check-in code purposes: one per kind of thing a deputy checks in at.
 const (

@@ -67,3 +67,20 @@ func TestCheckinCodeRotates(t *testing.T) {
 		t.Fatalf("codes do not look random: %d distinct of 1000, %d equal to another ID's, purpose's or key's", len(repeats), same)
 	}
 }
+
+// TestCheckinOpen: from half an hour before the start until the end, both ends included.
+func TestCheckinOpen(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC)
+	end := start.Add(2 * time.Hour)
+	for _, c := range []struct {
+		at   time.Time
+		open bool
+	}{
+		{start.Add(-31 * time.Minute), false}, {start.Add(-30 * time.Minute), true}, {start, true}, {end, true}, {end.Add(time.Second), false},
+	} {
+		if got := CheckinOpen(start, end, c.at); got != c.open {
+			t.Errorf("at %v: open %v, want %v", c.at, got, c.open)
+		}
+	}
+}

@@ -19,13 +19,9 @@ const (
 	ByLocation = "location"
 )
 
-// Check-in rules.
-const (
-	CheckinEarly = 30 * time.Minute // how long before the start a deputy may check in
-	// DefaultCheckinMeters is how near the station a deputy must be to check in by location
-	// when the wiring sets no distance.
-	DefaultCheckinMeters = 300
-)
+// DefaultCheckinMeters is how near the station a deputy must be to check in by location when
+// the wiring sets no distance.
+const DefaultCheckinMeters = 300
 
 // CheckinInput is either the code on the station's screen or the deputy's location.
 type CheckinInput struct {
@@ -98,9 +94,9 @@ func (s *Service) CheckIn(ctx context.Context, a service.Actor, id int64, in Che
 	}
 	now := s.now()
 	from, to := r.Times()
-	if now.Before(r.StartsAt.Add(-CheckinEarly)) || now.After(r.EndsAt) {
+	if !service.CheckinOpen(r.StartsAt, r.EndsAt, now) {
 		return nil, service.Conflict("outside_window", fmt.Sprintf("不在签到时间内：本次接待 %s %s-%s，可在开始前 %d 分钟至结束前签到",
-			r.Day, from, to, int(CheckinEarly/time.Minute)))
+			r.Day, from, to, int(service.CheckinEarly/time.Minute)))
 	}
 	if d, err := s.Network.Deputy(ctx, h.DeputyID); err != nil {
 		return nil, fmt.Errorf("check in: %w", err)

@@ -145,7 +145,7 @@ func (s *Service) TrainingCheckinCode(ctx context.Context, a service.Actor, id i
 }
 
 // TrainingCheckIn records that the calling enrolled deputy is at a class held offline, with
-// the code on its screen, from CheckinEarly before its start until its end; checking in
+// the code on its screen, from service.CheckinEarly before its start until its end; checking in
 // attends the class. A retried check-in answers the first.
 func (s *Service) TrainingCheckIn(ctx context.Context, a service.Actor, id int64, code string) (*Enrolment, error) {
 	t, dep, err := s.deputyTraining(ctx, a, id)
@@ -177,9 +177,9 @@ func (s *Service) TrainingCheckIn(ctx context.Context, a service.Actor, id int64
 		return nil, err
 	}
 	now := s.now()
-	if now.Before(t.StartsAt.Add(-CheckinEarly)) || now.After(t.EndsAt) {
+	if !service.CheckinOpen(t.StartsAt, t.EndsAt, now) {
 		return nil, service.Conflict("outside_window", fmt.Sprintf("不在签到时间内：本培训班 %s 至 %s，可在开始前 %d 分钟至结束前签到",
-			service.NotifyTime(t.StartsAt), service.NotifyTime(t.EndsAt), int(CheckinEarly/time.Minute)))
+			service.NotifyTime(t.StartsAt), service.NotifyTime(t.EndsAt), int(service.CheckinEarly/time.Minute)))
 	}
 	if !service.ValidCheckinCode(s.Sealer, service.CheckinTraining, t.ID, code, now) {
 		return nil, service.ErrWrongCheckinCode("code")
@@ -202,9 +202,6 @@ func (s *Service) TrainingCheckIn(ctx context.Context, a service.Actor, id int64
 	}
 	return e, nil
 }
-
-// CheckinEarly is how long before a class's start a deputy may check in.
-const CheckinEarly = 30 * time.Minute
 
 // materialCompleted is the completion hook of reading: a deputy who completes the last of the
 // materials of a class they are enrolled in (held online) attends it. In the completing
