@@ -184,6 +184,12 @@ func (s *Service) TrainingCheckIn(ctx context.Context, a service.Actor, id int64
 	if !service.ValidCheckinCode(s.Sealer, service.CheckinTraining, t.ID, code, now) {
 		return nil, service.ErrWrongCheckinCode("code")
 	}
+	// As at reception days: a deputy who has left office earns no duty record.
+	if d, err := s.Network.Deputy(ctx, dep); err != nil {
+		return nil, fmt.Errorf("training check-in: %w", err)
+	} else if d.Status != service.DeputyActive {
+		return nil, service.Conflict("deputy_inactive", "您已不再履职，不能签到")
+	}
 	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		fresh, err := s.Trainings.CheckIn(ctx, id, dep, now)
 		if err != nil {
