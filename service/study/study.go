@@ -227,8 +227,9 @@ type Service struct {
 	Store Store
 	// Trainings persists training classes and their enrolments.
 	Trainings TrainingStore
-	// RecordDuty writes a deputy's duty record for a completed required material, once per
-	// material, in the caller's transaction (the duty area's automatic records).
+	// RecordDuty writes a deputy's duty record for a completed required material or an
+	// attended training class, once per material or class, in the caller's transaction (the
+	// duty area's automatic records).
 	RecordDuty func(ctx context.Context, act DutyActivity) error
 	Network    Network
 	Uploads    service.UploadOwners
