@@ -204,11 +204,16 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db}, Receptions: a.Duty,
 		Observers: []service.OpinionObserver{&stats.Observer{Store: repo.Stats{DB: db}, Workdays: calendarSvc}, a.Duty}}
 	// Study material; its delivery job runs on the leader, below.
-	a.Study = &study.Service{Store: repo.Study{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db}, Notifier: notifications,
-		Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock, DailyCap: int(cfg.StudyDailyCap),
+	a.Study = &study.Service{Store: repo.Study{DB: db}, Trainings: repo.Trainings{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db},
+		Notifier: notifications, Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock, Sealer: sealer, DailyCap: int(cfg.StudyDailyCap),
 		RecordDuty: func(ctx context.Context, act study.DutyActivity) error {
-			return a.Duty.Record(ctx, duty.Activity{DeputyID: act.DeputyID, Type: duty.TypeStudy, Source: duty.SourceStudy, SourceID: act.MaterialID,
-				At: act.At, Hours: act.Hours, RegionCode: act.RegionCode, Title: act.Title, Data: map[string]any{"material_id": act.MaterialID}})
+			// A training class has a source of its own: once per class, apart from materials' IDs.
+			source, id, data := duty.SourceStudy, act.MaterialID, map[string]any{"material_id": act.MaterialID}
+			if act.TrainingID != 0 {
+				source, id, data = duty.SourceTraining, act.TrainingID, map[string]any{"training_id": act.TrainingID}
+			}
+			return a.Duty.Record(ctx, duty.Activity{DeputyID: act.DeputyID, Type: duty.TypeStudy, Source: source, SourceID: id,
+				At: act.At, Hours: act.Hours, RegionCode: act.RegionCode, Title: act.Title, Data: data})
 		}}
 	a.Uploads = &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock,
 		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty, a.Study}}
@@ -251,6 +256,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Duty(a.Duty),
 			handler.Receptions(a.Duty),
 			handler.Study(a.Study),
+			handler.Trainings(a.Study),
 			handler.Ledger(a.Opinions),
 			handler.QRCodes(qrcodes),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.

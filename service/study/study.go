@@ -236,6 +236,7 @@ type Network interface {
 type DutyActivity struct {
 	DeputyID   int64
 	MaterialID int64
+	TrainingID int64 // set instead of MaterialID for attending a training class
 	At         time.Time
 	Hours      float64
 	RegionCode string
@@ -245,8 +246,11 @@ type DutyActivity struct {
 // Service runs study materials.
 type Service struct {
 	Store Store
-	// RecordDuty writes a deputy's duty record for a completed required material, once per
-	// material, in the caller's transaction (the duty area's automatic records).
+	// Trainings persists training classes and their enrolments.
+	Trainings TrainingStore
+	// RecordDuty writes a deputy's duty record for a completed required material or an
+	// attended training class, once per material or class, in the caller's transaction (the
+	// duty area's automatic records).
 	RecordDuty func(ctx context.Context, act DutyActivity) error
 	Network    Network
 	Uploads    service.UploadOwners
@@ -254,6 +258,7 @@ type Service struct {
 	Tx         service.TxRunner
 	Audit      service.AuditStore
 	Clock      service.Clock
+	Sealer     service.Sealer // keys the rotating check-in codes of training classes
 	// Batch is how many deputies the delivery job reads per transaction (default 500).
 	Batch int
 	// DailyCap is how many pushes a deputy is notified of a Beijing day, one each; the day's
