@@ -176,7 +176,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	calendarSvc := &calendar.Service{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	deadlinePolicy := &calendar.DeadlinePolicy{Store: repo.DeadlineRules{DB: db}, Calendar: calendarSvc, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	a.Network = &network.Service{Store: repo.Network{DB: db}, Grants: a.Auth, Accounts: a.Auth, Audit: repo.Audit{DB: db},
-		Tx: db, Sealer: sealer, Clock: opt.Clock, Rates: stats.Rater{Store: repo.Stats{DB: db}}}
+		Tx: db, Sealer: sealer, Clock: opt.Clock, Rates: stats.Rater{Store: repo.Stats{DB: db}}, PubSub: a.Shared}
 	a.Stats = &stats.Service{Store: repo.Stats{DB: db}, Lookup: a.Network, Clock: opt.Clock, Tx: db}
 	if err := a.Network.SeedCategories(ctx); err != nil {
 		return nil, err
@@ -237,8 +237,8 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	statsLeader := service.Leader{Locker: locker, Name: "stats-fold", Owner: service.NewInstanceID(), TTL: 2 * statsFoldEvery,
 		Every: statsFoldEvery, Log: a.Log}
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = statsLeader.Run(ctx, a.Stats.Fold) })
-	// Every instance hears the others' logouts and grant changes.
-	a.Workers = append(a.Workers, a.Auth.Listen)
+	// Every instance hears the others' logouts, grant changes and network changes.
+	a.Workers = append(a.Workers, a.Auth.Listen, a.Network.Listen)
 	// Station and deputy codes (站点码/代表码), kept beside the uploads so every instance reuses them.
 	qrcodes := &network.QRCodes{Network: a.Network, Coder: wc, Blobs: repo.FileStorage{Dir: cfg.DataDir}}
 	deps := handler.Deps{

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -127,5 +128,38 @@ func TestLogoutReachesEveryInstanceAndOutlivesThem(t *testing.T) {
 	c := startServerWith(t, a.App.Cfg, Options{Shared: m})
 	if status, _ := c.call("GET", "/api/v1/me", tok, nil); status != 401 {
 		t.Errorf("a new instance with fresh shared state accepts a logged-out token: %d", status)
+	}
+}
+
+// TestReferenceDataChangesReachEveryInstance: each instance caches stations and routing
+// candidates, yet a station switched off on one instance refuses submissions there at once and
+// on the other as soon as the change is announced.
+func TestReferenceDataChangesReachEveryInstance(t *testing.T) {
+	t.Parallel()
+	a, b := startPair(t)
+	st := a.Seed.Station("缓存测试联络站", "440106001000")
+	a.Seed.Deputy("缓存测试代表", service.DeputyActive, []int64{st})
+	admin, _ := staffLogin(t, a, service.RoleAdmin, service.ScopeRegion, "440106")
+	res := a.login("cache-resident")
+	submitOpinion(t, a, res, "cache-1", opinionBody(st, "站点停用前 A"), 201)
+	submitOpinion(t, b, res, "cache-2", opinionBody(st, "站点停用前 B"), 201) // cached on both now
+
+	a.must(200, "PATCH", fmt.Sprintf("/api/v1/admin/stations/%d", st), admin, map[string]any{"active": false})
+	if status, _, raw := rawCall(t, a, "POST", "/api/v1/opinions", res, "cache-3", opinionBody(st, "停用后 A")); status != 422 {
+		t.Fatalf("the instance that switched the station off: %d %s, want 422", status, raw)
+	}
+	// The pub/sub delivers asynchronously: poll, with one key, so a replay is not a new
+	// submission and the resident's hourly quota is not the thing that answers; for less time
+	// than the cache's 10 s TTL, so it is the announcement that must do it.
+	refused := false
+	for deadline := time.Now().Add(5 * time.Second); !refused && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		status, _, raw := rawCall(t, b, "POST", "/api/v1/opinions", res, "cache-b", opinionBody(st, "停用后 B"))
+		if status == 201 {
+			t.Fatalf("the other instance took a submission for a station switched off: %s", raw)
+		}
+		refused = status == 422
+	}
+	if !refused {
+		t.Fatal("the other instance still takes submissions for a station switched off")
 	}
 }
