@@ -42,7 +42,6 @@ const (
 	authChannel         = "auth.changes"
 	defaultRefreshEvery = 5 * time.Second
 	defaultUserTTL      = 5 * time.Second
-	maxCachedUsers      = 100_000
 	revocationBatch     = 5000
 )
 
@@ -60,12 +59,7 @@ type memory struct {
 	seq       int64                // the last revocation read from the store
 	caughtUp  time.Time            // when the store was last read (zero: never)
 	refreshMu sync.Mutex           // one catch-up at a time
-	users     map[int64]cachedUser
-}
-
-type cachedUser struct {
-	user *service.User
-	at   time.Time
+	users     service.TTLCache[int64, *service.User]
 }
 
 func (s *Service) refreshEvery() time.Duration {
@@ -212,11 +206,7 @@ func (s *Service) apply(ctx context.Context, msgs <-chan []byte) {
 }
 
 // forgetHere drops a user from this instance's cache.
-func (s *Service) forgetHere(userID int64) {
-	s.mem.mu.Lock()
-	delete(s.mem.users, userID)
-	s.mem.mu.Unlock()
-}
+func (s *Service) forgetHere(userID int64) { s.mem.users.Delete(userID) }
 
 // UserChanged drops a user from every instance's cache: call it after changing their grants or
 // disabling them.
@@ -225,30 +215,9 @@ func (s *Service) UserChanged(ctx context.Context, userID int64) {
 	s.announce(ctx, authChange{UserID: userID})
 }
 
-// user returns a user from the cache when it is fresh, else from the store. The cache is
-// cleared whole when it fills: simpler than an LRU, and a refill costs one query per user.
+// user returns a user from the cache when it is fresh, else from the store.
 func (s *Service) user(ctx context.Context, id int64) (*service.User, error) {
-	now := s.now()
-	ttl := s.userTTL()
-	if ttl > 0 {
-		s.mem.mu.RLock()
-		c, ok := s.mem.users[id]
-		s.mem.mu.RUnlock()
-		if ok && now.Sub(c.at) < ttl {
-			return c.user, nil
-		}
-	}
-	u, err := s.Users.UserByID(ctx, id)
-	if err != nil || ttl <= 0 {
-		return u, err
-	}
-	s.mem.mu.Lock()
-	if s.mem.users == nil || len(s.mem.users) >= maxCachedUsers {
-		s.mem.users = map[int64]cachedUser{}
-	}
-	s.mem.users[id] = cachedUser{user: u, at: now}
-	s.mem.mu.Unlock()
-	return u, nil
+	return s.mem.users.Load(id, s.now(), s.userTTL(), func() (*service.User, error) { return s.Users.UserByID(ctx, id) })
 }
 
 // AddGrant gives a user a role in a scope and makes every instance read their grants afresh

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"liaison/service"
@@ -19,19 +18,8 @@ import (
 
 const (
 	defaultCacheTTL = 10 * time.Second
-	maxCacheEntries = 50_000
 	cacheChannel    = "network.changed"
 )
-
-type cacheEntry struct {
-	val any
-	at  time.Time
-}
-
-type refCache struct {
-	mu      sync.RWMutex
-	entries map[string]cacheEntry
-}
 
 func (s *Service) cacheTTL() time.Duration {
 	if s.CacheTTL != 0 {
@@ -40,38 +28,19 @@ func (s *Service) cacheTTL() time.Duration {
 	return defaultCacheTTL
 }
 
-// cached returns the value under key, loading (and keeping) it when absent or older than the
-// TTL. Values are kept as loaded and cloned by the callers' copy functions on the way out.
+// cached returns the value under key, loading it when absent or older than the TTL. Values
+// are kept as loaded; callers copy them on the way out.
 func cached[T any](s *Service, key string, load func() (T, error)) (T, error) {
-	ttl := s.cacheTTL()
-	now := s.now()
-	if ttl > 0 {
-		s.refs.mu.RLock()
-		e, ok := s.refs.entries[key]
-		s.refs.mu.RUnlock()
-		if ok && now.Sub(e.at) < ttl {
-			return e.val.(T), nil
-		}
+	v, err := s.refs.Load(key, s.now(), s.cacheTTL(), func() (any, error) { return load() })
+	if err != nil {
+		var zero T
+		return zero, err
 	}
-	v, err := load()
-	if err != nil || ttl <= 0 {
-		return v, err
-	}
-	s.refs.mu.Lock()
-	if s.refs.entries == nil || len(s.refs.entries) >= maxCacheEntries {
-		s.refs.entries = map[string]cacheEntry{}
-	}
-	s.refs.entries[key] = cacheEntry{val: v, at: now}
-	s.refs.mu.Unlock()
-	return v, nil
+	return v.(T), nil
 }
 
 // clearHere empties this instance's cache.
-func (s *Service) clearHere() {
-	s.refs.mu.Lock()
-	s.refs.entries = nil
-	s.refs.mu.Unlock()
-}
+func (s *Service) clearHere() { s.refs.Clear() }
 
 // write runs fn in a transaction and, when it commits, clears the cache on every instance.
 func (s *Service) write(ctx context.Context, fn func(ctx context.Context) error) error {

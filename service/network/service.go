@@ -28,7 +28,7 @@ type Service struct {
 	// (nil: alone); CacheTTL is how long it is kept (default 10 s, negative: not cached).
 	PubSub   service.PubSub
 	CacheTTL time.Duration
-	refs     refCache
+	refs     service.TTLCache[string, any]
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now().UTC() }
