@@ -349,6 +349,14 @@ func (s Opinions) OpinionIDsWithUpload(ctx context.Context, uploadID int64) ([]i
 	return ids, err
 }
 
+// OpenOpinionIDsOfDeputy lists a deputy's opinions not in a terminal state (index opinions_deputy).
+func (s Opinions) OpenOpinionIDsOfDeputy(ctx context.Context, deputyID, afterID int64, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.DB.sel(ctx, &ids, `SELECT id FROM opinions WHERE deputy_id = ? AND status NOT IN ('closed', 'rejected', 'merged')
+		AND id > ? ORDER BY id LIMIT ?`, deputyID, afterID, limit)
+	return ids, err
+}
+
 // AddOpinionImages attaches uploads.
 func (s Opinions) AddOpinionImages(ctx context.Context, imgs []opinion.Image) error {
 	for _, im := range imgs {

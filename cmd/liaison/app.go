@@ -203,6 +203,8 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Tx: db, KV: a.Shared, WeChat: wc, Notifier: notifications, Deadlines: deadlinePolicy, Sealer: sealer,
 		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db}, Receptions: a.Duty,
 		Observers: []service.OpinionObserver{&stats.Observer{Store: repo.Stats{DB: db}, Workdays: calendarSvc}, a.Duty}}
+	// A deputy who leaves office hands their open items back to triage, in the same transaction.
+	a.Network.Exits = a.Opinions
 	// Study material; its delivery job runs on the leader, below.
 	a.Study = &study.Service{Store: repo.Study{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db}, Notifier: notifications,
 		Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock, DailyCap: int(cfg.StudyDailyCap),

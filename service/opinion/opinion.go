@@ -275,6 +275,9 @@ type Store interface {
 	PendingModeration(ctx context.Context, afterID int64, limit int) ([]Opinion, error)
 	RatingExpired(ctx context.Context, now time.Time, afterID int64, limit int) ([]Opinion, error)
 	OpinionIDsWithUpload(ctx context.Context, uploadID int64) ([]int64, error)
+	// OpenOpinionIDsOfDeputy lists, by ID after afterID, the opinions assigned to a deputy that
+	// are not in a terminal state.
+	OpenOpinionIDsOfDeputy(ctx context.Context, deputyID, afterID int64, limit int) ([]int64, error)
 
 	// Images, timeline, stages.
 	AddOpinionImages(ctx context.Context, imgs []Image) error
