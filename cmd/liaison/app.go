@@ -214,6 +214,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}}
 	a.Uploads = &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock,
 		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty, a.Study}}
+	a.Opinions.RetentionDays, a.Opinions.UploadEraser = int(cfg.RetentionDays), a.Uploads
 
 	// Supervision (督办) runs on one instance at a time: the lease lives in Redis when there is
 	// one, else in the database, so even two processes on one SQLite file agree.
@@ -234,6 +235,13 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	statsLeader := service.Leader{Locker: locker, Name: "stats-fold", Owner: service.NewInstanceID(), TTL: 2 * statsFoldEvery,
 		Every: statsFoldEvery, Log: a.Log}
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = statsLeader.Run(ctx, a.Stats.Fold) })
+	// Personal data retention (PIPL): the real run, daily on the leader, only once an operator
+	// has turned it on; admins can always ask for a dry run.
+	if cfg.RetentionEnabled {
+		retentionLeader := service.Leader{Locker: locker, Name: "retention", Owner: service.NewInstanceID(), TTL: 25 * time.Hour,
+			Every: 24 * time.Hour, Log: a.Log}
+		a.Workers = append(a.Workers, func(ctx context.Context) { _ = retentionLeader.Run(ctx, a.Opinions.RetentionTick) })
+	}
 	// Station and deputy codes (站点码/代表码), kept beside the uploads so every instance reuses them.
 	qrcodes := &network.QRCodes{Network: a.Network, Coder: wc, Blobs: repo.FileStorage{Dir: cfg.DataDir}}
 	deps := handler.Deps{
@@ -252,6 +260,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Receptions(a.Duty),
 			handler.Study(a.Study),
 			handler.Ledger(a.Opinions),
+			handler.Retention(a.Opinions),
 			handler.QRCodes(qrcodes),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
 		},

@@ -29,6 +29,7 @@ func (m *memStore) CreateUpload(_ context.Context, u *service.Upload) error {
 func (m *memStore) UploadByID(context.Context, int64) (*service.Upload, error) {
 	return nil, service.ErrNotFound
 }
+func (m *memStore) DeleteUpload(context.Context, int64) error { return nil }
 func (m *memStore) UploadsOwnedBy(context.Context, []int64, int64) ([]service.Upload, error) {
 	return nil, nil
 }
@@ -39,6 +40,10 @@ func (m memBlobs) Put(_ context.Context, key string, r io.Reader) error {
 	b, err := io.ReadAll(r)
 	m[key] = b
 	return err
+}
+func (m memBlobs) Delete(_ context.Context, key string) error {
+	delete(m, key)
+	return nil
 }
 func (m memBlobs) Open(_ context.Context, key string) (io.ReadCloser, error) {
 	return io.NopCloser(bytes.NewReader(m[key])), nil

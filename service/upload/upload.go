@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -13,9 +14,11 @@ import (
 // MaxBytes is the largest image accepted.
 const MaxBytes = 10 << 20
 
-// Attachments tells whether a may see an upload because of what it is attached to.
+// Attachments tells whether a may see an upload because of what it is attached to, and whether
+// anything still attaches it.
 type Attachments interface {
 	CanViewUpload(ctx context.Context, a service.Actor, uploadID int64) (bool, error)
+	UploadAttached(ctx context.Context, uploadID int64) (bool, error)
 }
 
 // Service accepts images, checked by content rather than by name.
@@ -143,4 +146,43 @@ type Store interface {
 	UploadByID(ctx context.Context, id int64) (*service.Upload, error)
 	// UploadsOwnedBy returns those of ids that ownerID uploaded, in the order of ids.
 	UploadsOwnedBy(ctx context.Context, ids []int64, ownerID int64) ([]service.Upload, error)
+	DeleteUpload(ctx context.Context, id int64) error
+}
+
+// EraseUploads deletes, bytes and row, those of ids that nothing attaches any more (the
+// retention run, after it detached them from an erased opinion), and returns how many. A dry run
+// counts them and leaves the bytes; the row deletes are the caller's transaction's to roll back.
+// The bytes go before the caller commits: a crash then leaves a row without bytes, which the
+// run, not having committed, erases again, never bytes that no row leads to.
+func (s *Service) EraseUploads(ctx context.Context, ids []int64, dryRun bool) (int, error) {
+	n := 0
+	for _, id := range ids {
+		u, err := s.Store.UploadByID(ctx, id)
+		if errors.Is(err, service.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return n, fmt.Errorf("erase upload: %w", err)
+		}
+		attached := false
+		for _, at := range s.Attachments {
+			if attached, err = at.UploadAttached(ctx, id); err != nil {
+				return n, fmt.Errorf("erase upload: %w", err)
+			} else if attached {
+				break
+			}
+		}
+		if attached {
+			continue
+		}
+		if err := s.Store.DeleteUpload(ctx, id); err != nil {
+			return n, fmt.Errorf("erase upload: %w", err)
+		}
+		if !dryRun {
+			if err := s.Blobs.Delete(ctx, u.StorageKey); err != nil {
+				return n, fmt.Errorf("erase upload: %w", err)
+			}
+		}
+		n++
+	}
+	return n, nil
 }
