@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -35,7 +36,7 @@ type Limits struct {
 var DefaultLimits = Limits{MaxPixels: 50_000_000, MaxDecodedBytes: 256 << 20}
 
 // inFlight bounds the memory all uploads of an instance spend on decoded pixels at once: each
-// re-encode holds its estimate (twice, when a rotation copies the image) until it is done, so a
+// re-encode holds its estimate (three times, when a rotation copies the image) until it is done, so a
 // burst of large photos waits instead of exhausting the process.
 var inFlight = semaphore.NewWeighted(inFlightBytes)
 
@@ -79,7 +80,7 @@ func reencode(ctx context.Context, lim Limits, ct string, data []byte) (out []by
 	}
 	weight := cost
 	if orient != 1 {
-		weight *= 2
+		weight *= 3 // the decoded image, an RGBA copy and the turned one
 	}
 	weight = min(weight, inFlightBytes) // a weight above the capacity would wait forever
 	if err := inFlight.Acquire(ctx, weight); err != nil {
@@ -187,13 +188,18 @@ func tiffOrientation(t []byte) int {
 	return 1
 }
 
-// orientImage turns img so that it shows as EXIF orientation o meant it to.
+// orientImage turns img so that it shows as EXIF orientation o meant it to. The pixels are first
+// converted to RGBA in one pass (draw has fast paths for what JPEG decodes to), then moved four
+// bytes at a time: a 12-megapixel photo takes a fraction of a second, not the seconds that
+// At/Set per pixel would.
 func orientImage(img image.Image, o int) image.Image {
 	if o <= 1 || o > 8 {
 		return img
 	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
+	src := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(src, src.Rect, img, b.Min, draw.Src)
 	dw, dh := w, h
 	if o >= 5 { // 5-8 swap the axes
 		dw, dh = h, w
@@ -218,7 +224,8 @@ func orientImage(img image.Image, o int) image.Image {
 			case 8:
 				dx, dy = y, w-1-x
 			}
-			dst.Set(dx, dy, img.At(b.Min.X+x, b.Min.Y+y))
+			si, di := y*src.Stride+x*4, dy*dst.Stride+dx*4
+			copy(dst.Pix[di:di+4], src.Pix[si:si+4])
 		}
 	}
 	return dst

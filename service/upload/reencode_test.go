@@ -284,3 +284,22 @@ func FuzzReencode(f *testing.F) {
 		}
 	})
 }
+
+// The top-left pixel lands where each EXIF orientation says the top-left of the scene is.
+func TestOrientImageMovesPixels(t *testing.T) {
+	t.Parallel()
+	src := image.NewRGBA(image.Rect(0, 0, 3, 2))
+	red := color.RGBA{255, 0, 0, 255}
+	src.Set(0, 0, red)
+	for _, tc := range []struct {
+		o, w, h, x, y int
+	}{
+		{1, 3, 2, 0, 0}, {2, 3, 2, 2, 0}, {3, 3, 2, 2, 1}, {4, 3, 2, 0, 1},
+		{5, 2, 3, 0, 0}, {6, 2, 3, 1, 0}, {7, 2, 3, 1, 2}, {8, 2, 3, 0, 2},
+	} {
+		got := orientImage(src, tc.o)
+		if b := got.Bounds(); b.Dx() != tc.w || b.Dy() != tc.h || color.RGBAModel.Convert(got.At(tc.x, tc.y)) != red {
+			t.Errorf("orientation %d: %v, red at (%d,%d): %v", tc.o, got.Bounds(), tc.x, tc.y, got.At(tc.x, tc.y))
+		}
+	}
+}
