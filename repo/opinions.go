@@ -539,31 +539,31 @@ func (s Opinions) RetentionCandidates(ctx context.Context, cutoff time.Time, aft
 }
 
 // EraseOpinion erases an opinion's personal data in place; see opinion.Store.
-func (s Opinions) EraseOpinion(ctx context.Context, id int64, marker string, at time.Time) ([]int64, int, error) {
+func (s Opinions) EraseOpinion(ctx context.Context, id int64, marker string, at time.Time) ([]int64, int, bool, error) {
 	res, err := s.DB.exec(ctx, `UPDATE opinions SET title = ?, content = ?, contact_name_enc = '', contact_phone_enc = '',
 		contact_phone_idx = '', address_enc = '', lat = NULL, lng = NULL, rating_comment = '', version = version + 1, erased_at = ?
 		WHERE id = ? AND erased_at IS NULL`, marker, marker, utc(at), id)
 	if err := mustAffect(res, err); errors.Is(err, service.ErrNotFound) {
-		return nil, 0, nil // erased meanwhile
+		return nil, 0, false, nil // erased meanwhile
 	} else if err != nil {
-		return nil, 0, fmt.Errorf("erase opinion %d: %w", id, err)
+		return nil, 0, false, fmt.Errorf("erase opinion %d: %w", id, err)
 	}
 	var uploads []int64
 	if err := s.DB.sel(ctx, &uploads, `SELECT DISTINCT upload_id FROM opinion_images WHERE opinion_id = ? ORDER BY upload_id`, id); err != nil {
-		return nil, 0, fmt.Errorf("erase opinion %d: %w", id, err)
+		return nil, 0, false, fmt.Errorf("erase opinion %d: %w", id, err)
 	}
 	if _, err := s.DB.exec(ctx, `DELETE FROM opinion_images WHERE opinion_id = ?`, id); err != nil {
-		return nil, 0, fmt.Errorf("erase opinion %d: %w", id, err)
+		return nil, 0, false, fmt.Errorf("erase opinion %d: %w", id, err)
 	}
 	res, err = s.DB.exec(ctx, `UPDATE opinion_events SET note = ? WHERE opinion_id = ? AND note <> ''`, marker, id)
 	if err != nil {
-		return nil, 0, fmt.Errorf("erase opinion %d: %w", id, err)
+		return nil, 0, false, fmt.Errorf("erase opinion %d: %w", id, err)
 	}
 	notes, _ := res.RowsAffected()
 	// JSON_REMOVE is spelled and behaves alike in SQLite and MySQL/MariaDB.
 	if _, err := s.DB.exec(ctx, `UPDATE opinion_events SET data = JSON_REMOVE(data, '$.instruction')
 		WHERE opinion_id = ? AND action IN ('transfer', 'escalate')`, id); err != nil {
-		return nil, 0, fmt.Errorf("erase opinion %d: %w", id, err)
+		return nil, 0, false, fmt.Errorf("erase opinion %d: %w", id, err)
 	}
-	return uploads, int(notes), nil
+	return uploads, int(notes), true, nil
 }

@@ -286,8 +286,9 @@ type Store interface {
 	// EraseOpinion erases an opinion's personal data (see Retain) unless already erased:
 	// title and content become marker, contact and address sealed values and the location go,
 	// timeline notes become marker and free-text instructions leave their data, images are
-	// detached. It returns the detached upload IDs and how many timeline notes were erased.
-	EraseOpinion(ctx context.Context, id int64, marker string, at time.Time) (uploadIDs []int64, notes int, err error)
+	// detached. It returns the detached upload IDs and how many timeline notes were erased;
+	// ok is false when the opinion was erased already.
+	EraseOpinion(ctx context.Context, id int64, marker string, at time.Time) (uploadIDs []int64, notes int, ok bool, err error)
 
 	// Images, timeline, stages.
 	AddOpinionImages(ctx context.Context, imgs []Image) error

@@ -135,9 +135,9 @@ func (s *Service) RunRetention(ctx context.Context, a service.Actor, dryRun bool
 }
 
 func (s *Service) erase(ctx context.Context, c RetentionCandidate, now time.Time, dryRun bool, rep *RetentionReport) error {
-	uploads, notes, err := s.Store.EraseOpinion(ctx, c.ID, ErasedMarker, now)
-	if err != nil {
-		return err
+	uploads, notes, ok, err := s.Store.EraseOpinion(ctx, c.ID, ErasedMarker, now)
+	if err != nil || !ok {
+		return err // !ok: a concurrent run erased it; it is that run's to count
 	}
 	n := 0
 	if len(uploads) > 0 {
