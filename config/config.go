@@ -73,6 +73,11 @@ type Config struct {
 	// StudyDailyCap is how many study pushes a deputy is notified of a day, one each; past it
 	// the day's further pushes are digested into one notification.
 	StudyDailyCap int64 `env:"LIAISON_STUDY_DAILY_CAP"`
+	// RetentionDays is how long after closing an opinion's personal data is kept (PIPL).
+	RetentionDays int64 `env:"LIAISON_RETENTION_DAYS"`
+	// RetentionEnabled lets the leader erase what is past RetentionDays, daily. Off by default:
+	// nothing is erased until an operator has looked at a dry run and decided.
+	RetentionEnabled bool `env:"LIAISON_RETENTION_ENABLED"`
 }
 
 // DefaultTokenSecret is what a development install falls back to if it cannot write its
@@ -85,6 +90,10 @@ const (
 	MinCheckinMeters   = 50
 	MaxCheckinMeters   = 5000
 )
+
+// MinRetentionDays bounds LIAISON_RETENTION_DAYS from below: a closed item's resident may still
+// rate, complain or ask about it for a while, and a typo must not erase last month's work.
+const MinRetentionDays = 180
 
 // MaxNotifyConcurrency bounds LIAISON_NOTIFY_CONCURRENCY.
 const MaxNotifyConcurrency = 256
@@ -112,6 +121,7 @@ func Defaults() Config {
 		DutyPoints:        duty.DefaultPoints,
 		ReceptionNotice:   48 * time.Hour,
 		CheckinMeters:     300,
+		RetentionDays:     1095,
 	}
 }
 
@@ -198,6 +208,12 @@ func (c *Config) set(name, val string) error {
 				return fmt.Errorf("%s: want a positive duration like 30s or 168h, got %q", name, val)
 			}
 			f.SetInt(int64(d))
+		case bool:
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				return fmt.Errorf("%s: want true or false, got %q", name, val)
+			}
+			f.SetBool(b)
 		case int64:
 			n, err := strconv.ParseInt(val, 10, 64)
 			if err != nil || n <= 0 {
@@ -264,6 +280,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReceptionNotice < time.Hour || c.ReceptionNotice > MaxReceptionNotice {
 		bad("LIAISON_RECEPTION_NOTICE", "must be between 1h and %v (schedules are published days ahead), got %v", MaxReceptionNotice, c.ReceptionNotice)
+	}
+	if c.RetentionDays < MinRetentionDays {
+		bad("LIAISON_RETENTION_DAYS", "must be at least %d days, got %d", MinRetentionDays, c.RetentionDays)
 	}
 	if c.CheckinMeters < MinCheckinMeters || c.CheckinMeters > MaxCheckinMeters {
 		bad("LIAISON_RECEPTION_CHECKIN_METERS", "must be between %d and %d metres (a phone's location is rarely better than %d m), got %d",

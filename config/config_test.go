@@ -223,3 +223,27 @@ func TestEmptyYAMLValueKeepsDefault(t *testing.T) {
 		t.Fatalf("got %q %q %v", c.RedisAddr, c.HTTPAddr, err)
 	}
 }
+
+func TestRetentionSettings(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir}))
+	if err != nil || c.RetentionDays != 1095 || c.RetentionEnabled {
+		t.Fatalf("defaults: %v %v %v", c.RetentionDays, c.RetentionEnabled, err)
+	}
+	c, err = Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_RETENTION_DAYS": "730", "LIAISON_RETENTION_ENABLED": "true"}))
+	if err != nil || c.RetentionDays != 730 || !c.RetentionEnabled {
+		t.Fatalf("configured: %v %v %v", c.RetentionDays, c.RetentionEnabled, err)
+	}
+	for key, vals := range map[string][]string{
+		"LIAISON_RETENTION_DAYS":    {"0", "-1", "179", "3y"},
+		"LIAISON_RETENTION_ENABLED": {"yes please", "2"},
+	} {
+		for _, val := range vals {
+			_, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, key: val}))
+			if err == nil || !strings.Contains(err.Error(), key) {
+				t.Errorf("%s=%s: want an error naming the key, got %v", key, val, err)
+			}
+		}
+	}
+}

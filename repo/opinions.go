@@ -349,6 +349,14 @@ func (s Opinions) OpinionIDsWithUpload(ctx context.Context, uploadID int64) ([]i
 	return ids, err
 }
 
+// OpenOpinionIDsOfDeputy lists a deputy's opinions not in a terminal state (index opinions_deputy).
+func (s Opinions) OpenOpinionIDsOfDeputy(ctx context.Context, deputyID, afterID int64, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.DB.sel(ctx, &ids, `SELECT id FROM opinions WHERE deputy_id = ? AND status NOT IN ('closed', 'rejected', 'merged')
+		AND id > ? ORDER BY id LIMIT ?`, deputyID, afterID, limit)
+	return ids, err
+}
+
 // AddOpinionImages attaches uploads.
 func (s Opinions) AddOpinionImages(ctx context.Context, imgs []opinion.Image) error {
 	for _, im := range imgs {
@@ -503,4 +511,59 @@ func (s Opinions) OpinionStagesFor(ctx context.Context, ids []int64) (map[int64]
 		out[r.OpinionID] = append(out[r.OpinionID], r.toService())
 	}
 	return out, nil
+}
+
+// retentionRow is what the retention run reads of a candidate.
+type retentionRow struct {
+	ID       int64     `db:"id"`
+	ClosedAt time.Time `db:"closed_at"`
+	Contact  bool      `db:"contact"`
+	Address  bool      `db:"address"`
+}
+
+// RetentionCandidates lists terminal opinions closed before cutoff and not erased, by
+// (closed_at, id) after the cursor (index opinions_retention).
+func (s Opinions) RetentionCandidates(ctx context.Context, cutoff time.Time, after opinion.RetentionCursor, limit int) ([]opinion.RetentionCandidate, error) {
+	var rows []retentionRow
+	err := s.DB.sel(ctx, &rows, `SELECT id, closed_at,
+		CASE WHEN contact_name_enc <> '' OR contact_phone_enc <> '' THEN 1 ELSE 0 END AS contact,
+		CASE WHEN address_enc <> '' OR lat IS NOT NULL THEN 1 ELSE 0 END AS address
+		FROM opinions WHERE erased_at IS NULL AND closed_at < ? AND status IN ('closed', 'rejected', 'merged')
+		AND (closed_at > ? OR (closed_at = ? AND id > ?))
+		ORDER BY closed_at, id LIMIT ?`, utc(cutoff), utc(after.ClosedAt), utc(after.ClosedAt), after.ID, limit)
+	out := make([]opinion.RetentionCandidate, len(rows))
+	for i, r := range rows {
+		out[i] = opinion.RetentionCandidate{ID: r.ID, ClosedAt: r.ClosedAt.UTC(), Contact: r.Contact, Address: r.Address}
+	}
+	return out, err
+}
+
+// EraseOpinion erases an opinion's personal data in place; see opinion.Store.
+func (s Opinions) EraseOpinion(ctx context.Context, id int64, marker string, at time.Time) ([]int64, int, bool, error) {
+	res, err := s.DB.exec(ctx, `UPDATE opinions SET title = ?, content = ?, contact_name_enc = '', contact_phone_enc = '',
+		contact_phone_idx = '', address_enc = '', lat = NULL, lng = NULL, rating_comment = '', version = version + 1, erased_at = ?
+		WHERE id = ? AND erased_at IS NULL`, marker, marker, utc(at), id)
+	if err := mustAffect(res, err); errors.Is(err, service.ErrNotFound) {
+		return nil, 0, false, nil // erased meanwhile
+	} else if err != nil {
+		return nil, 0, false, fmt.Errorf("erase opinion %d: %w", id, err)
+	}
+	var uploads []int64
+	if err := s.DB.sel(ctx, &uploads, `SELECT DISTINCT upload_id FROM opinion_images WHERE opinion_id = ? ORDER BY upload_id`, id); err != nil {
+		return nil, 0, false, fmt.Errorf("erase opinion %d: %w", id, err)
+	}
+	if _, err := s.DB.exec(ctx, `DELETE FROM opinion_images WHERE opinion_id = ?`, id); err != nil {
+		return nil, 0, false, fmt.Errorf("erase opinion %d: %w", id, err)
+	}
+	res, err = s.DB.exec(ctx, `UPDATE opinion_events SET note = ? WHERE opinion_id = ? AND note <> ''`, marker, id)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("erase opinion %d: %w", id, err)
+	}
+	notes, _ := res.RowsAffected()
+	// JSON_REMOVE is spelled and behaves alike in SQLite and MySQL/MariaDB.
+	if _, err := s.DB.exec(ctx, `UPDATE opinion_events SET data = JSON_REMOVE(data, '$.instruction')
+		WHERE opinion_id = ? AND action IN ('transfer', 'escalate')`, id); err != nil {
+		return nil, 0, false, fmt.Errorf("erase opinion %d: %w", id, err)
+	}
+	return uploads, int(notes), true, nil
 }

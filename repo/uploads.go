@@ -75,6 +75,12 @@ func (s Uploads) UploadsOwnedBy(ctx context.Context, ids []int64, ownerID int64)
 	return out, nil
 }
 
+// DeleteUpload deletes an upload's row.
+func (s Uploads) DeleteUpload(ctx context.Context, id int64) error {
+	_, err := s.DB.exec(ctx, `DELETE FROM uploads WHERE id = ?`, id)
+	return err
+}
+
 // FileStorage implements service.BlobStorage on a local directory (the data directory).
 // Object storage can implement the same interface later.
 type FileStorage struct{ Dir string }
@@ -123,6 +129,18 @@ func (f FileStorage) Put(_ context.Context, key string, r io.Reader) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), p)
+}
+
+// Delete removes the blob under key; one already gone is not an error.
+func (f FileStorage) Delete(_ context.Context, key string) error {
+	p, err := f.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // Open reads the blob stored under key.

@@ -65,6 +65,13 @@ func (s Users) AddGrant(ctx context.Context, userID int64, g service.Grant) erro
 	return err
 }
 
+// RemoveGrant takes a role in a scope from a user; removing one the user lacks is harmless.
+func (s Users) RemoveGrant(ctx context.Context, userID int64, g service.Grant) error {
+	_, err := s.DB.exec(ctx, `DELETE FROM user_grants WHERE user_id = ? AND role = ? AND scope_kind = ? AND scope_id = ?`,
+		userID, string(g.Role), g.ScopeKind, g.ScopeID)
+	return err
+}
+
 func (s Users) one(ctx context.Context, where string, arg any) (*service.User, error) {
 	var r userRow
 	if err := s.DB.get(ctx, &r, `SELECT `+userCols+` FROM users WHERE `+where, arg); err != nil {

@@ -21,6 +21,8 @@ type Upload struct {
 type BlobStorage interface {
 	Put(ctx context.Context, key string, r io.Reader) error
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// Delete removes the blob; one already gone is not an error.
+	Delete(ctx context.Context, key string) error
 }
 
 // UploadOwners tells which uploads belong to a user; every area that attaches uploads (opinions,

@@ -647,6 +647,15 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 				t.Errorf("progress: %v", r)
 			}
 		}},
+		{"POST /admin/retention/run", func(t *testing.T, a actorCase) {
+			// Only a province-wide admin may run or even see the retention run; the district
+			// admins of the matrix are no exception.
+			for _, dry := range []bool{true, false} {
+				if st, out := ts.call("POST", "/api/v1/admin/retention/run", a.tok, map[string]any{"dry_run": dry}); st != 404 || errCode(out) != "not_found" {
+					t.Errorf("retention run (dry %v): want 404, got %d %v", dry, st, out)
+				}
+			}
+		}},
 		{"GET /materials", func(t *testing.T, a actorCase) {
 			status, out := ts.call("GET", "/api/v1/materials?q="+url.QueryEscape("学习资料"), a.tok, nil)
 			if !studySearch[a.name] {

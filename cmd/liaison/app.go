@@ -203,6 +203,8 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Tx: db, KV: a.Shared, WeChat: wc, Notifier: notifications, Deadlines: deadlinePolicy, Sealer: sealer,
 		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db}, Receptions: a.Duty,
 		Observers: []service.OpinionObserver{&stats.Observer{Store: repo.Stats{DB: db}, Workdays: calendarSvc}, a.Duty}}
+	// A deputy who leaves office hands their open items back to triage, in the same transaction.
+	a.Network.Exits = a.Opinions
 	// Study material; its delivery job runs on the leader, below.
 	a.Study = &study.Service{Store: repo.Study{DB: db}, Trainings: repo.Trainings{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db},
 		Notifier: notifications, Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock, Sealer: sealer, DailyCap: int(cfg.StudyDailyCap),
@@ -217,6 +219,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}}
 	a.Uploads = &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock,
 		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty, a.Study}}
+	a.Opinions.RetentionDays, a.Opinions.UploadEraser = int(cfg.RetentionDays), a.Uploads
 
 	// Supervision (督办) runs on one instance at a time: the lease lives in Redis when there is
 	// one, else in the database, so even two processes on one SQLite file agree.
@@ -239,6 +242,13 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = statsLeader.Run(ctx, a.Stats.Fold) })
 	// Every instance hears the others' logouts, grant changes and network changes.
 	a.Workers = append(a.Workers, a.Auth.Listen, a.Network.Listen)
+	// Personal data retention (PIPL): the real run, daily on the leader, only once an operator
+	// has turned it on; admins can always ask for a dry run.
+	if cfg.RetentionEnabled {
+		retentionLeader := service.Leader{Locker: locker, Name: "retention", Owner: service.NewInstanceID(), TTL: 25 * time.Hour,
+			Every: 24 * time.Hour, Log: a.Log}
+		a.Workers = append(a.Workers, func(ctx context.Context) { _ = retentionLeader.Run(ctx, a.Opinions.RetentionTick) })
+	}
 	// Station and deputy codes (站点码/代表码), kept beside the uploads so every instance reuses them.
 	qrcodes := &network.QRCodes{Network: a.Network, Coder: wc, Blobs: repo.FileStorage{Dir: cfg.DataDir}}
 	deps := handler.Deps{
@@ -258,6 +268,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Study(a.Study),
 			handler.Trainings(a.Study),
 			handler.Ledger(a.Opinions),
+			handler.Retention(a.Opinions),
 			handler.QRCodes(qrcodes),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.
 		},

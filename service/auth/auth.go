@@ -331,4 +331,5 @@ type UserStore interface {
 	UpsertWeChatUser(ctx context.Context, openID, unionID, sessionKeySealed string, now time.Time) (*service.User, error)
 	SetPhone(ctx context.Context, userID int64, sealed, index string, now time.Time) error
 	AddGrant(ctx context.Context, userID int64, g service.Grant) error
+	RemoveGrant(ctx context.Context, userID int64, g service.Grant) error
 }

@@ -221,9 +221,18 @@ func (s *Service) user(ctx context.Context, id int64) (*service.User, error) {
 }
 
 // AddGrant gives a user a role in a scope and makes every instance read their grants afresh
-// (network.GrantStore).
+// (network.GrantStore, with RemoveGrant).
 func (s *Service) AddGrant(ctx context.Context, userID int64, g service.Grant) error {
 	if err := s.Users.AddGrant(ctx, userID, g); err != nil {
+		return err
+	}
+	s.UserChanged(ctx, userID)
+	return nil
+}
+
+// RemoveGrant takes a role in a scope from a user, on every instance at once.
+func (s *Service) RemoveGrant(ctx context.Context, userID int64, g service.Grant) error {
+	if err := s.Users.RemoveGrant(ctx, userID, g); err != nil {
 		return err
 	}
 	s.UserChanged(ctx, userID)

@@ -354,6 +354,13 @@ func (s *Service) auditAs(ctx context.Context, a service.Actor, action, objType 
 	return s.Audit.AppendAudit(ctx, service.NewAuditEntry(a, s.now(), action, objType, strconv.FormatInt(id, 10), detail))
 }
 
+// UploadAttached reports whether any duty record (any revision) still shows the upload
+// (upload.Attachments), so the retention run keeps its bytes.
+func (s *Service) UploadAttached(ctx context.Context, uploadID int64) (bool, error) {
+	rs, err := s.Store.RecordsWithUpload(ctx, uploadID)
+	return len(rs) > 0, err
+}
+
 // CanViewUpload reports whether a may see an upload because it is attached to a record a may
 // read (upload.Attachments).
 func (s *Service) CanViewUpload(ctx context.Context, a service.Actor, uploadID int64) (bool, error) {

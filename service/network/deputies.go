@@ -359,12 +359,42 @@ func (s *Service) ChangeDeputyStatus(ctx context.Context, a service.Actor, id in
 			return err
 		}
 		d.Status, d.StatusEffectiveOn, d.UpdatedAt = in.Status, in.EffectiveOn, now
+		if err := s.deputyAccess(ctx, a, d); err != nil {
+			return err
+		}
 		return s.audit(ctx, a, "deputy.status", "deputy", itoa(id), "status="+in.Status)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("change deputy status: %w", err)
 	}
 	return s.view(d), nil
+}
+
+// deputyAccess makes a deputy's access follow their status, at once and whatever the effective
+// date (the admin records a change when it has happened): the bound account holds the deputy
+// role only while the deputy is active, and is given it back if they become active again.
+// Taking the grant away, rather than checking the status on every route, leaves one rule the
+// whole API already applies: grants are loaded fresh on every request. The former deputy keeps
+// their resident account; their duty archive stays with the station and the region's admins.
+// Their open items go back to triage through Exits.
+func (s *Service) deputyAccess(ctx context.Context, a service.Actor, d *service.Deputy) error {
+	active := d.Status == service.DeputyActive
+	if d.UserID != 0 {
+		g := service.Grant{Role: service.RoleDeputy, ScopeKind: service.ScopeDeputy, ScopeID: itoa(d.ID)}
+		var err error
+		if active {
+			err = s.Grants.AddGrant(ctx, d.UserID, g)
+		} else {
+			err = s.Grants.RemoveGrant(ctx, d.UserID, g)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if active || s.Exits == nil {
+		return nil
+	}
+	return s.Exits.DeputyExited(ctx, a, *d, d.Status)
 }
 
 // Deputy returns a deputy, for other modules; no access check. Check Status == DeputyActive

@@ -29,6 +29,9 @@ type Service struct {
 	PubSub   service.PubSub
 	CacheTTL time.Duration
 	refs     service.TTLCache[string, any]
+	// Exits is told when a deputy leaves active duty, in the status change's transaction; the
+	// opinion area returns their open items to triage. Optional.
+	Exits DeputyExits
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now().UTC() }
@@ -350,7 +353,15 @@ type Accounts interface {
 	CreateUser(ctx context.Context, a service.Actor, in service.NewUser) (*service.User, error)
 }
 
-// GrantStore gives a user a role; the accounts' store implements it.
+// GrantStore gives a user a role and takes it back; the accounts' store implements it.
 type GrantStore interface {
 	AddGrant(ctx context.Context, userID int64, g service.Grant) error
+	RemoveGrant(ctx context.Context, userID int64, g service.Grant) error
+}
+
+// DeputyExits hears, inside the transaction of a status change, that a deputy is no longer
+// active (resigned, removed, deceased, moved), so that no work stays with someone who cannot do
+// it; the opinion area implements it. status is the new status.
+type DeputyExits interface {
+	DeputyExited(ctx context.Context, a service.Actor, d service.Deputy, status string) error
 }

@@ -83,6 +83,12 @@ func (s *Service) load(ctx context.Context, a service.Actor, id int64) (*Opinion
 	return op, p, nil
 }
 
+// UploadAttached reports whether any opinion still attaches the upload (upload.Attachments).
+func (s *Service) UploadAttached(ctx context.Context, uploadID int64) (bool, error) {
+	ids, err := s.Store.OpinionIDsWithUpload(ctx, uploadID)
+	return len(ids) > 0, err
+}
+
 // CanViewUpload reports whether a may see an upload because it is attached to an opinion a can
 // see (Uploads.CanView: the owner is checked there).
 func (s *Service) CanViewUpload(ctx context.Context, a service.Actor, uploadID int64) (bool, error) {

@@ -275,6 +275,20 @@ type Store interface {
 	PendingModeration(ctx context.Context, afterID int64, limit int) ([]Opinion, error)
 	RatingExpired(ctx context.Context, now time.Time, afterID int64, limit int) ([]Opinion, error)
 	OpinionIDsWithUpload(ctx context.Context, uploadID int64) ([]int64, error)
+	// OpenOpinionIDsOfDeputy lists, by ID after afterID, the opinions assigned to a deputy that
+	// are not in a terminal state.
+	OpenOpinionIDsOfDeputy(ctx context.Context, deputyID, afterID int64, limit int) ([]int64, error)
+
+	// Retention.
+	// RetentionCandidates lists, oldest closing first after the cursor, the opinions in a
+	// terminal state closed before cutoff whose personal data is not erased yet.
+	RetentionCandidates(ctx context.Context, cutoff time.Time, after RetentionCursor, limit int) ([]RetentionCandidate, error)
+	// EraseOpinion erases an opinion's personal data (see Retain) unless already erased:
+	// title and content become marker, contact and address sealed values and the location go,
+	// timeline notes become marker and free-text instructions leave their data, images are
+	// detached. It returns the detached upload IDs and how many timeline notes were erased;
+	// ok is false when the opinion was erased already.
+	EraseOpinion(ctx context.Context, id int64, marker string, at time.Time) (uploadIDs []int64, notes int, ok bool, err error)
 
 	// Images, timeline, stages.
 	AddOpinionImages(ctx context.Context, imgs []Image) error
@@ -346,6 +360,10 @@ type Service struct {
 	IdempotencyTTL time.Duration
 	// CountCap is where the worklist stops counting a status (default CountCap).
 	CountCap int
+	// RetentionDays is how long after closing an opinion's personal data is kept (default
+	// DefaultRetentionDays); UploadEraser deletes its photos then (see RunRetention).
+	RetentionDays int
+	UploadEraser  UploadEraser
 
 	numbers numbers // the block of public numbers this instance reserved
 }

@@ -294,6 +294,12 @@ func (s *Service) Get(ctx context.Context, a service.Actor, id int64) (View, err
 	return out, nil
 }
 
+// UploadAttached reports whether any material still attaches the upload (upload.Attachments).
+func (s *Service) UploadAttached(ctx context.Context, uploadID int64) (bool, error) {
+	ids, err := s.Store.MaterialsWithUpload(ctx, uploadID)
+	return len(ids) > 0, err
+}
+
 // CanViewUpload reports whether a may see an upload because it is attached to a material a may
 // read: as an admin of its region or a deputy it was delivered to (upload.Attachments).
 func (s *Service) CanViewUpload(ctx context.Context, a service.Actor, uploadID int64) (bool, error) {

@@ -4,11 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
+	"errors"
 	"fmt"
-	"image"
-	_ "image/jpeg" // registers the JPEG decoder for DecodeConfig
-	_ "image/png"  // registers the PNG decoder for DecodeConfig
 	"io"
 
 	"liaison/service"
@@ -17,12 +14,11 @@ import (
 // MaxBytes is the largest image accepted.
 const MaxBytes = 10 << 20
 
-// maxImagePixels refuses images whose header claims absurd dimensions (decompression bombs).
-const maxImagePixels = 50_000_000
-
-// Attachments tells whether a may see an upload because of what it is attached to.
+// Attachments tells whether a may see an upload because of what it is attached to, and whether
+// anything still attaches it.
 type Attachments interface {
 	CanViewUpload(ctx context.Context, a service.Actor, uploadID int64) (bool, error)
+	UploadAttached(ctx context.Context, uploadID int64) (bool, error)
 }
 
 // Service accepts images, checked by content rather than by name.
@@ -34,6 +30,8 @@ type Service struct {
 	// Attachments are the areas that attach uploads (opinions, duty records): beyond the owner,
 	// whoever may see what an upload is attached to may see the upload.
 	Attachments []Attachments
+	// Limits bound the re-encoding of images; the zero value means DefaultLimits.
+	Limits Limits
 }
 
 var (
@@ -43,7 +41,8 @@ var (
 
 // Upload stores one file from r: an image from anyone; from admins also a PDF or an Office
 // document. The type is sniffed from the bytes and the file's structure checked, so a renamed
-// script, an HTML page or a truncated file is refused.
+// script, an HTML page or a truncated file is refused. Images are stored re-encoded (see
+// reencode), so their metadata never reaches anyone who views them; documents are stored as sent.
 func (s *Service) Upload(ctx context.Context, a service.Actor, r io.Reader) (*service.Upload, error) {
 	if a.UserID == 0 {
 		return nil, service.ErrUnauthorized
@@ -72,12 +71,16 @@ func (s *Service) Upload(ctx context.Context, a service.Actor, r io.Reader) (*se
 	var ext string
 	switch ct {
 	case "image/jpeg", "image/png", "image/webp":
+		lim := s.Limits
+		if lim == (Limits{}) {
+			lim = DefaultLimits
+		}
+		if data, ct, err = reencode(ctx, lim, ct, data); err != nil {
+			return nil, err
+		}
 		ext = ct[len("image/"):]
 		if ext == "jpeg" {
 			ext = "jpg"
-		}
-		if err := checkImage(ct, data); err != nil {
-			return nil, err
 		}
 	default:
 		if ct, ext = sniffDocument(data); ct == "" {
@@ -93,24 +96,6 @@ func (s *Service) Upload(ctx context.Context, a service.Actor, r io.Reader) (*se
 		return nil, fmt.Errorf("upload: %w", err)
 	}
 	return u, nil
-}
-
-func checkImage(ct string, data []byte) error {
-	if ct == "image/webp" {
-		// RIFF <size> WEBP then a VP8 / VP8L / VP8X chunk.
-		if len(data) < 20 || string(data[12:15]) != "VP8" || int(binary.LittleEndian.Uint32(data[4:8])) > len(data) {
-			return errNotImage
-		}
-		return nil
-	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
-		return errNotImage
-	}
-	if cfg.Width*cfg.Height > maxImagePixels {
-		return service.NewError(service.ErrUnprocessable, "image_too_big", "图片尺寸过大")
-	}
-	return nil
 }
 
 // Open returns an upload's bytes to someone allowed to see it: the owner, or whoever may see
@@ -161,4 +146,43 @@ type Store interface {
 	UploadByID(ctx context.Context, id int64) (*service.Upload, error)
 	// UploadsOwnedBy returns those of ids that ownerID uploaded, in the order of ids.
 	UploadsOwnedBy(ctx context.Context, ids []int64, ownerID int64) ([]service.Upload, error)
+	DeleteUpload(ctx context.Context, id int64) error
+}
+
+// EraseUploads deletes, bytes and row, those of ids that nothing attaches any more (the
+// retention run, after it detached them from an erased opinion), and returns how many. A dry run
+// counts them and leaves the bytes; the row deletes are the caller's transaction's to roll back.
+// The bytes go before the caller commits: a crash then leaves a row without bytes, which the
+// run, not having committed, erases again, never bytes that no row leads to.
+func (s *Service) EraseUploads(ctx context.Context, ids []int64, dryRun bool) (int, error) {
+	n := 0
+	for _, id := range ids {
+		u, err := s.Store.UploadByID(ctx, id)
+		if errors.Is(err, service.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return n, fmt.Errorf("erase upload: %w", err)
+		}
+		attached := false
+		for _, at := range s.Attachments {
+			if attached, err = at.UploadAttached(ctx, id); err != nil {
+				return n, fmt.Errorf("erase upload: %w", err)
+			} else if attached {
+				break
+			}
+		}
+		if attached {
+			continue
+		}
+		if err := s.Store.DeleteUpload(ctx, id); err != nil {
+			return n, fmt.Errorf("erase upload: %w", err)
+		}
+		if !dryRun {
+			if err := s.Blobs.Delete(ctx, u.StorageKey); err != nil {
+				return n, fmt.Errorf("erase upload: %w", err)
+			}
+		}
+		n++
+	}
+	return n, nil
 }
