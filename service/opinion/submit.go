@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -206,13 +205,13 @@ func replay(rec *IdempotencyRecord, hash string) (SubmitResult, error) {
 }
 
 func normalize(in Input) Input {
-	in.Category = strings.TrimSpace(in.Category)
-	in.Title = strings.TrimSpace(in.Title)
-	in.Content = strings.TrimSpace(in.Content)
-	in.Address = strings.TrimSpace(in.Address)
-	in.ContactName = strings.TrimSpace(in.ContactName)
-	in.ContactPhone = strings.TrimSpace(in.ContactPhone)
-	in.Priority = strings.TrimSpace(in.Priority)
+	in.Category = service.Clean(in.Category)
+	in.Title = service.Clean(in.Title)
+	in.Content = service.Clean(in.Content)
+	in.Address = service.Clean(in.Address)
+	in.ContactName = service.Clean(in.ContactName)
+	in.ContactPhone = service.Clean(in.ContactPhone)
+	in.Priority = service.Clean(in.Priority)
 	if in.Images == nil {
 		in.Images = []int64{}
 	}
@@ -231,7 +230,7 @@ func validateInput(in Input, key string, offline bool) error {
 	v.Check(in.DeputyID >= 0, "deputy_id", "invalid", "代表无效")
 	v.Check(in.Category != "", "category", "required", "请选择意见类别")
 	service.CheckText(&v, "title", "标题", in.Title, 1, MaxTitle)
-	service.CheckText(&v, "content", "内容", in.Content, MinContent, MaxContent)
+	service.CheckLines(&v, "content", "内容", in.Content, MinContent, MaxContent)
 	service.CheckUploadIDs(&v, "images", in.Images, MaxImages)
 	v.Check(in.ContactPhone != "", "contact.phone", "required", "请填写联系电话")
 	v.Check(in.ContactPhone == "" || service.ValidMobile(in.ContactPhone), "contact.phone", "invalid", "请填写有效的中国大陆手机号")
