@@ -271,12 +271,17 @@ func TestNetworkValidation(t *testing.T) {
 	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, 1, network.StatusInput{Status: "retired", EffectiveOn: "2026-02-30"}); fieldCodes(err)["status"] != "unknown" || fieldCodes(err)["effective_on"] != "invalid" {
 		t.Errorf("status: %v", fieldCodes(err))
 	}
-	if _, err := f.net.PutCategory(f.ctx, admGZ, "Bad Code", network.CategoryInput{Name: "x"}); fieldCodes(err)["code"] != "invalid" {
+	// Categories are the province's: a city's admin may not write them.
+	province := service.Actor{UserID: 9, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}}
+	if _, err := f.net.PutCategory(f.ctx, admGZ, "other", network.CategoryInput{Name: "其他事项"}); !errors.Is(err, service.ErrForbidden) {
+		t.Errorf("a city's admin edits a category: %v", err)
+	}
+	if _, err := f.net.PutCategory(f.ctx, province, "Bad Code", network.CategoryInput{Name: "x"}); fieldCodes(err)["code"] != "invalid" {
 		t.Errorf("category code: %v", err)
 	}
 	// Categories: edit, add, deactivate; the public list hides inactive ones.
 	off := false
-	if _, err := f.net.PutCategory(f.ctx, admGZ, "other", network.CategoryInput{Name: "其他事项", Active: &off}); err != nil {
+	if _, err := f.net.PutCategory(f.ctx, province, "other", network.CategoryInput{Name: "其他事项", Active: &off}); err != nil {
 		t.Fatal(err)
 	}
 	pub, _ := f.net.Categories(f.ctx, resident, false)
