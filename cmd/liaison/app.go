@@ -35,7 +35,7 @@ import (
 // shared is the KV-backed state every instance shares: Redis in production, memory embedded.
 type shared interface {
 	service.KV
-	service.Limiter
+	service.RefundLimiter
 	service.Locker
 	service.PubSub
 	Ping(ctx context.Context) error
