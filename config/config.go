@@ -73,6 +73,20 @@ type Config struct {
 	// StudyDailyCap is how many study pushes a deputy is notified of a day, one each; past it
 	// the day's further pushes are digested into one notification.
 	StudyDailyCap int64 `env:"LIAISON_STUDY_DAILY_CAP"`
+
+	// Rate limits. Per account they are the real guard; per client address they are only a
+	// coarse flood guard, because a carrier's NAT puts thousands of phones behind one address
+	// and a reception day puts a whole hall on one Wi-Fi.
+	LimitAPIPerMinute         int64         `env:"LIAISON_LIMIT_API_PER_MINUTE"`          // per user, or per address before login
+	LimitLoginPerAddr         int64         `env:"LIAISON_LIMIT_LOGIN_PER_ADDR"`          // login requests a minute
+	LimitLoginFailures        int64         `env:"LIAISON_LIMIT_LOGIN_FAILURES"`          // per account and address, in LimitLockout
+	LimitLoginFailuresPerAddr int64         `env:"LIAISON_LIMIT_LOGIN_FAILURES_PER_ADDR"` // over all accounts, in LimitLockout
+	LimitLockout              time.Duration `env:"LIAISON_LIMIT_LOCKOUT"`
+	LimitSubmitPerUser        int64         `env:"LIAISON_LIMIT_SUBMIT_PER_USER"`  // opinions an hour
+	LimitSubmitPerAddr        int64         `env:"LIAISON_LIMIT_SUBMIT_PER_ADDR"`  // opinions an hour
+	LimitUploadPerUser        int64         `env:"LIAISON_LIMIT_UPLOAD_PER_USER"`  // uploads an hour
+	LimitBindPerUser          int64         `env:"LIAISON_LIMIT_BIND_PER_USER"`    // invite codes tried an hour
+	LimitCheckinPerUser       int64         `env:"LIAISON_LIMIT_CHECKIN_PER_USER"` // check-in codes tried a minute
 }
 
 // DefaultTokenSecret is what a development install falls back to if it cannot write its
@@ -112,6 +126,17 @@ func Defaults() Config {
 		DutyPoints:        duty.DefaultPoints,
 		ReceptionNotice:   48 * time.Hour,
 		CheckinMeters:     300,
+
+		LimitAPIPerMinute:         600,
+		LimitLoginPerAddr:         300,
+		LimitLoginFailures:        10,
+		LimitLoginFailuresPerAddr: 100,
+		LimitLockout:              15 * time.Minute,
+		LimitSubmitPerUser:        10,
+		LimitSubmitPerAddr:        600,
+		LimitUploadPerUser:        60,
+		LimitBindPerUser:          10,
+		LimitCheckinPerUser:       10,
 	}
 }
 

@@ -223,3 +223,23 @@ func TestEmptyYAMLValueKeepsDefault(t *testing.T) {
 		t.Fatalf("got %q %q %v", c.RedisAddr, c.HTTPAddr, err)
 	}
 }
+
+func TestRateLimitSettings(t *testing.T) {
+	t.Parallel()
+	c := Defaults()
+	if c.LimitSubmitPerAddr < 100 || c.LimitLoginPerAddr < 100 {
+		t.Fatalf("per-address limits must be a coarse flood guard: %+v", c)
+	}
+	dir := t.TempDir()
+	c, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_LIMIT_SUBMIT_PER_ADDR": "5000", "LIAISON_LIMIT_SUBMIT_PER_USER": "20",
+		"LIAISON_LIMIT_LOGIN_PER_ADDR": "1000", "LIAISON_LIMIT_LOGIN_FAILURES": "5", "LIAISON_LIMIT_LOCKOUT": "30m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LimitSubmitPerAddr != 5000 || c.LimitSubmitPerUser != 20 || c.LimitLoginPerAddr != 1000 || c.LimitLoginFailures != 5 || c.LimitLockout != 30*time.Minute {
+		t.Fatalf("limits: %+v", c)
+	}
+	if _, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_LIMIT_API_PER_MINUTE": "0"})); err == nil || !strings.Contains(err.Error(), "LIAISON_LIMIT_API_PER_MINUTE") {
+		t.Fatalf("a zero limit: %v", err)
+	}
+}

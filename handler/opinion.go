@@ -15,8 +15,8 @@ func Opinions(svc *opinion.Service) Module {
 	return func(r Routes) {
 		h := &opinionHandlers{svc: svc}
 		r.Authed.POST("/opinions",
-			rateLimit(r.Limiter, "opinion-submit-user", opinionSubmitPerUser, time.Hour, byUserOrIP),
-			rateLimit(r.Limiter, "opinion-submit-ip", opinionSubmitPerIP, time.Hour, byIP),
+			rateLimit(r.Limiter, "opinion-submit-user", r.Limits.SubmitPerUserHour, time.Hour, byUserOrIP),
+			rateLimit(r.Limiter, "opinion-submit-ip", r.Limits.SubmitPerAddrHour, time.Hour, byIP),
 			h.submit)
 		r.Authed.GET("/opinions/:id", h.detail)
 		r.Authed.POST("/opinions/:id/:action", h.act)
@@ -26,12 +26,6 @@ func Opinions(svc *opinion.Service) Module {
 		r.Authed.POST("/work/opinions/offline", h.offline)
 	}
 }
-
-// Submission rate limits per hour.
-const (
-	opinionSubmitPerUser = 10
-	opinionSubmitPerIP   = 30
-)
 
 type opinionHandlers struct{ svc *opinion.Service }
 

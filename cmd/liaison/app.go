@@ -159,7 +159,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Auth = &auth.Service{
 		Users: repo.Users{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, KV: a.Shared, Limiter: a.Shared,
 		WeChat: wc, Sealer: sealer, Clock: opt.Clock, Secret: []byte(cfg.TokenSecret), TTL: cfg.TokenTTL,
-		MaxFailures: 10, IPMaxFailures: 100, FailWindow: 15 * time.Minute,
+		MaxFailures: int(cfg.LimitLoginFailures), IPMaxFailures: int(cfg.LimitLoginFailuresPerAddr), FailWindow: cfg.LimitLockout,
 	}
 
 	a.Live = &opinion.Live{PubSub: a.Shared}
@@ -236,6 +236,12 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	qrcodes := &network.QRCodes{Network: a.Network, Coder: wc, Blobs: repo.FileStorage{Dir: cfg.DataDir}}
 	deps := handler.Deps{
 		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
+		Limits: handler.Limits{
+			APIPerMinute: int(cfg.LimitAPIPerMinute), LoginPerAddrMinute: int(cfg.LimitLoginPerAddr),
+			SubmitPerUserHour: int(cfg.LimitSubmitPerUser), SubmitPerAddrHour: int(cfg.LimitSubmitPerAddr),
+			UploadPerUserHour: int(cfg.LimitUploadPerUser), BindPerUserHour: int(cfg.LimitBindPerUser),
+			CheckinPerUserMinute: int(cfg.LimitCheckinPerUser),
+		},
 		TrustedProxies: proxies,
 		Ready:          map[string]func(context.Context) error{"database": db.Ping, "shared_state": a.Shared.Ping},
 		Modules: []handler.Module{
