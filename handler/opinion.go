@@ -14,7 +14,7 @@ import (
 func Opinions(svc *opinion.Service) Module {
 	return func(r Routes) {
 		h := &opinionHandlers{svc: svc}
-		r.Authed.POST("/opinions",
+		r.Authed.POST("/opinions", h.knownKeyUncharged,
 			rateLimit(r.Limiter, "opinion-submit-user", r.Limits.SubmitPerUserHour, time.Hour, byUserOrIP),
 			rateLimit(r.Limiter, "opinion-submit-ip", r.Limits.SubmitPerAddrHour, time.Hour, byIP),
 			h.submit)
@@ -87,6 +87,17 @@ func (h *opinionHandlers) submit(c *gin.Context) {
 		return
 	}
 	writeSubmitResult(c, res)
+}
+
+// knownKeyUncharged lets a replay or retry of a known Idempotency-Key past the submission
+// limits uncharged: they count distinct submissions. A failed look-up charges as usual.
+func (h *opinionHandlers) knownKeyUncharged(c *gin.Context) {
+	if key := c.GetHeader("Idempotency-Key"); key != "" {
+		if known, err := h.svc.KnownKey(c.Request.Context(), actor(c), key); err == nil && known {
+			c.Set(ctxUncharged, true)
+		}
+	}
+	c.Next()
 }
 
 func (h *opinionHandlers) offline(c *gin.Context) {

@@ -31,3 +31,35 @@ func TestPerAddressLimitsAreAFloodGuard(t *testing.T) {
 	}
 	submitOpinion(t, ts, first, "eleventh", opinionBody(st, "第十一次"), 429)
 }
+
+// TestRetriesOfAKnownKeyAreNotCharged: the submission limits count distinct submissions, so a
+// resident at the limit still gets the replay of what they already sent, as a client retrying
+// after a lost answer does.
+func TestRetriesOfAKnownKeyAreNotCharged(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	st := ts.Seed.Station("重试联络站", "440106005000")
+	ts.Seed.Deputy("卫代表", service.DeputyActive, []int64{st}, "traffic")
+	tok := ts.login(fmt.Sprint("retrier-", uniqueSeq.Add(1)))
+	bodies := map[string]map[string]any{}
+	for i := range 10 {
+		key := fmt.Sprint("sub-", i)
+		bodies[key] = opinionBody(st, fmt.Sprint("意见", i))
+		submitOpinion(t, ts, tok, key, bodies[key], 201)
+	}
+	// At the limit of 10: retries of known keys are replays, as often as the client retries.
+	for range 3 {
+		for _, key := range []string{"sub-9", "sub-0"} {
+			status, hdr, raw := rawCall(t, ts, "POST", "/api/v1/opinions", tok, key, bodies[key])
+			if status != 201 || hdr.Get("Idempotent-Replayed") != "true" {
+				t.Fatalf("retry of %s at the limit: %d %s", key, status, raw)
+			}
+		}
+	}
+	// A new submission is the 11th.
+	submitOpinion(t, ts, tok, "sub-new", opinionBody(st, "第十一次"), 429)
+	var n int
+	if err := ts.App.DB.X.Get(&n, "SELECT COUNT(*) FROM opinions"); err != nil || n != 10 {
+		t.Fatalf("opinions: %d (%v)", n, err)
+	}
+}

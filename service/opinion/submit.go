@@ -163,6 +163,30 @@ func (s *Service) submit(ctx context.Context, a service.Actor, key string, in In
 	return res, err
 }
 
+// KnownKey reports whether a's Idempotency-Key is known already: stored with the opinion it
+// created, or held by a submission still running. A request with it is a replay or a retry,
+// not a new submission, so the submission limits must not charge it (retries after a crash
+// would otherwise use up a resident's quota and get 429 for what was already sent).
+func (s *Service) KnownKey(ctx context.Context, a service.Actor, key string) (bool, error) {
+	if !idemKeyRe.MatchString(key) {
+		return false, nil
+	}
+	_, err := s.Store.IdempotencyRecord(ctx, a.UserID, key)
+	switch {
+	case err == nil:
+		return true, nil
+	case !errors.Is(err, service.ErrNotFound):
+		return false, fmt.Errorf("known key: %w", err)
+	case s.KV == nil:
+		return false, nil
+	}
+	_, held, err := s.KV.Get(ctx, idemMarker(a.UserID, key))
+	if err != nil {
+		return false, fmt.Errorf("known key: %w", err)
+	}
+	return held, nil
+}
+
 func idemMarker(userID int64, key string) string {
 	return "idem:opinion:" + strconv.FormatInt(userID, 10) + ":" + key
 }
