@@ -346,6 +346,9 @@ type Service struct {
 	IdempotencyTTL time.Duration
 	// CountCap is where the worklist stops counting a status (default CountCap).
 	CountCap int
+	// MarkerRenew is how often a running submission renews its in-progress marker (default a
+	// third of its lifetime); tests shorten it to watch renewals happen.
+	MarkerRenew time.Duration
 
 	numbers numbers // the block of public numbers this instance reserved
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -31,7 +32,9 @@ const (
 )
 
 const (
-	idemMarkerTTL     = 2 * time.Minute // longer than any submission takes
+	// idemMarkerTTL bounds how long a crashed holder's marker keeps a retry of its key out
+	// (409 idempotency_in_progress): a live holder renews it every third of it while it works.
+	idemMarkerTTL     = 10 * time.Second
 	checkTextTimeout  = 5 * time.Second // msgSecCheck must never hold a submission up for long
 	defaultIdemTTL    = 7 * 24 * time.Hour
 	minIdemTTL        = 24 * time.Hour
@@ -146,7 +149,7 @@ func (s *Service) submit(ctx context.Context, a service.Actor, key string, in In
 			case !ok:
 				return s.idemBusy(ctx, a.UserID, key, hash, marker)
 			default:
-				defer func() { _ = s.KV.Del(context.WithoutCancel(ctx), marker) }()
+				defer s.holdMarker(ctx, marker, hash)()
 			}
 		}
 	}
@@ -185,6 +188,40 @@ func (s *Service) KnownKey(ctx context.Context, a service.Actor, key string) (bo
 		return false, fmt.Errorf("known key: %w", err)
 	}
 	return held, nil
+}
+
+// holdMarker renews the in-progress marker while the submission runs, so it can be short: a
+// retry after the holder crashed waits seconds, not minutes, and a slow but live holder keeps
+// it. The returned func stops the renewals and removes the marker. Should a renewal fail or
+// come late, a retry may run beside the holder; the key's row in the database still lets only
+// one of them create the opinion.
+func (s *Service) holdMarker(ctx context.Context, marker, hash string) (release func()) {
+	every := s.MarkerRenew
+	if every <= 0 {
+		every = idemMarkerTTL / 3
+	}
+	ctx = context.WithoutCancel(ctx)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = s.KV.Set(ctx, marker, []byte(hash), idemMarkerTTL)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait() // no renewal may land after the marker is gone
+		_ = s.KV.Del(ctx, marker)
+	}
 }
 
 func idemMarker(userID int64, key string) string {
