@@ -25,8 +25,10 @@ import (
 // Config is every setting. The env tag is the variable name; the yaml key is the same name,
 // lower-cased, without the LIAISON_ prefix.
 type Config struct {
-	Env          string        `env:"LIAISON_ENV"`
-	HTTPAddr     string        `env:"LIAISON_HTTP_ADDR"`
+	Env      string `env:"LIAISON_ENV"`
+	HTTPAddr string `env:"LIAISON_HTTP_ADDR"`
+	// MetricsAddr is the listener of /metrics, apart from the API: "none" turns it off.
+	MetricsAddr  string        `env:"LIAISON_METRICS_ADDR"`
 	DataDir      string        `env:"LIAISON_DATA_DIR"`
 	DBDriver     string        `env:"LIAISON_DB_DRIVER"`
 	DBDSN        string        `env:"LIAISON_DB_DSN"`
@@ -108,6 +110,7 @@ func Defaults() Config {
 	return Config{
 		Env:               "development",
 		HTTPAddr:          ":8080",
+		MetricsAddr:       "127.0.0.1:9090",
 		DataDir:           "./data",
 		DBDriver:          "sqlite",
 		RedisPrefix:       "liaison:",
@@ -281,6 +284,9 @@ func (c Config) Validate() error {
 	if _, err := duty.ParsePoints(c.DutyPoints); err != nil {
 		bad("LIAISON_DUTY_POINTS", "%v", err)
 	}
+	if err := c.checkMetricsAddr(); err != nil {
+		bad("LIAISON_METRICS_ADDR", "%v", err)
+	}
 	if _, err := c.Proxies(); err != nil {
 		bad("LIAISON_TRUSTED_PROXIES", "%v", err)
 	}
@@ -361,6 +367,27 @@ func (c Config) Templates() (map[service.NotificationKind]string, error) {
 		return nil, fmt.Errorf("LIAISON_WECHAT_TEMPLATES: %w", err)
 	}
 	return t, nil
+}
+
+// MetricsEnabled reports whether /metrics has a listener.
+func (c Config) MetricsEnabled() bool { return c.MetricsAddr != "" && c.MetricsAddr != "none" }
+
+// checkMetricsAddr wants a host and port with a named interface: the metrics show routes,
+// queue depths and the database pool, which are not for the internet, so "all interfaces"
+// (":9090", "0.0.0.0:9090") is refused. Loopback is the default; a private address a scraper
+// reaches is the operator's choice.
+func (c Config) checkMetricsAddr() error {
+	if !c.MetricsEnabled() {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(c.MetricsAddr)
+	if err != nil || port == "" {
+		return fmt.Errorf("want host:port such as 127.0.0.1:9090, or none, got %q", c.MetricsAddr)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return fmt.Errorf("%q listens on every interface; name one, such as 127.0.0.1:9090", c.MetricsAddr)
+	}
+	return nil
 }
 
 // Proxies parses LIAISON_TRUSTED_PROXIES: CIDRs or addresses of the load balancers whose

@@ -243,3 +243,19 @@ func TestRateLimitSettings(t *testing.T) {
 		t.Fatalf("a zero limit: %v", err)
 	}
 }
+
+func TestMetricsAddr(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for val, want := range map[string]string{"": "127.0.0.1:9090", "none": "none", "10.0.3.7:9100": "10.0.3.7:9100", "[::1]:9090": "[::1]:9090"} {
+		c, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_METRICS_ADDR": val}))
+		if err != nil || c.MetricsAddr != want || c.MetricsEnabled() != (want != "none") {
+			t.Errorf("LIAISON_METRICS_ADDR=%q: %q enabled=%v %v", val, c.MetricsAddr, c.MetricsEnabled(), err)
+		}
+	}
+	for _, val := range []string{":9090", "0.0.0.0:9090", "[::]:9090", "localhost"} {
+		if _, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_METRICS_ADDR": val})); err == nil || !strings.Contains(err.Error(), "LIAISON_METRICS_ADDR") {
+			t.Errorf("LIAISON_METRICS_ADDR=%q: want refused, got %v", val, err)
+		}
+	}
+}

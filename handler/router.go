@@ -23,6 +23,8 @@ type Deps struct {
 	MaxBodyBytes   int64
 	TrustedProxies []string
 	Limits         Limits
+	// Production adds HSTS: production is served over HTTPS only.
+	Production bool
 	// Ready checks each dependency (database, Redis) for /readyz.
 	Ready map[string]func(context.Context) error
 	// DevWeChatMessages lists what the fake WeChat recorded; nil outside development.
@@ -75,11 +77,10 @@ func New(d Deps) *gin.Engine {
 
 	m := newHTTPMetrics(d.Metrics)
 	largeBodies := map[string]int64{}
-	r.Use(requestIDMiddleware, accessLog(d.Log), m.middleware, errorMiddleware(d.Log), recovery(d.Log), bodyLimit(d.MaxBodyBytes, largeBodies))
+	r.Use(securityHeaders(d.Production), requestIDMiddleware, accessLog(d.Log), m.middleware, errorMiddleware(d.Log), recovery(d.Log), bodyLimit(d.MaxBodyBytes, largeBodies))
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", readyz(d.Ready))
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})))
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml; charset=utf-8", OpenAPI) })
 
 	api := r.Group("/api/v1", authenticate(d.Auth), rateLimit(d.Limiter, "api", d.Limits.APIPerMinute, time.Minute, byUserOrIP))
@@ -102,6 +103,12 @@ func New(d Deps) *gin.Engine {
 		api.GET("/dev/wechat/messages", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"items": d.DevWeChatMessages()}) })
 	}
 	return r
+}
+
+// MetricsHandler serves the registry in the Prometheus format. It is not on the API's router:
+// main serves it on its own listener (LIAISON_METRICS_ADDR), loopback by default.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
 func readyz(checks map[string]func(context.Context) error) gin.HandlerFunc {

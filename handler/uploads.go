@@ -49,7 +49,6 @@ func serveImage(c *gin.Context, svc *upload.Service) {
 		return
 	}
 	defer rc.Close()
-	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Cache-Control", "private, max-age=86400")
 	c.Header("Content-Length", strconv.FormatInt(u.Size, 10))
 	if !upload.IsImage(u.ContentType) {

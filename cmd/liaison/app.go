@@ -56,6 +56,8 @@ type App struct {
 	Supervisor *opinion.Supervisor
 	Fake       *wechatfake.Server // nil with real WeChat credentials
 	Handler    http.Handler
+	// Metrics serves /metrics; main puts it on its own listener (see serveMetrics).
+	Metrics http.Handler
 	// Workers run in the background while the server serves, each until its context ends.
 	Workers []func(ctx context.Context)
 
@@ -243,6 +245,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			CheckinPerUserMinute: int(cfg.LimitCheckinPerUser),
 		},
 		TrustedProxies: proxies,
+		Production:     cfg.Production(),
 		Ready:          map[string]func(context.Context) error{"database": db.Ping, "shared_state": a.Shared.Ping},
 		Modules: []handler.Module{
 			handler.Uploads(a.Uploads),
@@ -265,6 +268,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		deps.DevWeChatMessages = func() any { return fake.Messages() }
 	}
 	a.Handler = handler.New(deps)
+	a.Metrics = handler.MetricsHandler(reg)
 	ok = true
 	return a, nil
 }
