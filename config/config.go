@@ -25,8 +25,10 @@ import (
 // Config is every setting. The env tag is the variable name; the yaml key is the same name,
 // lower-cased, without the LIAISON_ prefix.
 type Config struct {
-	Env          string        `env:"LIAISON_ENV"`
-	HTTPAddr     string        `env:"LIAISON_HTTP_ADDR"`
+	Env      string `env:"LIAISON_ENV"`
+	HTTPAddr string `env:"LIAISON_HTTP_ADDR"`
+	// MetricsAddr is the listener of /metrics, apart from the API: "none" turns it off.
+	MetricsAddr  string        `env:"LIAISON_METRICS_ADDR"`
 	DataDir      string        `env:"LIAISON_DATA_DIR"`
 	DBDriver     string        `env:"LIAISON_DB_DRIVER"`
 	DBDSN        string        `env:"LIAISON_DB_DSN"`
@@ -78,6 +80,20 @@ type Config struct {
 	// RetentionEnabled lets the leader erase what is past RetentionDays, daily. Off by default:
 	// nothing is erased until an operator has looked at a dry run and decided.
 	RetentionEnabled bool `env:"LIAISON_RETENTION_ENABLED"`
+
+	// Rate limits. Per account they are the real guard; per client address they are only a
+	// coarse flood guard, because a carrier's NAT puts thousands of phones behind one address
+	// and a reception day puts a whole hall on one Wi-Fi.
+	LimitAPIPerMinute         int64         `env:"LIAISON_LIMIT_API_PER_MINUTE"`          // per user, or per address before login
+	LimitLoginPerAddr         int64         `env:"LIAISON_LIMIT_LOGIN_PER_ADDR"`          // login requests a minute
+	LimitLoginFailures        int64         `env:"LIAISON_LIMIT_LOGIN_FAILURES"`          // per account and address, in LimitLockout
+	LimitLoginFailuresPerAddr int64         `env:"LIAISON_LIMIT_LOGIN_FAILURES_PER_ADDR"` // over all accounts, in LimitLockout
+	LimitLockout              time.Duration `env:"LIAISON_LIMIT_LOCKOUT"`
+	LimitSubmitPerUser        int64         `env:"LIAISON_LIMIT_SUBMIT_PER_USER"`  // opinions an hour
+	LimitSubmitPerAddr        int64         `env:"LIAISON_LIMIT_SUBMIT_PER_ADDR"`  // opinions an hour
+	LimitUploadPerUser        int64         `env:"LIAISON_LIMIT_UPLOAD_PER_USER"`  // uploads an hour
+	LimitBindPerUser          int64         `env:"LIAISON_LIMIT_BIND_PER_USER"`    // invite codes tried an hour
+	LimitCheckinPerUser       int64         `env:"LIAISON_LIMIT_CHECKIN_PER_USER"` // check-in codes tried a minute
 }
 
 // DefaultTokenSecret is what a development install falls back to if it cannot write its
@@ -103,6 +119,7 @@ func Defaults() Config {
 	return Config{
 		Env:               "development",
 		HTTPAddr:          ":8080",
+		MetricsAddr:       "127.0.0.1:9090",
 		DataDir:           "./data",
 		DBDriver:          "sqlite",
 		RedisPrefix:       "liaison:",
@@ -122,6 +139,17 @@ func Defaults() Config {
 		ReceptionNotice:   48 * time.Hour,
 		CheckinMeters:     300,
 		RetentionDays:     1095,
+
+		LimitAPIPerMinute:         600,
+		LimitLoginPerAddr:         300,
+		LimitLoginFailures:        10,
+		LimitLoginFailuresPerAddr: 100,
+		LimitLockout:              15 * time.Minute,
+		LimitSubmitPerUser:        10,
+		LimitSubmitPerAddr:        600,
+		LimitUploadPerUser:        60,
+		LimitBindPerUser:          10,
+		LimitCheckinPerUser:       10,
 	}
 }
 
@@ -272,6 +300,9 @@ func (c Config) Validate() error {
 	if _, err := duty.ParsePoints(c.DutyPoints); err != nil {
 		bad("LIAISON_DUTY_POINTS", "%v", err)
 	}
+	if err := c.checkMetricsAddr(); err != nil {
+		bad("LIAISON_METRICS_ADDR", "%v", err)
+	}
 	if _, err := c.Proxies(); err != nil {
 		bad("LIAISON_TRUSTED_PROXIES", "%v", err)
 	}
@@ -355,6 +386,27 @@ func (c Config) Templates() (map[service.NotificationKind]string, error) {
 		return nil, fmt.Errorf("LIAISON_WECHAT_TEMPLATES: %w", err)
 	}
 	return t, nil
+}
+
+// MetricsEnabled reports whether /metrics has a listener.
+func (c Config) MetricsEnabled() bool { return c.MetricsAddr != "" && c.MetricsAddr != "none" }
+
+// checkMetricsAddr wants a host and port with a named interface: the metrics show routes,
+// queue depths and the database pool, which are not for the internet, so "all interfaces"
+// (":9090", "0.0.0.0:9090") is refused. Loopback is the default; a private address a scraper
+// reaches is the operator's choice.
+func (c Config) checkMetricsAddr() error {
+	if !c.MetricsEnabled() {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(c.MetricsAddr)
+	if err != nil || port == "" {
+		return fmt.Errorf("want host:port such as 127.0.0.1:9090, or none, got %q", c.MetricsAddr)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return fmt.Errorf("%q listens on every interface; name one, such as 127.0.0.1:9090", c.MetricsAddr)
+	}
+	return nil
 }
 
 // Proxies parses LIAISON_TRUSTED_PROXIES: CIDRs or addresses of the load balancers whose

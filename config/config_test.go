@@ -247,3 +247,39 @@ func TestRetentionSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestRateLimitSettings(t *testing.T) {
+	t.Parallel()
+	c := Defaults()
+	if c.LimitSubmitPerAddr < 100 || c.LimitLoginPerAddr < 100 {
+		t.Fatalf("per-address limits must be a coarse flood guard: %+v", c)
+	}
+	dir := t.TempDir()
+	c, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_LIMIT_SUBMIT_PER_ADDR": "5000", "LIAISON_LIMIT_SUBMIT_PER_USER": "20",
+		"LIAISON_LIMIT_LOGIN_PER_ADDR": "1000", "LIAISON_LIMIT_LOGIN_FAILURES": "5", "LIAISON_LIMIT_LOCKOUT": "30m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LimitSubmitPerAddr != 5000 || c.LimitSubmitPerUser != 20 || c.LimitLoginPerAddr != 1000 || c.LimitLoginFailures != 5 || c.LimitLockout != 30*time.Minute {
+		t.Fatalf("limits: %+v", c)
+	}
+	if _, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_LIMIT_API_PER_MINUTE": "0"})); err == nil || !strings.Contains(err.Error(), "LIAISON_LIMIT_API_PER_MINUTE") {
+		t.Fatalf("a zero limit: %v", err)
+	}
+}
+
+func TestMetricsAddr(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for val, want := range map[string]string{"": "127.0.0.1:9090", "none": "none", "10.0.3.7:9100": "10.0.3.7:9100", "[::1]:9090": "[::1]:9090"} {
+		c, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_METRICS_ADDR": val}))
+		if err != nil || c.MetricsAddr != want || c.MetricsEnabled() != (want != "none") {
+			t.Errorf("LIAISON_METRICS_ADDR=%q: %q enabled=%v %v", val, c.MetricsAddr, c.MetricsEnabled(), err)
+		}
+	}
+	for _, val := range []string{":9090", "0.0.0.0:9090", "[::]:9090", "localhost"} {
+		if _, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_METRICS_ADDR": val})); err == nil || !strings.Contains(err.Error(), "LIAISON_METRICS_ADDR") {
+			t.Errorf("LIAISON_METRICS_ADDR=%q: want refused, got %v", val, err)
+		}
+	}
+}

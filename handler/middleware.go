@@ -19,6 +19,10 @@ import (
 
 const ctxRequestID, ctxActor = "request_id", "actor"
 
+// ctxUncharged marks a request that repeats one already counted: the rate limits after the
+// mark let it through without charging it.
+const ctxUncharged = "uncharged"
+
 var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // requestIDMiddleware takes a well-formed X-Request-ID from the load balancer or makes one, and
@@ -33,6 +37,31 @@ func requestIDMiddleware(c *gin.Context) {
 	c.Set(ctxRequestID, id)
 	c.Header("X-Request-ID", id)
 	c.Next()
+}
+
+// securityHeaders go on every response. Nothing here is meant to be framed, sniffed or to send
+// a referrer; the CSP allows nothing, which suits JSON and images and keeps any HTML that is
+// ever served inert. HSTS only in production, which is HTTPS only: a development server on
+// plain HTTP must not pin browsers to HTTPS for localhost.
+//
+// API answers are kept out of every cache: they carry tokens and personal data. A route whose
+// answer may be kept sets its own Cache-Control, which replaces this one (images: private,
+// codes: public).
+func securityHeaders(production bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		if production {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		c.Next()
+	}
 }
 
 func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
@@ -163,6 +192,10 @@ func actor(c *gin.Context) service.Actor {
 // rateLimit limits requests per key (the caller's IP, or user when logged in) in a window.
 func rateLimit(l service.Limiter, name string, limit int, window time.Duration, key func(*gin.Context) string) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if c.GetBool(ctxUncharged) {
+			c.Next()
+			return
+		}
 		ok, retry, err := l.Allow(c.Request.Context(), "rl:"+name+":"+key(c), limit, window)
 		if err != nil {
 			// A limiter outage must not take the API down with it.

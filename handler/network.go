@@ -18,7 +18,7 @@ func Network(svc *network.Service) Module {
 		r.Public.GET("/deputies/:id", h.publicDeputy)
 
 		// Binding: a few attempts per user and hour stop anyone guessing codes.
-		r.Authed.POST("/me/bind", rateLimit(r.Limiter, "bind", 10, time.Hour, byUserOrIP), h.bind)
+		r.Authed.POST("/me/bind", rateLimit(r.Limiter, "bind", r.Limits.BindPerUserHour, time.Hour, byUserOrIP), h.bind)
 
 		r.AllowBody("/api/v1/admin/regions/import", uploadBodyMax)
 		r.AllowBody("/api/v1/admin/stations/import", uploadBodyMax)

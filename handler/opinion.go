@@ -14,9 +14,9 @@ import (
 func Opinions(svc *opinion.Service) Module {
 	return func(r Routes) {
 		h := &opinionHandlers{svc: svc}
-		r.Authed.POST("/opinions",
-			rateLimit(r.Limiter, "opinion-submit-user", opinionSubmitPerUser, time.Hour, byUserOrIP),
-			rateLimit(r.Limiter, "opinion-submit-ip", opinionSubmitPerIP, time.Hour, byIP),
+		r.Authed.POST("/opinions", h.knownKeyUncharged,
+			rateLimit(r.Limiter, "opinion-submit-user", r.Limits.SubmitPerUserHour, time.Hour, byUserOrIP),
+			rateLimit(r.Limiter, "opinion-submit-ip", r.Limits.SubmitPerAddrHour, time.Hour, byIP),
 			h.submit)
 		r.Authed.GET("/opinions/:id", h.detail)
 		r.Authed.POST("/opinions/:id/:action", h.act)
@@ -26,12 +26,6 @@ func Opinions(svc *opinion.Service) Module {
 		r.Authed.POST("/work/opinions/offline", h.offline)
 	}
 }
-
-// Submission rate limits per hour.
-const (
-	opinionSubmitPerUser = 10
-	opinionSubmitPerIP   = 30
-)
 
 type opinionHandlers struct{ svc *opinion.Service }
 
@@ -93,6 +87,17 @@ func (h *opinionHandlers) submit(c *gin.Context) {
 		return
 	}
 	writeSubmitResult(c, res)
+}
+
+// knownKeyUncharged lets a replay or retry of a known Idempotency-Key past the submission
+// limits uncharged: they count distinct submissions. A failed look-up charges as usual.
+func (h *opinionHandlers) knownKeyUncharged(c *gin.Context) {
+	if key := c.GetHeader("Idempotency-Key"); key != "" {
+		if known, err := h.svc.KnownKey(c.Request.Context(), actor(c), key); err == nil && known {
+			c.Set(ctxUncharged, true)
+		}
+	}
+	c.Next()
 }
 
 func (h *opinionHandlers) offline(c *gin.Context) {

@@ -31,6 +31,5 @@ func serveCode(c *gin.Context, code func(ctx context.Context, id int64) ([]byte,
 	}
 	// The same image for everyone, and it only changes if the station or deputy disappears.
 	c.Header("Cache-Control", "public, max-age=86400")
-	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(http.StatusOK, "image/png", img)
 }

@@ -23,13 +23,10 @@ func Receptions(svc *duty.Service) Module {
 		r.Authed.POST("/receptions/:id/bookings", h.book)
 		r.Authed.DELETE("/receptions/:id/bookings/me", h.cancel)
 		// Six digits are guessable in bulk: a few tries a minute keep guessing hopeless.
-		r.Authed.POST("/receptions/:id/checkin", rateLimit(r.Limiter, "reception-checkin", checkinPerMinute, time.Minute, byUserOrIP), h.checkin)
+		r.Authed.POST("/receptions/:id/checkin", rateLimit(r.Limiter, "reception-checkin", r.Limits.CheckinPerUserMinute, time.Minute, byUserOrIP), h.checkin)
 		r.Authed.GET("/work/receptions/:id/code", h.code)
 	}
 }
-
-// checkinPerMinute is how many check-in attempts a user may make a minute.
-const checkinPerMinute = 10
 
 type receptionHandlers struct{ svc *duty.Service }
 

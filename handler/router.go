@@ -22,6 +22,9 @@ type Deps struct {
 	Metrics        *prometheus.Registry
 	MaxBodyBytes   int64
 	TrustedProxies []string
+	Limits         Limits
+	// Production adds HSTS: production is served over HTTPS only.
+	Production bool
 	// Ready checks each dependency (database, Redis) for /readyz.
 	Ready map[string]func(context.Context) error
 	// DevWeChatMessages lists what the fake WeChat recorded; nil outside development.
@@ -36,8 +39,21 @@ type Routes struct {
 	Authed  *gin.RouterGroup // /api/v1: login required
 	Admin   *gin.RouterGroup // /api/v1/admin: login required; the service checks the role and region
 	Limiter service.Limiter
+	Limits  Limits
 
 	largeBodies map[string]int64
+}
+
+// Limits are the request rate limits, from the configuration. Per user they are the real
+// guard; per client address only a coarse flood guard, since many people share one address.
+type Limits struct {
+	APIPerMinute         int // per user, or per address before login
+	LoginPerAddrMinute   int
+	SubmitPerUserHour    int
+	SubmitPerAddrHour    int
+	UploadPerUserHour    int
+	BindPerUserHour      int
+	CheckinPerUserMinute int
 }
 
 // AllowBody lets the route with this full path (e.g. "/api/v1/uploads") take bodies up to n
@@ -61,16 +77,15 @@ func New(d Deps) *gin.Engine {
 
 	m := newHTTPMetrics(d.Metrics)
 	largeBodies := map[string]int64{}
-	r.Use(requestIDMiddleware, accessLog(d.Log), m.middleware, errorMiddleware(d.Log), recovery(d.Log), bodyLimit(d.MaxBodyBytes, largeBodies))
+	r.Use(securityHeaders(d.Production), requestIDMiddleware, accessLog(d.Log), m.middleware, errorMiddleware(d.Log), recovery(d.Log), bodyLimit(d.MaxBodyBytes, largeBodies))
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", readyz(d.Ready))
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})))
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml; charset=utf-8", OpenAPI) })
 
-	api := r.Group("/api/v1", authenticate(d.Auth), rateLimit(d.Limiter, "api", 600, time.Minute, byUserOrIP))
+	api := r.Group("/api/v1", authenticate(d.Auth), rateLimit(d.Limiter, "api", d.Limits.APIPerMinute, time.Minute, byUserOrIP))
 	auth := &authHandlers{svc: d.Auth}
-	login := api.Group("", rateLimit(d.Limiter, "login", 30, time.Minute, byIP))
+	login := api.Group("", rateLimit(d.Limiter, "login", d.Limits.LoginPerAddrMinute, time.Minute, byIP))
 	login.POST("/auth/wechat/login", auth.wechatLogin)
 	login.POST("/auth/password", auth.passwordLogin)
 
@@ -79,7 +94,7 @@ func New(d Deps) *gin.Engine {
 	me.GET("/me", auth.me)
 	me.POST("/me/phone", auth.bindPhone)
 
-	routes := Routes{Public: api, Authed: me, Admin: api.Group("/admin", requireLogin), Limiter: d.Limiter, largeBodies: largeBodies}
+	routes := Routes{Public: api, Authed: me, Admin: api.Group("/admin", requireLogin), Limiter: d.Limiter, Limits: d.Limits, largeBodies: largeBodies}
 	for _, m := range d.Modules {
 		m(routes)
 	}
@@ -88,6 +103,12 @@ func New(d Deps) *gin.Engine {
 		api.GET("/dev/wechat/messages", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"items": d.DevWeChatMessages()}) })
 	}
 	return r
+}
+
+// MetricsHandler serves the registry in the Prometheus format. It is not on the API's router:
+// main serves it on its own listener (LIAISON_METRICS_ADDR), loopback by default.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
 func readyz(checks map[string]func(context.Context) error) gin.HandlerFunc {

@@ -16,7 +16,7 @@ import (
 func Uploads(svc *upload.Service) Module {
 	return func(r Routes) {
 		r.AllowBody("/api/v1/uploads", uploadBodyMax)
-		up := r.Authed.Group("", rateLimit(r.Limiter, "upload", 60, time.Hour, byUserOrIP))
+		up := r.Authed.Group("", rateLimit(r.Limiter, "upload", r.Limits.UploadPerUserHour, time.Hour, byUserOrIP))
 		up.POST("/uploads", func(c *gin.Context) { uploadImage(c, svc) })
 		r.Authed.GET("/uploads/:id", func(c *gin.Context) { serveImage(c, svc) })
 	}
@@ -49,7 +49,6 @@ func serveImage(c *gin.Context, svc *upload.Service) {
 		return
 	}
 	defer rc.Close()
-	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Cache-Control", "private, max-age=86400")
 	c.Header("Content-Length", strconv.FormatInt(u.Size, 10))
 	if !upload.IsImage(u.ContentType) {

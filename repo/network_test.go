@@ -214,14 +214,14 @@ func TestNetworkValidation(t *testing.T) {
 		code  string
 	}{
 		{"empty name", network.NewStation{Name: " ", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113)}, "name", "required"},
-		{"long name", network.NewStation{Name: string(make([]rune, 101)), RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113)}, "name", "too_long"},
+		{"long name", network.NewStation{Name: strings.Repeat("长", 101), RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113)}, "name", "too_long"},
 		{"bad kind", network.NewStation{Name: "a", RegionCode: "440106", Kind: "big", Lat: fp(23), Lng: fp(113)}, "kind", "unknown"},
 		{"lat outside china", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(60), Lng: fp(113)}, "lat", "out_of_range"},
 		{"lng outside china", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(13)}, "lng", "out_of_range"},
 		{"no location", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central"}, "lat", "required"},
 		{"bad region", network.NewStation{Name: "a", RegionCode: "4401", Kind: "central", Lat: fp(23), Lng: fp(113)}, "region_code", "invalid"},
 		{"unknown region", network.NewStation{Name: "a", RegionCode: "440111", Kind: "central", Lat: fp(23), Lng: fp(113)}, "region_code", "unknown"},
-		{"long address", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113), Address: string(make([]rune, 201))}, "address", "too_long"},
+		{"long address", network.NewStation{Name: "a", RegionCode: "440106", Kind: "central", Lat: fp(23), Lng: fp(113), Address: strings.Repeat("长", 201)}, "address", "too_long"},
 	}
 	for _, c := range cases {
 		_, err := f.net.CreateStation(f.ctx, admGZ, c.in)
@@ -240,7 +240,7 @@ func TestNetworkValidation(t *testing.T) {
 		{"unknown category", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", Expertise: []string{"nope"}, StationIDs: []int64{st.ID}}, "expertise", "unknown"},
 		{"unknown station", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", StationIDs: []int64{st.ID + 1000}}, "station_ids", "unknown"},
 		{"no region", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000"}, "region_code", "required"},
-		{"long intro", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", RegionCode: "440106", Intro: string(make([]rune, 1001))}, "intro", "too_long"},
+		{"long intro", network.NewDeputy{Name: "a", Level: "city", Phone: "13800138000", RegionCode: "440106", Intro: strings.Repeat("长", 1001)}, "intro", "too_long"},
 	}
 	for _, c := range dcases {
 		_, err := f.net.CreateDeputy(f.ctx, admGZ, c.in)
@@ -271,12 +271,17 @@ func TestNetworkValidation(t *testing.T) {
 	if _, err := f.net.ChangeDeputyStatus(f.ctx, admGZ, 1, network.StatusInput{Status: "retired", EffectiveOn: "2026-02-30"}); fieldCodes(err)["status"] != "unknown" || fieldCodes(err)["effective_on"] != "invalid" {
 		t.Errorf("status: %v", fieldCodes(err))
 	}
-	if _, err := f.net.PutCategory(f.ctx, admGZ, "Bad Code", network.CategoryInput{Name: "x"}); fieldCodes(err)["code"] != "invalid" {
+	// Categories are the province's: a city's admin may not write them.
+	province := service.Actor{UserID: 9, Grants: []service.Grant{{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440000"}}}
+	if _, err := f.net.PutCategory(f.ctx, admGZ, "other", network.CategoryInput{Name: "其他事项"}); !errors.Is(err, service.ErrForbidden) {
+		t.Errorf("a city's admin edits a category: %v", err)
+	}
+	if _, err := f.net.PutCategory(f.ctx, province, "Bad Code", network.CategoryInput{Name: "x"}); fieldCodes(err)["code"] != "invalid" {
 		t.Errorf("category code: %v", err)
 	}
 	// Categories: edit, add, deactivate; the public list hides inactive ones.
 	off := false
-	if _, err := f.net.PutCategory(f.ctx, admGZ, "other", network.CategoryInput{Name: "其他事项", Active: &off}); err != nil {
+	if _, err := f.net.PutCategory(f.ctx, province, "other", network.CategoryInput{Name: "其他事项", Active: &off}); err != nil {
 		t.Fatal(err)
 	}
 	pub, _ := f.net.Categories(f.ctx, resident, false)

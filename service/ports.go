@@ -33,6 +33,16 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, limit int, window time.Duration) (ok bool, retryAfter time.Duration, err error)
 }
 
+// RefundLimiter is a Limiter that can take an event back, for counts that must hold only some
+// outcomes (failed logins) yet are charged before the outcome is known, so that parallel
+// attempts cannot slip past the limit.
+type RefundLimiter interface {
+	Limiter
+	// Refund takes back one event counted in key's current window; it does nothing when the
+	// window has ended.
+	Refund(ctx context.Context, key string) error
+}
+
 // Locker hands out named leases; exactly one owner holds a name at a time.
 type Locker interface {
 	// Acquire takes the lease for owner, or extends it when owner already holds it.

@@ -579,6 +579,14 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 				t.Errorf("code: %v", c)
 			}
 		}},
+		{"PUT /admin/categories/{code}", func(t *testing.T, a actorCase) {
+			// Categories are the province's: a district's admin may not edit or switch one off,
+			// like the calendar and the deadline rules (403, as there: categories are public).
+			status, out := ts.call("PUT", "/api/v1/admin/categories/traffic", a.tok, map[string]any{"name": "交通出行", "active": false})
+			if status != 403 || errCode(out) != "forbidden" {
+				t.Errorf("switch a category off: want 403 forbidden, got %d %v", status, out)
+			}
+		}},
 		{"GET /material-categories", func(t *testing.T, a actorCase) {
 			if items := listItems(ts.must(200, "GET", "/api/v1/material-categories", a.tok, nil)); len(items) != 5 {
 				t.Errorf("material categories: %v", items)

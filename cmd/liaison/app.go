@@ -35,7 +35,7 @@ import (
 // shared is the KV-backed state every instance shares: Redis in production, memory embedded.
 type shared interface {
 	service.KV
-	service.Limiter
+	service.RefundLimiter
 	service.Locker
 	service.PubSub
 	Ping(ctx context.Context) error
@@ -56,6 +56,8 @@ type App struct {
 	Supervisor *opinion.Supervisor
 	Fake       *wechatfake.Server // nil with real WeChat credentials
 	Handler    http.Handler
+	// Metrics serves /metrics; main puts it on its own listener (see serveMetrics).
+	Metrics http.Handler
 	// Workers run in the background while the server serves, each until its context ends.
 	Workers []func(ctx context.Context)
 
@@ -159,7 +161,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Auth = &auth.Service{
 		Users: repo.Users{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Limiter: a.Shared, Revocations: repo.Revocations{DB: db}, PubSub: a.Shared,
 		WeChat: wc, Sealer: sealer, Clock: opt.Clock, Secret: []byte(cfg.TokenSecret), TTL: cfg.TokenTTL,
-		MaxFailures: 10, IPMaxFailures: 100, FailWindow: 15 * time.Minute,
+		MaxFailures: int(cfg.LimitLoginFailures), IPMaxFailures: int(cfg.LimitLoginFailuresPerAddr), FailWindow: cfg.LimitLockout,
 	}
 
 	a.Live = &opinion.Live{PubSub: a.Shared}
@@ -253,7 +255,14 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	qrcodes := &network.QRCodes{Network: a.Network, Coder: wc, Blobs: repo.FileStorage{Dir: cfg.DataDir}}
 	deps := handler.Deps{
 		Log: a.Log, Auth: a.Auth, Limiter: a.Shared, Metrics: reg, MaxBodyBytes: cfg.MaxBodyBytes,
+		Limits: handler.Limits{
+			APIPerMinute: int(cfg.LimitAPIPerMinute), LoginPerAddrMinute: int(cfg.LimitLoginPerAddr),
+			SubmitPerUserHour: int(cfg.LimitSubmitPerUser), SubmitPerAddrHour: int(cfg.LimitSubmitPerAddr),
+			UploadPerUserHour: int(cfg.LimitUploadPerUser), BindPerUserHour: int(cfg.LimitBindPerUser),
+			CheckinPerUserMinute: int(cfg.LimitCheckinPerUser),
+		},
 		TrustedProxies: proxies,
+		Production:     cfg.Production(),
 		Ready:          map[string]func(context.Context) error{"database": db.Ping, "shared_state": a.Shared.Ping},
 		Modules: []handler.Module{
 			handler.Uploads(a.Uploads),
@@ -278,6 +287,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		deps.DevWeChatMessages = func() any { return fake.Messages() }
 	}
 	a.Handler = handler.New(deps)
+	a.Metrics = handler.MetricsHandler(reg)
 	ok = true
 	return a, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -46,9 +47,6 @@ func TestHealthAndWeChatLogin(t *testing.T) {
 	if status != 401 || errCode(body) != "unauthorized" {
 		t.Fatalf("revoked token: %d %v", status, body)
 	}
-	if ts.must(200, "GET", "/metrics", "", nil) != nil {
-		t.Fatal("metrics is text, not JSON")
-	}
 }
 
 func TestMetricsExposeRoutesAndPool(t *testing.T) {
@@ -60,7 +58,17 @@ func TestMetricsExposeRoutesAndPool(t *testing.T) {
 	body := opinionBody(st, "待审核的意见")
 	body["content"] = "这条意见包含待审核测试的词语，需要人工审核。"
 	submitOpinion(t, ts, ts.login("metrics-resident"), "m-1", body, 201)
-	resp, err := http.Get(ts.URL + "/metrics")
+	// Not on the API's port: on a listener of its own.
+	if status, _ := ts.call("GET", "/metrics", "", nil); status != 404 {
+		t.Fatalf("/metrics on the API port: %d", status)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := startMetrics(ln, ts.App.Metrics, ts.App.Log)
+	defer stop()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,47 +129,70 @@ func TestSessionKeyNeverLeaves(t *testing.T) {
 	}
 }
 
+// TestPasswordLoginAndLockout: only wrong passwords count, per account and client address, so
+// a guesser locks the account for their own address only and the right password from another
+// address still works.
 func TestPasswordLoginAndLockout(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, testConfig(t))
+	cfg := testConfig(t)
+	cfg.TrustedProxies = "127.0.0.1" // the test speaks for other client addresses through X-Forwarded-For
+	ts := startServer(t, cfg)
 	ctx := context.Background()
 	_, err := ts.App.Auth.CreateUser(ctx, service.SystemActor, service.NewUser{Username: "manager1", Password: "correct-horse-1",
 		Grants: []service.Grant{{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: "12"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	login := func(from, name, password string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", ts.URL+"/api/v1/auth/password", strings.NewReader(fmt.Sprintf(`{"username":%q,"password":%q}`, name, password)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", from)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	const office, attacker = "198.51.100.10", "203.0.113.66"
+	// Correct logins never count: more of them than the limit all succeed.
+	var tok string
+	for i := range 12 {
+		if resp := login(office, "manager1", "correct-horse-1"); resp.StatusCode != 200 {
+			t.Fatalf("correct login %d: %d", i+1, resp.StatusCode)
+		}
+	}
 	out := ts.must(200, "POST", "/api/v1/auth/password", "", map[string]string{"username": "manager1", "password": "correct-horse-1"})
-	me := ts.must(200, "GET", "/api/v1/me", out["token"].(string), nil)
+	tok = out["token"].(string)
+	me := ts.must(200, "GET", "/api/v1/me", tok, nil)
 	if fmt.Sprint(me["roles"]) != "[station_manager]" || fmt.Sprint(me["scopes"]) != "[map[role:station_manager scope_id:12 scope_kind:station]]" {
 		t.Fatalf("me: %v", me)
 	}
-	// Guesses in parallel, with spelling variants, hit one per-account limit: every attempt is
-	// counted before the password is checked.
-	got := make([]int, 14)
+	// Guesses in parallel from one address, with spelling variants, hit one limit of 10
+	// failures: every attempt is counted before the password is checked.
+	got := make([]int, 17)
 	testenv.Race(t, len(got), func(i int) error {
 		name := []string{"manager1", "MANAGER1", "manager1   "}[i%3]
-		got[i], _ = ts.call("POST", "/api/v1/auth/password", "", map[string]string{"username": name, "password": "wrong-password"})
+		got[i] = login(attacker, name, "wrong-password").StatusCode
 		return nil
 	})
 	statuses := map[int]int{}
 	for _, status := range got {
 		statuses[status]++
 	}
-	// 1 success + 10 guesses at manager1/MANAGER1 pass the limit of 10 attempts; "manager1   " is
-	// not a valid username and never reaches an account.
-	if statuses[401]+statuses[429] != 14 || statuses[429] != 1 {
+	// 12 guesses at manager1/MANAGER1 pass the limit of 10 by 2; "manager1   " is not a valid
+	// username and never reaches an account.
+	if statuses[401]+statuses[429] != 17 || statuses[429] != 2 {
 		t.Fatalf("parallel guesses: %v", statuses)
 	}
-	// Locked now, even with the right password, with a Retry-After.
-	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/auth/password", strings.NewReader(`{"username":"manager1","password":"correct-horse-1"}`))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+	// Locked for the guesser's address, even with the right password, with a Retry-After.
+	if resp := login(attacker, "manager1", "correct-horse-1"); resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("locked account: %d retry-after=%q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// The manager's own office still gets in: the guesser cannot keep them out.
+	if resp := login(office, "manager1", "correct-horse-1"); resp.StatusCode != 200 {
+		t.Fatalf("the right password from another address while one is locked out: %d", resp.StatusCode)
 	}
 	// An unknown user gets the same answer as a wrong password.
 	status, body := ts.call("POST", "/api/v1/auth/password", "", map[string]string{"username": "nobody", "password": "whatever-pass"})

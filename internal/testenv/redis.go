@@ -22,7 +22,7 @@ const RedisAddrEnv = "LIAISON_TEST_REDIS_ADDR"
 // KVStore is everything both kv stores provide: the four shared-state ports and Ping.
 type KVStore interface {
 	service.KV
-	service.Limiter
+	service.RefundLimiter
 	service.Locker
 	service.PubSub
 	Ping(ctx context.Context) error

@@ -224,6 +224,41 @@ func TestLimiter(t *testing.T) {
 	})
 }
 
+// TestLimiterRefund: a refunded event frees its place in the window; a refund on a key with no
+// window creates none.
+func TestLimiterRefund(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, s testenv.KVStore) {
+		ctx := t.Context()
+		const limit = 2
+		window := time.Hour
+		for range limit {
+			ok, _, err := s.Allow(ctx, "refund", limit, window)
+			must(t, err)
+			if !ok {
+				t.Fatal("event within the limit refused")
+			}
+		}
+		must(t, s.Refund(ctx, "refund"))
+		if ok, _, err := s.Allow(ctx, "refund", limit, window); err != nil || !ok {
+			t.Fatalf("Allow after a refund = %v, %v; want true", ok, err)
+		}
+		if ok, _, err := s.Allow(ctx, "refund", limit, window); err != nil || ok {
+			t.Fatalf("Allow past the limit = %v, %v; want false", ok, err)
+		}
+		must(t, s.Refund(ctx, "never-counted"))
+		must(t, s.Refund(ctx, "never-counted"))
+		for range limit {
+			if ok, _, err := s.Allow(ctx, "never-counted", limit, window); err != nil || !ok {
+				t.Fatalf("refunds before any event raised the limit or broke the key: %v, %v", ok, err)
+			}
+		}
+		if ok, _, err := s.Allow(ctx, "never-counted", limit, window); err != nil || ok {
+			t.Fatalf("refunds before any event raised the limit: %v, %v", ok, err)
+		}
+	})
+}
+
 func TestLocker(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, s testenv.KVStore) {

@@ -21,15 +21,15 @@ import (
 )
 
 var (
-	_ service.KV      = (*Memory)(nil)
-	_ service.Limiter = (*Memory)(nil)
-	_ service.Locker  = (*Memory)(nil)
-	_ service.PubSub  = (*Memory)(nil)
+	_ service.KV            = (*Memory)(nil)
+	_ service.RefundLimiter = (*Memory)(nil)
+	_ service.Locker        = (*Memory)(nil)
+	_ service.PubSub        = (*Memory)(nil)
 
-	_ service.KV      = (*Redis)(nil)
-	_ service.Limiter = (*Redis)(nil)
-	_ service.Locker  = (*Redis)(nil)
-	_ service.PubSub  = (*Redis)(nil)
+	_ service.KV            = (*Redis)(nil)
+	_ service.RefundLimiter = (*Redis)(nil)
+	_ service.Locker        = (*Redis)(nil)
+	_ service.PubSub        = (*Redis)(nil)
 )
 
 // SubscriberBuffer is how many messages a subscriber may fall behind by. Publishing never

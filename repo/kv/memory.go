@@ -195,6 +195,18 @@ func (m *Memory) Allow(_ context.Context, key string, limit int, window time.Dur
 	return false, w.reset.Sub(now), nil
 }
 
+// Refund takes back one event Allow counted in key's current window, if there is one.
+func (m *Memory) Refund(_ context.Context, key string) error {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if w, ok := m.rates[key]; ok && now.Before(w.reset) && w.count > 0 {
+		w.count--
+		m.rates[key] = w
+	}
+	return nil
+}
+
 // Acquire takes the lease on name for owner, or extends it to ttl from now when owner
 // already holds it.
 func (m *Memory) Acquire(_ context.Context, name, owner string, ttl time.Duration) (bool, error) {

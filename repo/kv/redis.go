@@ -155,6 +155,23 @@ func (r *Redis) Allow(ctx context.Context, key string, limit int, window time.Du
 	return false, max(time.Duration(res[1])*time.Millisecond, time.Millisecond), nil
 }
 
+// refundScript takes one event back from a live window and never creates a key, so a refund
+// after the window ended cannot leave a counter without an expiry.
+var refundScript = redis.NewScript(`
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then
+  return redis.call('DECR', KEYS[1])
+end
+return 0
+`)
+
+// Refund takes back one event Allow counted in key's current window, if there is one.
+func (r *Redis) Refund(ctx context.Context, key string) error {
+	if err := refundScript.Run(ctx, r.c, []string{r.rateKey(key)}).Err(); err != nil {
+		return fmt.Errorf("kv refund: %w", err)
+	}
+	return nil
+}
+
 // acquireScript takes the lease if it is free (SET NX PX) or extends it if owner already
 // holds it (compare, then PEXPIRE), atomically.
 var acquireScript = redis.NewScript(`

@@ -19,7 +19,7 @@ type Service struct {
 	Users   UserStore
 	Audit   service.AuditStore
 	Tx      service.TxRunner
-	Limiter service.Limiter
+	Limiter service.RefundLimiter
 	WeChat  service.WeChat
 	Sealer  service.Sealer
 	Clock   service.Clock
@@ -36,8 +36,10 @@ type Service struct {
 	UserTTL      time.Duration
 	mem          memory
 
-	// Lockout: after MaxFailures wrong passwords within FailWindow, the account (or the IP,
-	// after IPMaxFailures) is locked until the window ends.
+	// Lockout: after MaxFailures wrong passwords for one account from one client address
+	// within FailWindow, that account is locked for that address (and an address for every
+	// account after IPMaxFailures) until the window ends. The right password from another
+	// address still works, so guessing from anywhere cannot keep the staff out.
 	MaxFailures   int
 	IPMaxFailures int
 	FailWindow    time.Duration
@@ -91,9 +93,10 @@ func (s *Service) LoginWeChat(ctx context.Context, code, ip, requestID string) (
 var errBadCredentials = service.NewError(service.ErrUnauthorized, "bad_credentials", "用户名或密码错误")
 
 // LoginPassword checks a console user's password. Every attempt is counted before the password
-// is checked, per account and per IP, so parallel guesses cannot slip past the limit; past
-// MaxFailures attempts on an account (IPMaxFailures from an IP) in FailWindow, further attempts
-// are refused until the window ends.
+// is checked, per account and address and per address, so parallel guesses cannot slip past
+// the limit; a successful login then takes its attempt back, so only failures add up. Past
+// MaxFailures failures on an account from one address (IPMaxFailures from an address) in
+// FailWindow, further attempts from there are refused until the window ends.
 func (s *Service) LoginPassword(ctx context.Context, username, password, ip, requestID string) (Session, error) {
 	var v service.Validator
 	v.Check(username != "" && utf8.RuneCountInString(username) <= 64, "username", "invalid", "请输入用户名")
@@ -107,10 +110,11 @@ func (s *Service) LoginPassword(ctx context.Context, username, password, ip, req
 	if !service.ValidUsername(username) {
 		canonical = "invalid"
 	}
-	for _, k := range []struct {
+	counted := []struct {
 		key   string
 		limit int
-	}{{"login:acct:" + canonical, s.MaxFailures}, {"login:ip:" + ip, s.IPMaxFailures}} {
+	}{{"login:acct:" + canonical + ":ip:" + ip, s.MaxFailures}, {"login:ip:" + ip, s.IPMaxFailures}}
+	for _, k := range counted {
 		ok, retry, err := s.Limiter.Allow(ctx, k.key, k.limit, s.FailWindow)
 		if err != nil {
 			return Session{}, fmt.Errorf("password login: %w", err)
@@ -133,6 +137,11 @@ func (s *Service) LoginPassword(ctx context.Context, username, password, ip, req
 	if !CheckPassword(hash, password) || u == nil || u.Disabled {
 		_ = s.Audit.AppendAudit(ctx, service.NewAuditEntry(service.Actor{IP: ip, RequestID: requestID}, s.now(), "login.password.failed", "", "", ""))
 		return Session{}, errBadCredentials
+	}
+	for _, k := range counted {
+		// A refund that fails leaves one attempt counted: a login a little sooner refused,
+		// never a guess let through, so it does not fail the login.
+		_ = s.Limiter.Refund(ctx, k.key)
 	}
 	if err := s.Audit.AppendAudit(ctx, service.NewAuditEntry(service.Actor{UserID: u.ID, IP: ip, RequestID: requestID}, s.now(), "login.password", "user", strconv.FormatInt(u.ID, 10), "")); err != nil {
 		return Session{}, err

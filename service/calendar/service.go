@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"liaison/service"
 )
@@ -157,7 +155,7 @@ func (s *Service) Upsert(ctx context.Context, a service.Actor, in []DayInput) ([
 			seen[date] = true
 		}
 		v.Check(d.Workday != nil, field+".workday", "required", "请指定是否工作日")
-		note := strings.TrimSpace(d.Note)
+		note := service.Clean(d.Note)
 		if code, msg := checkNote(note); code != "" {
 			v.Add(field+".note", code, msg)
 		}
@@ -237,12 +235,13 @@ func checkDate(s string, parse func(string) (CivilDate, error)) (d CivilDate, co
 	return d, "", ""
 }
 
+// checkNote checks a day's note with the one text check every area uses; the sheet import
+// reports its message per row.
 func checkNote(note string) (code, msg string) {
-	if !utf8.ValidString(note) || strings.IndexFunc(note, unicode.IsControl) >= 0 {
-		return "invalid", "说明含有无效字符"
-	}
-	if utf8.RuneCountInString(note) > MaxCalendarNoteRunes {
-		return "too_long", fmt.Sprintf("说明不能超过 %d 个字", MaxCalendarNoteRunes)
+	var v service.Validator
+	service.CheckText(&v, "note", "说明", note, 0, MaxCalendarNoteRunes)
+	if f := v.Fields(); len(f) > 0 {
+		return f[0].Code, f[0].Message
 	}
 	return "", ""
 }

@@ -88,9 +88,9 @@ func (s *Service) fill(ctx context.Context, a service.Actor, r *Record, in Input
 		v.Add("hours", service.FieldOutOfRange, fmt.Sprintf("时长须大于 0 且不超过 %d 小时", MaxDayHours))
 	}
 	service.CheckText(&v, "title", "标题", in.Title, 1, MaxTitle)
-	service.CheckText(&v, "content", "内容", in.Content, 0, MaxContent)
+	service.CheckLines(&v, "content", "内容", in.Content, 0, MaxContent)
 	service.CheckText(&v, "place", "地点", in.Place, 0, MaxPlace)
-	service.CheckText(&v, "participants", "参加人员", in.Participants, 0, MaxParticipants)
+	service.CheckLines(&v, "participants", "参加人员", in.Participants, 0, MaxParticipants)
 	service.CheckUploadIDs(&v, "images", in.Images, MaxImages)
 	d, err := s.Network.Deputy(ctx, r.DeputyID)
 	if err != nil {

@@ -69,7 +69,7 @@ func (s *Service) Review(ctx context.Context, a service.Actor, in ReviewInput) (
 	default:
 		v.Add("decision", service.FieldUnknown, "审核结果须为通过或退回")
 	}
-	service.CheckText(&v, "comment", "审核意见", in.Comment, 0, MaxComment)
+	service.CheckLines(&v, "comment", "审核意见", in.Comment, 0, MaxComment)
 	v.Check(in.Decision != Reject || in.Comment != "", "comment", service.FieldRequired, "退回时请填写审核意见")
 	if err := v.Err(); err != nil {
 		return nil, err

@@ -50,7 +50,7 @@ type DeputyPatch struct {
 func checkDeputyFields(v *service.Validator, d *service.Deputy) {
 	service.CheckText(v, "name", "姓名", d.Name, 1, 50)
 	v.Check(slices.Contains(service.DeputyLevels, d.Level), "level", "unknown", "代表层级须为全国、省、市、县或乡镇人大代表")
-	service.CheckText(v, "intro", "简介", d.Intro, 0, 1000)
+	service.CheckLines(v, "intro", "简介", d.Intro, 0, 1000)
 }
 
 func (s *Service) checkPhone(v *service.Validator, d *service.Deputy, phone string) error {
@@ -343,7 +343,7 @@ func (s *Service) ChangeDeputyStatus(ctx context.Context, a service.Actor, id in
 	day, err := time.Parse(time.DateOnly, in.EffectiveOn)
 	v.Check(err == nil && day.Year() >= 1949 && day.Year() <= 2200, "effective_on", "invalid", "生效日期须为 YYYY-MM-DD 格式的有效日期")
 	note := service.Clean(in.Note)
-	service.CheckText(&v, "note", "备注", note, 0, 200)
+	service.CheckLines(&v, "note", "备注", note, 0, 200)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -102,10 +102,15 @@ type CategoryInput struct {
 	Active *bool
 }
 
-// PutCategory creates or edits a category. Any admin may do it: categories are shared.
+var errCategoryForbidden = service.NewError(service.ErrForbidden, "forbidden", "没有权限管理意见分类，需要省级管理员账号")
+
+// PutCategory creates or edits a category. Categories are shared by the whole province (every
+// station's intake form, routing by expertise, deadline rules), so like the calendar and the
+// deadline rules only a province-wide admin may change them: a township office switching one
+// off would change every station's form.
 func (s *Service) PutCategory(ctx context.Context, a service.Actor, code string, in CategoryInput) (*service.Category, error) {
-	if err := requireAdmin(a); err != nil {
-		return nil, err
+	if !a.System && !a.ProvinceAdmin() {
+		return nil, errCategoryForbidden
 	}
 	var v service.Validator
 	v.Check(categoryCodeRe.MatchString(code), "code", "invalid", "分类代码须为 2-32 位小写字母、数字或下划线，以字母开头")

@@ -22,7 +22,7 @@ func checkStation(v *service.Validator, st *service.Station) {
 	service.CheckText(v, "name", "联络站名称", st.Name, 1, 100)
 	v.Check(validKind(st.Kind), "kind", "unknown", "类型须为中心联络站或社区联络站")
 	service.CheckText(v, "address", "地址", st.Address, 0, 200)
-	service.CheckText(v, "hours", "开放时间", st.Hours, 0, 200)
+	service.CheckLines(v, "hours", "开放时间", st.Hours, 0, 200)
 	v.Check(slices.Contains(StationGrades, st.Grade), "grade", "unknown", "等级须为 样板站、示范站 或 标杆站")
 	service.CheckCoordinates(v, "lat", "lng", st.Lat, st.Lng)
 }

@@ -142,15 +142,17 @@ func TestNotifyPoolPausesOnRateRefusal(t *testing.T) {
 	if refused.ToUser == "" || len(calls) != n {
 		t.Fatalf("want one 45009 and %d calls in all, got %d calls", n, len(calls))
 	}
-	// Only the senders already past the pace when the refusal came may call during the pause.
+	// Only the senders already past the pace when the refusal came (and, on a loaded machine,
+	// the few that passed it before the refusal's answer was read) may call during the pause;
+	// without the pause, at 1,000 a second, nearly all of the remaining calls would.
 	during := 0
 	for _, m := range calls {
 		if m.At.After(refused.At) && m.At.Sub(refused.At) < pause {
 			during++
 		}
 	}
-	if during > senders-1 {
-		t.Fatalf("%d calls within %v of the 45009; the pool must pause (at most %d were under way)", during, pause, senders-1)
+	if during > 2*senders {
+		t.Fatalf("%d calls within %v of the 45009; the pool must pause (about %d were under way)", during, pause, senders-1)
 	}
 	// The refused message is retried like an outage, later, and goes out once.
 	e.clock.Advance(31 * time.Second)

@@ -121,10 +121,10 @@ func authorize(op *Opinion, p Party, act Action, version int) (Transition, error
 func validateAction(act Action, in *ActionInput) error {
 	var v service.Validator
 	v.Check(in.Version > 0, "version", "required", "请提供当前版本号 version")
-	in.Note, in.Content, in.Comment = strings.TrimSpace(in.Note), strings.TrimSpace(in.Content), strings.TrimSpace(in.Comment)
+	in.Note, in.Content, in.Comment = service.Clean(in.Note), service.Clean(in.Content), service.Clean(in.Comment)
 	in.Reason, in.Rating, in.Priority = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Rating), strings.TrimSpace(in.Priority)
-	text := func(field, val string) { service.CheckText(&v, field, "内容", val, 1, MaxContent) }
-	service.CheckText(&v, "note", "备注", in.Note, 0, MaxNote)
+	text := func(field, val string) { service.CheckLines(&v, field, "内容", val, 1, MaxContent) }
+	service.CheckLines(&v, "note", "备注", in.Note, 0, MaxNote)
 	switch act {
 	case ActAccept:
 		v.Check(in.Priority == "" || in.Priority == service.DeadlinePriorityNormal || in.Priority == service.DeadlinePriorityUrgent,
@@ -148,7 +148,7 @@ func validateAction(act Action, in *ActionInput) error {
 		v.Check(in.Rating != "", "rating", "required", "请选择评价")
 		v.Check(in.Rating == "" || in.Rating == Satisfied || in.Rating == BasicallySatisfied || in.Rating == Unsatisfied,
 			"rating", "unknown", "评价须为满意、基本满意或不满意")
-		service.CheckText(&v, "comment", "评价内容", in.Comment, 0, MaxNote)
+		service.CheckLines(&v, "comment", "评价内容", in.Comment, 0, MaxNote)
 	}
 	return v.Err()
 }

@@ -248,3 +248,75 @@ func (failingKV) SetNX(context.Context, string, []byte, time.Duration) (bool, er
 	return false, errKVDown
 }
 func (failingKV) Del(context.Context, string) error { return errKVDown }
+
+// clockKV is shared state whose entries expire on the fixture's clock, so a test can let a
+// marker run out without waiting. dropSets stands for a holder that died: its renewals (Set)
+// no longer arrive, while other requests still take markers (SetNX).
+type clockKV struct {
+	clock    *testenv.Clock
+	mu       sync.Mutex
+	vals     map[string]clockEntry
+	dropSets bool
+	sets     int
+}
+
+type clockEntry struct {
+	val []byte
+	exp time.Time
+}
+
+func newClockKV(clock *testenv.Clock) *clockKV {
+	return &clockKV{clock: clock, vals: map[string]clockEntry{}}
+}
+
+func (k *clockKV) live(key string) (clockEntry, bool) {
+	e, ok := k.vals[key]
+	return e, ok && k.clock.Now().Before(e.exp)
+}
+
+func (k *clockKV) Get(_ context.Context, key string) ([]byte, bool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	e, ok := k.live(key)
+	return e.val, ok, nil
+}
+
+func (k *clockKV) Set(_ context.Context, key string, val []byte, ttl time.Duration) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.dropSets {
+		k.vals[key] = clockEntry{val: val, exp: k.clock.Now().Add(ttl)}
+		k.sets++
+	}
+	return nil
+}
+
+func (k *clockKV) SetNX(_ context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.live(key); ok {
+		return false, nil
+	}
+	k.vals[key] = clockEntry{val: val, exp: k.clock.Now().Add(ttl)}
+	return true, nil
+}
+
+func (k *clockKV) Del(_ context.Context, key string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.vals, key)
+	return nil
+}
+
+// renewals counts the renewals that arrived.
+func (k *clockKV) renewals() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.sets
+}
+
+func (k *clockKV) setDropSets(drop bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.dropSets = drop
+}

@@ -128,7 +128,7 @@ func (s *Service) worklistQuery(a service.Actor, in WorklistInput) (Query, error
 	q.From = parseDay(&v, "from", in.From, 0)
 	q.To = parseDay(&v, "to", in.To, 1)
 	v.Check(q.From.IsZero() || q.To.IsZero() || q.From.Before(q.To), "to", "invalid", "结束日期不能早于开始日期")
-	q.Q = strings.TrimSpace(in.Q)
+	q.Q = service.Clean(in.Q)
 	service.CheckText(&v, "q", "关键词", q.Q, 0, maxQuery)
 	if err := v.Err(); err != nil {
 		return Query{}, err

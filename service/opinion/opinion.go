@@ -364,6 +364,9 @@ type Service struct {
 	// DefaultRetentionDays); UploadEraser deletes its photos then (see RunRetention).
 	RetentionDays int
 	UploadEraser  UploadEraser
+	// MarkerRenew is how often a running submission renews its in-progress marker (default a
+	// third of its lifetime); tests shorten it to watch renewals happen.
+	MarkerRenew time.Duration
 
 	numbers numbers // the block of public numbers this instance reserved
 }

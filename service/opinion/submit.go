@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -32,7 +32,9 @@ const (
 )
 
 const (
-	idemMarkerTTL     = 2 * time.Minute // longer than any submission takes
+	// idemMarkerTTL bounds how long a crashed holder's marker keeps a retry of its key out
+	// (409 idempotency_in_progress): a live holder renews it every third of it while it works.
+	idemMarkerTTL     = 10 * time.Second
 	checkTextTimeout  = 5 * time.Second // msgSecCheck must never hold a submission up for long
 	defaultIdemTTL    = 7 * 24 * time.Hour
 	minIdemTTL        = 24 * time.Hour
@@ -147,7 +149,7 @@ func (s *Service) submit(ctx context.Context, a service.Actor, key string, in In
 			case !ok:
 				return s.idemBusy(ctx, a.UserID, key, hash, marker)
 			default:
-				defer func() { _ = s.KV.Del(context.WithoutCancel(ctx), marker) }()
+				defer s.holdMarker(ctx, marker, hash)()
 			}
 		}
 	}
@@ -162,6 +164,64 @@ func (s *Service) submit(ctx context.Context, a service.Actor, key string, in In
 		return replay(rec, hash)
 	}
 	return res, err
+}
+
+// KnownKey reports whether a's Idempotency-Key is known already: stored with the opinion it
+// created, or held by a submission still running. A request with it is a replay or a retry,
+// not a new submission, so the submission limits must not charge it (retries after a crash
+// would otherwise use up a resident's quota and get 429 for what was already sent).
+func (s *Service) KnownKey(ctx context.Context, a service.Actor, key string) (bool, error) {
+	if !idemKeyRe.MatchString(key) {
+		return false, nil
+	}
+	_, err := s.Store.IdempotencyRecord(ctx, a.UserID, key)
+	switch {
+	case err == nil:
+		return true, nil
+	case !errors.Is(err, service.ErrNotFound):
+		return false, fmt.Errorf("known key: %w", err)
+	case s.KV == nil:
+		return false, nil
+	}
+	_, held, err := s.KV.Get(ctx, idemMarker(a.UserID, key))
+	if err != nil {
+		return false, fmt.Errorf("known key: %w", err)
+	}
+	return held, nil
+}
+
+// holdMarker renews the in-progress marker while the submission runs, so it can be short: a
+// retry after the holder crashed waits seconds, not minutes, and a slow but live holder keeps
+// it. The returned func stops the renewals and removes the marker. Should a renewal fail or
+// come late, a retry may run beside the holder; the key's row in the database still lets only
+// one of them create the opinion.
+func (s *Service) holdMarker(ctx context.Context, marker, hash string) (release func()) {
+	every := s.MarkerRenew
+	if every <= 0 {
+		every = idemMarkerTTL / 3
+	}
+	ctx = context.WithoutCancel(ctx)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = s.KV.Set(ctx, marker, []byte(hash), idemMarkerTTL)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait() // no renewal may land after the marker is gone
+		_ = s.KV.Del(ctx, marker)
+	}
 }
 
 func idemMarker(userID int64, key string) string {
@@ -206,13 +266,13 @@ func replay(rec *IdempotencyRecord, hash string) (SubmitResult, error) {
 }
 
 func normalize(in Input) Input {
-	in.Category = strings.TrimSpace(in.Category)
-	in.Title = strings.TrimSpace(in.Title)
-	in.Content = strings.TrimSpace(in.Content)
-	in.Address = strings.TrimSpace(in.Address)
-	in.ContactName = strings.TrimSpace(in.ContactName)
-	in.ContactPhone = strings.TrimSpace(in.ContactPhone)
-	in.Priority = strings.TrimSpace(in.Priority)
+	in.Category = service.Clean(in.Category)
+	in.Title = service.Clean(in.Title)
+	in.Content = service.Clean(in.Content)
+	in.Address = service.Clean(in.Address)
+	in.ContactName = service.Clean(in.ContactName)
+	in.ContactPhone = service.Clean(in.ContactPhone)
+	in.Priority = service.Clean(in.Priority)
 	if in.Images == nil {
 		in.Images = []int64{}
 	}
@@ -231,7 +291,7 @@ func validateInput(in Input, key string, offline bool) error {
 	v.Check(in.DeputyID >= 0, "deputy_id", "invalid", "代表无效")
 	v.Check(in.Category != "", "category", "required", "请选择意见类别")
 	service.CheckText(&v, "title", "标题", in.Title, 1, MaxTitle)
-	service.CheckText(&v, "content", "内容", in.Content, MinContent, MaxContent)
+	service.CheckLines(&v, "content", "内容", in.Content, MinContent, MaxContent)
 	service.CheckUploadIDs(&v, "images", in.Images, MaxImages)
 	v.Check(in.ContactPhone != "", "contact.phone", "required", "请填写联系电话")
 	v.Check(in.ContactPhone == "" || service.ValidMobile(in.ContactPhone), "contact.phone", "invalid", "请填写有效的中国大陆手机号")

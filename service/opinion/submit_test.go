@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -112,6 +113,71 @@ func TestOpinionIdempotencyInProgress(t *testing.T) {
 	}
 	if r, err := w.svc.Submit(ctx, w.res, "slow", in); err != nil || !r.Replayed {
 		t.Fatalf("after the first finished, a retry replays: %+v %v", r, err)
+	}
+}
+
+// TestOpinionIdempotencyMarkerOutlivesNoHolder: the in-progress marker is short and renewed by
+// its holder. While the holder lives, a duplicate gets 409 however long it works; once it stops
+// renewing (the process died), a retry proceeds a few seconds later, and the key's row in the
+// database still lets exactly one opinion be created.
+func TestOpinionIdempotencyMarkerOutlivesNoHolder(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	ckv := newClockKV(w.clock)
+	w.svc.KV, w.svc.MarkerRenew = ckv, time.Millisecond
+	in := input(w.station, "traffic", "持有者崩溃")
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	w.wechat.setCheck(func(ctx context.Context, _, _ string) (service.Verdict, error) {
+		first := false
+		once.Do(func() { first = true; close(entered) })
+		if first {
+			<-release // the holder stalls in the content check
+		}
+		return service.VerdictPass, nil
+	})
+	type outcome struct {
+		res opinion.SubmitResult
+		err error
+	}
+	held := make(chan outcome, 1)
+	go func() {
+		res, err := w.svc.Submit(ctx, w.res, "crash", in)
+		held <- outcome{res, err}
+	}()
+	<-entered
+
+	// A live holder: past the marker's whole lifetime, its renewals keep the duplicate out.
+	for range 3 {
+		before := ckv.renewals()
+		w.clock.Advance(6 * time.Second)
+		// A liveness guard, not a timing goal: renewals come every millisecond here.
+		for deadline := time.Now().Add(10 * time.Second); ckv.renewals() <= before; runtime.Gosched() {
+			if time.Now().After(deadline) {
+				t.Fatal("the live holder never renewed its marker")
+			}
+		}
+		if _, err := w.svc.Submit(ctx, w.res, "crash", in); errCodeOf(err) != "idempotency_in_progress" {
+			t.Fatalf("a duplicate while the holder lives: want idempotency_in_progress, got %v", err)
+		}
+	}
+
+	// The holder dies: no more renewals. Seconds later a retry proceeds and creates the opinion.
+	ckv.setDropSets(true)
+	w.clock.Advance(11 * time.Second)
+	retry, err := w.svc.Submit(ctx, w.res, "crash", in)
+	if err != nil || retry.Replayed || retry.StatusCode != 201 {
+		t.Fatalf("a retry after the holder died: %+v %v", retry, err)
+	}
+	// Should the stalled holder come back after all, it answers what the retry created.
+	close(release)
+	got := <-held
+	if got.err != nil || !bytes.Equal(got.res.Body, retry.Body) {
+		t.Fatalf("the old holder: %+v %v", got.res, got.err)
+	}
+	if n := w.count(`SELECT COUNT(*) FROM opinions WHERE title = ?`, "持有者崩溃"); n != 1 {
+		t.Fatalf("want exactly one opinion, got %d", n)
 	}
 }
 

@@ -82,7 +82,7 @@ func (s *Service) Create(ctx context.Context, a service.Actor, in Input) (*Mater
 	case CategoryName(in.Category) == "":
 		v.Add("category", service.FieldUnknown, "资料分类不存在")
 	}
-	service.CheckText(&v, "body", "正文", service.Clean(in.Body), 1, MaxBody)
+	service.CheckLines(&v, "body", "正文", service.Clean(in.Body), 1, MaxBody)
 	checkAttachments(&v, in.Attachments)
 	aud, err := s.checkAudience(ctx, &v, in.Audience, region)
 	if err != nil {
