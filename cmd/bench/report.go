@@ -93,50 +93,99 @@ func readCounters(ctx context.Context, db *sqlx.DB) (map[string]float64, error) 
 	return out, rows.Err()
 }
 
-// countStatements runs each op alone, o.stmtN requests one at a time, three times, and keeps
-// the least delta of each counter: the server is shared with other sessions whose statements
-// can only add to a delta, never take from it.
-func countStatements(ctx context.Context, o options, ops []op) (map[string]Counters, error) {
-	db, err := sqlx.Open("mysql", o.mysqlDSN)
-	if err != nil {
+// serverCounts reads the server's own statement counters from its pprof listener.
+func serverCounts(ctx context.Context, pprofURL string) (map[string]float64, error) {
+	var out map[string]float64
+	if _, err := call(ctx, "GET", pprofURL+"/debug/statements", nil, nil, &out); err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	out := map[string]Counters{}
+	return out, nil
+}
+
+// countStatements runs each op alone, o.stmtN requests one at a time, three times, and keeps
+// the least delta of each counter: background work and, on MariaDB's global counters, other
+// sessions of a shared server can only add to a delta, never take from it. server has the
+// server's own counts (both backends); mariadb has SHOW GLOBAL STATUS (nil on SQLite).
+//
+// Notifications a request queues are delivered by the outbox worker after it answers: drain
+// waits for the outbox to empty before each reading, so that work is charged to the request
+// that queued it (submit) and not to the next batch.
+func countStatements(ctx context.Context, o options, pprofURL string, withMySQL bool, drain func(context.Context) error, ops []op) (server, mariadb map[string]Counters, err error) {
+	var db *sqlx.DB
+	if withMySQL {
+		if db, err = sqlx.Open("mysql", o.mysqlDSN); err != nil {
+			return nil, nil, err
+		}
+		defer db.Close()
+		db.SetMaxOpenConns(1)
+		mariadb = map[string]Counters{}
+	}
+	server = map[string]Counters{}
+	keep := func(best *Counters, n int, before, after map[string]float64, adjust func(Counters)) {
+		c := Counters{}
+		for k, v := range after {
+			c[k] = (v - before[k]) / float64(n)
+		}
+		if adjust != nil {
+			adjust(c)
+		}
+		if *best == nil {
+			*best = c
+			return
+		}
+		for k, v := range c {
+			(*best)[k] = min((*best)[k], v)
+		}
+	}
 	next := int64(1 << 20) // request numbers far from the load phases'
-	for _, op := range ops {
-		var best Counters
-		for range 3 {
-			before, err := readCounters(ctx, db)
+	for i, op := range ops {
+		// Submit and detail are counted over o.stmtN requests, three times; the lists are
+		// counted once over 3, because at a million opinions one of them can take seconds.
+		n, batches := o.stmtN, 3
+		if i >= 2 {
+			n, batches = min(3, o.stmtN), 1
+		}
+		var bestS, bestM Counters
+		for range batches {
+			var bm, am map[string]float64
+			if err := drain(ctx); err != nil {
+				return nil, nil, err
+			}
+			if db != nil {
+				if bm, err = readCounters(ctx, db); err != nil {
+					return nil, nil, err
+				}
+			}
+			bs, err := serverCounts(ctx, pprofURL)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			if err := sequential(ctx, op, next, o.stmtN); err != nil {
-				return nil, fmt.Errorf("statement count: %w", err)
+			if err := sequential(ctx, op, next, n); err != nil {
+				return nil, nil, fmt.Errorf("statement count: %w", err)
 			}
-			next += int64(o.stmtN)
-			after, err := readCounters(ctx, db)
+			next += int64(n)
+			if err := drain(ctx); err != nil {
+				return nil, nil, err
+			}
+			as, err := serverCounts(ctx, pprofURL)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			c := Counters{}
-			for _, k := range counterNames {
-				c[k] = (after[k] - before[k]) / float64(o.stmtN)
-			}
-			// Questions counts the reading of the counters itself.
-			c["Questions"] -= 1 / float64(o.stmtN)
-			if best == nil {
-				best = c
-				continue
-			}
-			for k, v := range c {
-				best[k] = min(best[k], v)
+			keep(&bestS, n, bs, as, nil)
+			if db != nil {
+				if am, err = readCounters(ctx, db); err != nil {
+					return nil, nil, err
+				}
+				// Questions counts the reading of the counters itself.
+				keep(&bestM, n, bm, am, func(c Counters) { c["Questions"] -= 1 / float64(n) })
 			}
 		}
-		out[op.name] = best
+		server[op.name] = bestS
+		if db != nil {
+			mariadb[op.name] = bestM
+		}
 	}
-	return out, nil
+	return server, mariadb, nil
 }
 
 const (
@@ -178,15 +227,27 @@ func markdown(r Results) string {
 		row(be.Mix, "n/a")
 		fmt.Fprintf(&b, "\nServer memory: max RSS under the mix **%.0f MB**, peak (VmHWM) %.0f MB.\n", be.RSS.MixMaxMB, be.RSS.HWMMB)
 		if len(be.Statements) > 0 {
-			b.WriteString("\nStatements per request:\n\n| operation | SELECT | INSERT | UPDATE | DELETE | prepare | execute | close | BEGIN | COMMIT | ROLLBACK | Questions |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+			b.WriteString("\nStatements per request, counted in the server (every statement its pool sends):\n\n| operation | SELECT | INSERT | UPDATE | DELETE | other | all | prepared | BEGIN | COMMIT | ROLLBACK |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 			for _, r := range be.Ops {
 				c, ok := be.Statements[r.Name]
 				if !ok {
 					continue
 				}
-				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Name, f1(c["Com_select"]),
+				all := c["select"] + c["insert"] + c["update"] + c["delete"] + c["other"]
+				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | **%s** | %s | %s | %s | %s |\n", r.Name, f1(c["select"]), f1(c["insert"]), f1(c["update"]),
+					f1(c["delete"]), f1(c["other"]), f1(all), f1(c["prepare"]), f1(c["begin"]), f1(c["commit"]), f1(c["rollback"]))
+			}
+		}
+		if len(be.MariaDB) > 0 {
+			b.WriteString("\nThe same from MariaDB's `SHOW GLOBAL STATUS` (includes other sessions on a shared server):\n\n| operation | Com_select | Com_insert | Com_update | Com_delete | stmt_prepare | stmt_execute | stmt_close | Com_begin | Com_commit | Questions |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+			for _, r := range be.Ops {
+				c, ok := be.MariaDB[r.Name]
+				if !ok {
+					continue
+				}
+				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Name, f1(c["Com_select"]),
 					f1(c["Com_insert"]+c["Com_insert_select"]+c["Com_replace"]), f1(c["Com_update"]), f1(c["Com_delete"]), f1(c["Com_stmt_prepare"]),
-					f1(c["Com_stmt_execute"]), f1(c["Com_stmt_close"]), f1(c["Com_begin"]), f1(c["Com_commit"]), f1(c["Com_rollback"]), f1(c["Questions"]))
+					f1(c["Com_stmt_execute"]), f1(c["Com_stmt_close"]), f1(c["Com_begin"]), f1(c["Com_commit"]), f1(c["Questions"]))
 			}
 		}
 		if be.StmtNote != "" {

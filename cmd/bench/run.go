@@ -204,7 +204,8 @@ type BackendResult struct {
 	Ops         []OpResult          `json:"ops"`
 	Mix         OpResult            `json:"mix"`
 	RSS         RSS                 `json:"server_memory"`
-	Statements  map[string]Counters `json:"statements_per_request,omitempty"`
+	Statements  map[string]Counters `json:"statements_per_request,omitempty"`     // counted in the server
+	MariaDB     map[string]Counters `json:"mariadb_status_per_request,omitempty"` // SHOW GLOBAL STATUS deltas
 	StmtNote    string              `json:"statements_note,omitempty"`
 	Profile     string              `json:"cpu_profile_submit,omitempty"`
 }
@@ -236,7 +237,8 @@ func runBackend(ctx context.Context, o options, backend string) (BackendResult, 
 		return br, fmt.Errorf("unknown backend %q (mysql or sqlite)", backend)
 	}
 	// The seed, unless -reuse finds one of this scale.
-	reused := o.reuse && seededAt(ctx, driver, dsn, o, backend) == o.scale.Name
+	prevScale, prevSecs := seededAt(ctx, driver, dsn, backend)
+	reused := o.reuse && prevScale == o.scale.Name
 	if !reused {
 		if err := resetDatabase(ctx, o, backend, work); err != nil {
 			return br, err
@@ -251,8 +253,8 @@ func runBackend(ctx context.Context, o options, backend string) (BackendResult, 
 		return br, fmt.Errorf("migrate: %v: %s", err, out)
 	}
 	if reused {
-		br.Reused = true
-		fmt.Printf("[%s] reusing the %s seed\n", backend, o.scale.Name)
+		br.Reused, br.SeedSeconds = true, prevSecs
+		fmt.Printf("[%s] reusing the %s seed (seeded in %.0fs)\n", backend, o.scale.Name, prevSecs)
 	} else {
 		secs, err := seed(ctx, driver, dsn, o, backend)
 		if err != nil {
@@ -374,15 +376,18 @@ func runBackend(ctx context.Context, o options, backend string) (BackendResult, 
 	if o.scale.Name == "short" {
 		counted = counted[:3] // submit, detail, worklist: keeps CI's run near 30 s
 	}
-	if backend == "mysql" {
-		br.Statements, err = countStatements(ctx, o, counted)
-		if err != nil {
-			return br, err
-		}
-		br.StmtNote = fmt.Sprintf("MariaDB SHOW GLOBAL STATUS deltas over %d sequential requests of one kind, the least of 3 batches (other sessions on the shared server only add)", o.stmtN)
-	} else {
-		br.StmtNote = "n/a: SQLite runs inside the server process and keeps no statement counters; a counting driver wrapper would be needed"
+	fmt.Printf("[%s] counting statements per request\n", backend)
+	side, err := repo.Open(ctx, driver, dsn) // the bench's own connection: not counted by the server
+	if err != nil {
+		return br, err
 	}
+	defer side.Close()
+	drain := func(ctx context.Context) error { return drainOutbox(ctx, side) }
+	br.Statements, br.MariaDB, err = countStatements(ctx, o, "http://"+pprofAddr, backend == "mysql", drain, counted)
+	if err != nil {
+		return br, err
+	}
+	br.StmtNote = fmt.Sprintf("deltas over sequential requests of one kind: submit and detail %d requests, the least of 3 batches (background work and other sessions only add); the lists one batch of %d", o.stmtN, min(3, o.stmtN))
 
 	// The mix, with the server's memory sampled.
 	stopSample := make(chan struct{})
@@ -409,6 +414,25 @@ func runBackend(ctx context.Context, o options, backend string) (BackendResult, 
 	report(backend, br.Mix, baseline)
 	fmt.Printf("[%s] server memory: max RSS under the mix %.0f MB, peak %.0f MB\n", backend, br.RSS.MixMaxMB, br.RSS.HWMMB)
 	return br, nil
+}
+
+// drainOutbox waits, up to 30 s, until the notification outbox has nothing left to deliver.
+func drainOutbox(ctx context.Context, db *repo.DB) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := db.X.GetContext(ctx, &n, "SELECT COUNT(*) FROM notify_outbox WHERE status IN ('pending', 'sending')"); err != nil {
+			return fmt.Errorf("outbox depth: %w", err)
+		}
+		if n == 0 || time.Now().After(deadline) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 func ratio(r OpResult, baseline map[string]float64) OpResult {
@@ -489,21 +513,23 @@ func resetDatabase(ctx context.Context, o options, backend, work string) error {
 	return nil
 }
 
-// seededAt names the scale an earlier run seeded, or "".
-func seededAt(ctx context.Context, driver, dsn string, o options, backend string) string {
+// seededAt names the scale an earlier run seeded, or "", and how long that seed took.
+func seededAt(ctx context.Context, driver, dsn, backend string) (string, float64) {
 	if backend == "sqlite" {
 		if _, err := os.Stat(dsn); err != nil {
-			return ""
+			return "", 0
 		}
 	}
 	db, err := repo.Open(ctx, driver, dsn)
 	if err != nil {
-		return ""
+		return "", 0
 	}
 	defer db.Close()
 	var name string
+	var secs float64
 	_ = db.X.GetContext(ctx, &name, "SELECT scale FROM bench_seed")
-	return name
+	_ = db.X.GetContext(ctx, &secs, "SELECT seconds FROM bench_seed")
+	return name, secs
 }
 
 func seed(ctx context.Context, driver, dsn string, o options, backend string) (float64, error) {
@@ -548,15 +574,6 @@ func seed(ctx context.Context, driver, dsn string, o options, backend string) (f
 	}); err != nil {
 		return 0, err
 	}
-	if _, err := x.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS bench_seed (scale VARCHAR(16) NOT NULL)"); err != nil {
-		return 0, err
-	}
-	if _, err := x.ExecContext(ctx, "DELETE FROM bench_seed"); err != nil {
-		return 0, err
-	}
-	if _, err := x.ExecContext(ctx, "INSERT INTO bench_seed (scale) VALUES (?)", o.scale.Name); err != nil {
-		return 0, err
-	}
 	if driver == "sqlite" {
 		// Fresh statistics for the planner, as a long-running database would have.
 		if _, err := x.ExecContext(ctx, "ANALYZE"); err != nil {
@@ -566,6 +583,15 @@ func seed(ctx context.Context, driver, dsn string, o options, backend string) (f
 		return 0, err
 	}
 	secs := time.Since(t0).Seconds()
+	// The marker -reuse looks for, written last: a seed cut short is never reused.
+	for _, q := range []string{"DROP TABLE IF EXISTS bench_seed", "CREATE TABLE bench_seed (scale VARCHAR(16) NOT NULL, seconds DOUBLE NOT NULL)"} {
+		if _, err := x.ExecContext(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := x.ExecContext(ctx, "INSERT INTO bench_seed (scale, seconds) VALUES (?, ?)", o.scale.Name, secs); err != nil {
+		return 0, err
+	}
 	fmt.Printf("[%s] seeded %d stations, %d deputies, %d residents, %d opinions with timelines in %.1fs\n", backend,
 		o.scale.Stations, o.scale.Deputies, o.scale.Residents, o.scale.Opinions, secs)
 	return secs, nil

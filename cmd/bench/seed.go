@@ -64,6 +64,14 @@ var statusMix = []struct {
 	weight int
 }{{"submitted", 8}, {"handling", 22}, {"transferred", 6}, {"escalated", 2}, {"replied", 8}, {"closed", 44}, {"rejected", 8}, {"merged", 2}}
 
+// finishedMix is the spread of opinions older than two months: closed, rejected or merged.
+var finishedMix = []struct {
+	status string
+	weight int
+}{{"closed", 44}, {"rejected", 8}, {"merged", 2}}
+
+const finishedWeights = 54
+
 // seeder writes the network and the opinions with multi-row INSERTs, in big transactions.
 type seeder struct {
 	db      *sqlx.DB
@@ -284,6 +292,7 @@ func (s *seeder) opinions(ctx context.Context, progress func(done int)) error {
 			evs := newBulk(tx, "opinion_events", "id", "opinion_id", "at", "actor_id", "actor_role", "action", "from_status", "to_status",
 				"note", "public", "data")
 			sts := newBulk(tx, "opinion_stages", "id", "opinion_id", "stage", "started_at", "due_at", "ended_at", "overdue")
+			sup := newBulk(tx, "opinion_supervision", "stage_id", "opinion_id", "reminded_at", "overdue_at", "escalated_at", "escalated_up_at")
 			for id := start; id <= end; id++ {
 				station := 1 + s.rng.IntN(s.scale.Stations)
 				if s.rng.Float64() < s.scale.HotShare {
@@ -295,9 +304,15 @@ func (s *seeder) opinions(ctx context.Context, progress func(done int)) error {
 				at := time.Duration(float64(id) / float64(s.scale.Opinions+1) * float64(365*24*time.Hour))
 				created := day0.Add(at)
 				dayN := int(at / (24 * time.Hour))
-				w := s.rng.IntN(weights)
-				status := statusMix[0].status
-				for _, m := range statusMix {
+				// Recent opinions spread over every status; older ones are mostly finished, with a
+				// small stale backlog, as a station that works through its list would have.
+				mix, total := statusMix, weights
+				if s.now.Sub(created) > 60*24*time.Hour && s.rng.IntN(100) >= 5 {
+					mix, total = finishedMix, finishedWeights
+				}
+				w := s.rng.IntN(total)
+				status := mix[0].status
+				for _, m := range mix {
 					if w < m.weight {
 						status = m.status
 						break
@@ -324,8 +339,13 @@ func (s *seeder) opinions(ctx context.Context, progress func(done int)) error {
 				}
 				due := created.Add(time.Duration(5+s.rng.IntN(10)) * 24 * time.Hour)
 				open := status == "submitted" || status == "handling" || status == "transferred" || status == "escalated" || status == "replied"
+				if status == "replied" && due.Before(s.now) {
+					// The resident's rating window is still open: an expired one would have been
+					// closed by the supervision worker.
+					due = s.now.Add(time.Duration(1+s.rng.IntN(7*24)) * time.Hour)
+				}
 				overdue := 0
-				if open && due.Before(s.now) && s.rng.IntN(3) == 0 {
+				if open && status != "replied" && due.Before(s.now) {
 					overdue = 1
 				}
 				updated := created.Add(time.Duration(1+s.rng.IntN(20*24)) * time.Hour)
@@ -380,6 +400,19 @@ func (s *seeder) opinions(ctx context.Context, progress func(done int)) error {
 					if err := sts.add(ctx, stID, id, stage, updated, due, nil, nil); err != nil {
 						return err
 					}
+					// The supervision worker's steps already taken: a stage near or past its
+					// deadline was reminded, and past it marked overdue and escalated. Without
+					// them the worker's first tick would work through the whole backlog during
+					// the measurement.
+					if due.Before(s.now.Add(48 * time.Hour)) {
+						var late any
+						if overdue == 1 {
+							late = due
+						}
+						if err := sup.add(ctx, stID, id, due.Add(-24*time.Hour), late, late, late); err != nil {
+							return err
+						}
+					}
 					stID++
 				}
 				// The summary the statistics read, on the day of submission (Beijing time).
@@ -416,7 +449,7 @@ func (s *seeder) opinions(ctx context.Context, progress func(done int)) error {
 					v.overdue++
 				}
 			}
-			for _, b := range []*bulk{ops, evs, sts} {
+			for _, b := range []*bulk{ops, evs, sts, sup} {
 				if err := b.flush(ctx); err != nil {
 					return err
 				}
