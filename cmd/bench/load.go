@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -231,29 +232,45 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // sequential runs n requests of o one after another, for the statement counts: one request at
 // a time, so the counters' delta divided by n is what one request costs.
-func sequential(ctx context.Context, o op, start int64, n int) error {
+//
+// A request that takes longer than timeout ends the batch with errTimedOut: the count is
+// reported as n/a, as the load phases count a timeout as slow, not wrong.
+func sequential(ctx context.Context, o op, start int64, n int, timeout time.Duration) error {
 	for i := range n {
-		var t vegeta.Target
-		if err := o.target(start+int64(i), &t); err != nil {
+		if err := sequentialOne(ctx, o, start+int64(i), timeout); err != nil {
 			return err
 		}
-		req, err := http.NewRequestWithContext(ctx, t.Method, t.URL, bytes.NewReader(t.Body))
-		if err != nil {
-			return err
-		}
-		req.Header = t.Header.Clone()
-		resp, err := httpClient.Do(req)
-		if err != nil {
-			return err
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != o.want && !(o.want == 0 && resp.StatusCode/100 == 2) {
-			return fmt.Errorf("%s: %d %s", o.name, resp.StatusCode, raw[:min(len(raw), 200)])
-		}
-		if o.seen != nil {
-			o.seen(&vegeta.Result{Code: uint16(resp.StatusCode), Body: raw, URL: t.URL})
-		}
+	}
+	return nil
+}
+
+var errTimedOut = errors.New("timed out")
+
+func sequentialOne(ctx context.Context, o op, i int64, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var t vegeta.Target
+	if err := o.target(i, &t); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, t.Method, t.URL, bytes.NewReader(t.Body))
+	if err != nil {
+		return err
+	}
+	req.Header = t.Header.Clone()
+	resp, err := httpClient.Do(req)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return errTimedOut
+	} else if err != nil {
+		return err
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != o.want && !(o.want == 0 && resp.StatusCode/100 == 2) {
+		return fmt.Errorf("%s: %d %s", o.name, resp.StatusCode, raw[:min(len(raw), 200)])
+	}
+	if o.seen != nil {
+		o.seen(&vegeta.Result{Code: uint16(resp.StatusCode), Body: raw, URL: t.URL})
 	}
 	return nil
 }

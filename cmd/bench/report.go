@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -110,7 +111,7 @@ func serverCounts(ctx context.Context, pprofURL string) (map[string]float64, err
 // Notifications a request queues are delivered by the outbox worker after it answers: drain
 // waits for the outbox to empty before each reading, so that work is charged to the request
 // that queued it (submit) and not to the next batch.
-func countStatements(ctx context.Context, o options, pprofURL string, withMySQL bool, drain func(context.Context) error, ops []op) (server, mariadb map[string]Counters, err error) {
+func countStatements(ctx context.Context, o options, pprofURL string, withMySQL bool, drain, settle func(context.Context) error, ops []op) (server, mariadb map[string]Counters, err error) {
 	var db *sqlx.DB
 	if withMySQL {
 		if db, err = sqlx.Open("mysql", o.mysqlDSN); err != nil {
@@ -146,6 +147,7 @@ func countStatements(ctx context.Context, o options, pprofURL string, withMySQL 
 			n, batches = min(3, o.stmtN), 1
 		}
 		var bestS, bestM Counters
+		timedOut := false
 		for range batches {
 			var bm, am map[string]float64
 			if err := drain(ctx); err != nil {
@@ -160,7 +162,12 @@ func countStatements(ctx context.Context, o options, pprofURL string, withMySQL 
 			if err != nil {
 				return nil, nil, err
 			}
-			if err := sequential(ctx, op, next, n); err != nil {
+			err = sequential(ctx, op, next, n, o.timeout)
+			if errors.Is(err, errTimedOut) {
+				fmt.Printf("  %s: a request took over %v; statements not counted\n", op.name, o.timeout)
+				timedOut = true
+				break
+			} else if err != nil {
 				return nil, nil, fmt.Errorf("statement count: %w", err)
 			}
 			next += int64(n)
@@ -179,6 +186,12 @@ func countStatements(ctx context.Context, o options, pprofURL string, withMySQL 
 				// Questions counts the reading of the counters itself.
 				keep(&bestM, n, bm, am, func(c Counters) { c["Questions"] -= 1 / float64(n) })
 			}
+		}
+		if timedOut {
+			if err := settle(ctx); err != nil {
+				return nil, nil, err
+			}
+			continue
 		}
 		server[op.name] = bestS
 		if db != nil {
@@ -231,6 +244,7 @@ func markdown(r Results) string {
 			for _, r := range be.Ops {
 				c, ok := be.Statements[r.Name]
 				if !ok {
+					fmt.Fprintf(&b, "| %s | n/a: a request took over the client timeout |  |  |  |  |  |  |  |  |  |\n", r.Name)
 					continue
 				}
 				all := c["select"] + c["insert"] + c["update"] + c["delete"] + c["other"]

@@ -340,6 +340,19 @@ func runBackend(ctx context.Context, o options, backend string) (BackendResult, 
 	fmt.Printf("[%s] logged in %d residents and %d staff in %.1fs\n", backend, pool, 2*staff, time.Since(t0).Seconds())
 
 	pid := srv.cmd.Process.Pid
+	// settle ends the statements a timed-out request left running: MariaDB goes on executing
+	// a query whose client has gone, and a pile of them would slow every later phase.
+	side, err := repo.Open(ctx, driver, dsn) // the bench's own connection: not counted by the server
+	if err != nil {
+		return br, err
+	}
+	defer side.Close()
+	settle := func(ctx context.Context) error {
+		if backend != "mysql" {
+			return nil
+		}
+		return killLeftovers(ctx, side, o.database)
+	}
 	submit := plan.submitOp()
 	var profileDone chan error
 	if o.profile {
@@ -364,10 +377,16 @@ func runBackend(ctx context.Context, o options, backend string) (BackendResult, 
 		return br, fmt.Errorf("no submission succeeded: %v", sr.Errors)
 	}
 	reads := plan.readOps()
+	if err := settle(ctx); err != nil {
+		return br, err
+	}
 	for _, r := range reads {
 		res := ratio(attack(r, o.conns, o.phase, o.maxReq, o.timeout), baseline)
 		report(backend, res, baseline)
 		br.Ops = append(br.Ops, res)
+		if err := settle(ctx); err != nil {
+			return br, err
+		}
 	}
 
 	// Statements per request: each kind alone, one request at a time, between two readings
@@ -377,13 +396,8 @@ func runBackend(ctx context.Context, o options, backend string) (BackendResult, 
 		counted = counted[:3] // submit, detail, worklist: keeps CI's run near 30 s
 	}
 	fmt.Printf("[%s] counting statements per request\n", backend)
-	side, err := repo.Open(ctx, driver, dsn) // the bench's own connection: not counted by the server
-	if err != nil {
-		return br, err
-	}
-	defer side.Close()
 	drain := func(ctx context.Context) error { return drainOutbox(ctx, side) }
-	br.Statements, br.MariaDB, err = countStatements(ctx, o, "http://"+pprofAddr, backend == "mysql", drain, counted)
+	br.Statements, br.MariaDB, err = countStatements(ctx, o, "http://"+pprofAddr, backend == "mysql", drain, settle, counted)
 	if err != nil {
 		return br, err
 	}
@@ -414,6 +428,22 @@ func runBackend(ctx context.Context, o options, backend string) (BackendResult, 
 	report(backend, br.Mix, baseline)
 	fmt.Printf("[%s] server memory: max RSS under the mix %.0f MB, peak %.0f MB\n", backend, br.RSS.MixMaxMB, br.RSS.HWMMB)
 	return br, nil
+}
+
+// killLeftovers stops every statement still running on the bench's database but the caller's.
+func killLeftovers(ctx context.Context, db *repo.DB, database string) error {
+	var ids []int64
+	if err := db.X.SelectContext(ctx, &ids, `SELECT ID FROM information_schema.PROCESSLIST
+		WHERE DB = ? AND COMMAND IN ('Query', 'Execute') AND ID <> CONNECTION_ID()`, database); err != nil {
+		return fmt.Errorf("leftover statements: %w", err)
+	}
+	for _, id := range ids {
+		_, _ = db.X.ExecContext(ctx, fmt.Sprintf("KILL QUERY %d", id)) // it may have just ended
+	}
+	if len(ids) > 0 {
+		fmt.Printf("  ended %d statements left running by timed-out requests\n", len(ids))
+	}
+	return nil
 }
 
 // drainOutbox waits, up to 30 s, until the notification outbox has nothing left to deliver.
