@@ -194,7 +194,7 @@ func attack(o op, conns int, dur time.Duration, max int64, timeout time.Duration
 		res.Requests++
 		res.Codes[fmt.Sprint(r.Code)]++
 		switch {
-		case int(r.Code) == o.want || (o.want == 0 && r.Code/100 == 2):
+		case (o.want != 0 && int(r.Code) == o.want) || (o.want == 0 && r.Code/100 == 2): // a timeout has code 0
 			res.OK++
 			if o.seen != nil {
 				o.seen(r)
