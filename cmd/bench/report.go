@@ -222,7 +222,7 @@ func markdown(r Results) string {
 	for _, be := range r.Backends {
 		fmt.Fprintf(&b, "\n### %s\n\n", be.Label)
 		if be.Reused {
-			b.WriteString("Seed: reused from an earlier run.\n\n")
+			fmt.Fprintf(&b, "Seed: %.1f s, in an earlier run (reused with --reuse).\n\n", be.SeedSeconds)
 		} else {
 			fmt.Fprintf(&b, "Seed: %.1f s.\n\n", be.SeedSeconds)
 		}
