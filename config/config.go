@@ -94,6 +94,10 @@ type Config struct {
 	LimitUploadPerUser        int64         `env:"LIAISON_LIMIT_UPLOAD_PER_USER"`  // uploads an hour
 	LimitBindPerUser          int64         `env:"LIAISON_LIMIT_BIND_PER_USER"`    // invite codes tried an hour
 	LimitCheckinPerUser       int64         `env:"LIAISON_LIMIT_CHECKIN_PER_USER"` // check-in codes tried a minute
+
+	// PprofAddr, when set, serves net/http/pprof on its own listener. Loopback only: profiles
+	// and heap dumps reveal request data, so they must never be reachable from the network.
+	PprofAddr string `env:"LIAISON_PPROF_ADDR"`
 }
 
 // DefaultTokenSecret is what a development install falls back to if it cannot write its
@@ -319,6 +323,9 @@ func (c Config) Validate() error {
 		bad("LIAISON_RECEPTION_CHECKIN_METERS", "must be between %d and %d metres (a phone's location is rarely better than %d m), got %d",
 			MinCheckinMeters, MaxCheckinMeters, MinCheckinMeters, c.CheckinMeters)
 	}
+	if err := checkLoopback(c.PprofAddr); err != nil {
+		bad("LIAISON_PPROF_ADDR", "%v", err)
+	}
 	if c.Production() {
 		if c.TrustedProxies == "" {
 			bad("LIAISON_TRUSTED_PROXIES", "production must say who may set X-Forwarded-For: the load balancers' CIDRs, or \"none\" when clients connect directly (otherwise every client shares the balancer's IP in rate limits and lockouts)")
@@ -436,6 +443,25 @@ func (c Config) Proxies() ([]string, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// checkLoopback accepts an empty address (off) or host:port whose host is a loopback IP or
+// "localhost". An empty host (":6060") would listen on every interface, so it is refused.
+func checkLoopback(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port on loopback like 127.0.0.1:6060, got %q", addr)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("must listen on loopback (127.0.0.1 or [::1]), got %q: profiles expose request data", addr)
+	}
+	return nil
 }
 
 // writeDevSecrets creates the secrets file exclusively, so two processes started together

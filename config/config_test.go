@@ -197,6 +197,19 @@ func TestTrustedProxies(t *testing.T) {
 	}
 }
 
+// The pprof listener serves heap dumps and profiles: it may listen on loopback only.
+func TestPprofListensOnLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for val, ok := range map[string]bool{"127.0.0.1:6060": true, "[::1]:6060": true, "localhost:6060": true,
+		":6060": false, "0.0.0.0:6060": false, "[::]:6060": false, "10.0.0.5:6060": false, "example.com:6060": false, "127.0.0.1": false} {
+		_, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_PPROF_ADDR": val}))
+		if (err == nil) != ok || (err != nil && !strings.Contains(err.Error(), "LIAISON_PPROF_ADDR")) {
+			t.Errorf("%q: ok=%v err=%v", val, ok, err)
+		}
+	}
+}
+
 func TestDevSecretsRaceKeepsOneSet(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -51,7 +51,11 @@ var migrations embed.FS
 const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate&_time_format=sqlite"
 
 // Open connects to the database named by driver and dsn.
-func Open(ctx context.Context, driver, dsn string) (*DB, error) {
+func Open(ctx context.Context, driver, dsn string, opts ...Option) (*DB, error) {
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	switch Dialect(driver) {
 	case SQLite:
 		if dir := filepath.Dir(strings.TrimPrefix(strings.SplitN(dsn, "?", 2)[0], "file:")); dir != "" {
@@ -63,7 +67,7 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		if strings.Contains(dsn, "?") {
 			sep = "&"
 		}
-		x, err := sqlx.Open("sqlite", dsn+sep+sqlitePragmas)
+		x, err := openX("sqlite", dsn+sep+sqlitePragmas, o)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -92,7 +96,7 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		if cfg.Timeout == 0 {
 			cfg.Timeout = 5 * time.Second
 		}
-		x, err := sqlx.Open("mysql", cfg.FormatDSN())
+		x, err := openX("mysql", cfg.FormatDSN(), o)
 		if err != nil {
 			return nil, fmt.Errorf("open mysql: %w", err)
 		}

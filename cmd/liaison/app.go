@@ -86,6 +86,9 @@ type Options struct {
 	// Shared replaces the in-memory KV of the embedded default, so tests can run two instances
 	// on one store without Redis.
 	Shared shared
+	// Statements, when set, counts every statement the database pool sends (the bench reads
+	// it from the pprof listener).
+	Statements *repo.StatementCounts
 }
 
 // statsFoldEvery is how often the leader folds statistics deltas into the summary.
@@ -107,7 +110,11 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		}
 	}()
 
-	db, err := repo.Open(ctx, cfg.DBDriver, cfg.DBDSN)
+	var dbOpts []repo.Option
+	if opt.Statements != nil {
+		dbOpts = append(dbOpts, repo.WithStatementCounts(opt.Statements))
+	}
+	db, err := repo.Open(ctx, cfg.DBDriver, cfg.DBDSN, dbOpts...)
 	if err != nil {
 		return nil, err
 	}

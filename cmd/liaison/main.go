@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"liaison/config"
+	"liaison/repo"
 	"liaison/service"
 )
 
@@ -68,7 +69,12 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	app, err := NewApp(ctx, cfg, Options{LogOutput: os.Stdout})
+	opts := Options{LogOutput: os.Stdout}
+	if cfg.PprofAddr != "" {
+		// Counting statements is part of the debug listener: off unless profiling is asked for.
+		opts.Statements = &repo.StatementCounts{}
+	}
+	app, err := NewApp(ctx, cfg, opts)
 	if err != nil {
 		return err
 	}
@@ -87,6 +93,13 @@ func serve(ctx context.Context, args []string) error {
 			return err
 		}
 		defer stopMetrics()
+	}
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(cfg.PprofAddr, app.Log, opts.Statements)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
