@@ -247,7 +247,7 @@ func markdown(r Results) string {
 			for _, r := range be.Ops {
 				c, ok := be.Statements[r.Name]
 				if !ok {
-					fmt.Fprintf(&b, "| %s | n/a: a request took over the client timeout |  |  |  |  |  |  |  |  |  |\n", r.Name)
+					fmt.Fprintf(&b, "| %s | n/a: not counted (--short counts submit, detail and worklist only; otherwise a request took over the client timeout) |  |  |  |  |  |  |  |  |  |\n", r.Name)
 					continue
 				}
 				all := c["select"] + c["insert"] + c["update"] + c["delete"] + c["other"]
