@@ -21,12 +21,13 @@ type Page struct {
 	NextCursor *string        `json:"next_cursor"` // null on the last page
 	Counts     map[Status]int `json:"counts,omitempty"`
 	// CountsOver lists the statuses with more than CountCap opinions: their count is shown as
-	// CountCap ("10000+"), since counting half a million rows per page view is not worth it.
+	// CountCap ("1000+"): a tab shows a queue to work through, not a statistic, and counting half
+	// a million rows per page view (eight statuses of a busy station) is not worth it.
 	CountsOver []Status `json:"counts_over,omitempty"`
 }
 
 // CountCap is where the worklist stops counting a status.
-const CountCap = 10000
+const CountCap = 1000
 
 // WorklistInput is the worklist's query string.
 type WorklistInput struct {
