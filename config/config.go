@@ -55,6 +55,11 @@ type Config struct {
 	DutyPoints string `env:"LIAISON_DUTY_POINTS"`
 	// NotifyInterval is how often each instance polls the notification outbox.
 	NotifyInterval time.Duration `env:"LIAISON_NOTIFY_INTERVAL"`
+	// NotifyConcurrency is how many subscribe messages each instance sends at once.
+	NotifyConcurrency int64 `env:"LIAISON_NOTIFY_CONCURRENCY"`
+	// NotifyRate caps subscribe messages sent a second by the whole deployment (counted in
+	// Redis when there is one): WeChat limits the app, not the instance.
+	NotifyRate int64 `env:"LIAISON_NOTIFY_RATE"`
 	// SuperviseInterval is how often the supervision worker (on the leader instance) runs.
 	SuperviseInterval time.Duration `env:"LIAISON_SUPERVISE_INTERVAL"`
 	// ReceptionNotice is how far ahead of its start a reception day (接待日) must be published.
@@ -84,6 +89,9 @@ const (
 	MaxCheckinMeters   = 5000
 )
 
+// MaxNotifyConcurrency bounds LIAISON_NOTIFY_CONCURRENCY.
+const MaxNotifyConcurrency = 256
+
 // Defaults returns the development defaults.
 func Defaults() Config {
 	return Config{
@@ -99,6 +107,8 @@ func Defaults() Config {
 		FakeRiskyWord:     "违禁词测试",
 		FakeReviewWord:    "待审核测试",
 		NotifyInterval:    time.Second,
+		NotifyConcurrency: notify.DefaultConcurrency,
+		NotifyRate:        notify.DefaultRate,
 		SuperviseInterval: time.Minute,
 		StudyInterval:     10 * time.Second,
 		StudyDailyCap:     3,
@@ -251,6 +261,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.Proxies(); err != nil {
 		bad("LIAISON_TRUSTED_PROXIES", "%v", err)
+	}
+	if c.NotifyConcurrency > MaxNotifyConcurrency {
+		bad("LIAISON_NOTIFY_CONCURRENCY", "must be at most %d (each sender holds a connection to WeChat), got %d", MaxNotifyConcurrency, c.NotifyConcurrency)
 	}
 	if c.ReceptionNotice < time.Hour || c.ReceptionNotice > MaxReceptionNotice {
 		bad("LIAISON_RECEPTION_NOTICE", "must be between 1h and %v (schedules are published days ahead), got %v", MaxReceptionNotice, c.ReceptionNotice)

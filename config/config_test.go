@@ -136,17 +136,18 @@ func TestNotificationTemplatesAndInterval(t *testing.T) {
 	if err != nil || len(tpl) != len(notify.Kinds) || tpl[service.NotifyAccepted] != "tpl-opinion_accepted" {
 		t.Fatalf("fake defaults: %v %v", tpl, err)
 	}
-	if c.NotifyInterval != time.Second {
-		t.Fatalf("default interval: %v", c.NotifyInterval)
+	if c.NotifyInterval != time.Second || c.NotifyConcurrency != notify.DefaultConcurrency || c.NotifyRate != notify.DefaultRate {
+		t.Fatalf("default interval, concurrency, rate: %v %d %d", c.NotifyInterval, c.NotifyConcurrency, c.NotifyRate)
 	}
 	c, err = Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_WECHAT_TEMPLATES": " opinion_accepted = TPL-a1, reply_ready=TPL_b2 ",
-		"LIAISON_NOTIFY_INTERVAL": "20ms"}))
+		"LIAISON_NOTIFY_INTERVAL": "20ms", "LIAISON_NOTIFY_CONCURRENCY": "64", "LIAISON_NOTIFY_RATE": "1200"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	tpl, _ = c.Templates()
-	if len(tpl) != 2 || tpl[service.NotifyAccepted] != "TPL-a1" || tpl[service.NotifyReplyReady] != "TPL_b2" || c.NotifyInterval != 20*time.Millisecond {
-		t.Fatalf("configured: %v %v", tpl, c.NotifyInterval)
+	if len(tpl) != 2 || tpl[service.NotifyAccepted] != "TPL-a1" || tpl[service.NotifyReplyReady] != "TPL_b2" || c.NotifyInterval != 20*time.Millisecond ||
+		c.NotifyConcurrency != 64 || c.NotifyRate != 1200 {
+		t.Fatalf("configured: %v %v %d %d", tpl, c.NotifyInterval, c.NotifyConcurrency, c.NotifyRate)
 	}
 	for _, bad := range []string{"no_such_kind=TPL1", "opinion_accepted", "opinion_accepted=", "opinion_accepted=a b", "overdue=T1,overdue=T2"} {
 		_, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_WECHAT_TEMPLATES": bad}))
@@ -154,8 +155,10 @@ func TestNotificationTemplatesAndInterval(t *testing.T) {
 			t.Errorf("%q: want an error naming LIAISON_WECHAT_TEMPLATES, got %v", bad, err)
 		}
 	}
-	if _, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_NOTIFY_INTERVAL": "0s"})); err == nil || !strings.Contains(err.Error(), "LIAISON_NOTIFY_INTERVAL") {
-		t.Errorf("zero interval: want an error naming LIAISON_NOTIFY_INTERVAL, got %v", err)
+	for key, val := range map[string]string{"LIAISON_NOTIFY_INTERVAL": "0s", "LIAISON_NOTIFY_CONCURRENCY": "257", "LIAISON_NOTIFY_RATE": "0"} {
+		if _, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, key: val})); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s=%s: want an error naming the key, got %v", key, val, err)
+		}
 	}
 }
 

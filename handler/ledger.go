@@ -2,13 +2,10 @@ package handler
 
 import (
 	"fmt"
-	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/xuri/excelize/v2"
 
 	"liaison/service/opinion"
 )
@@ -63,18 +60,12 @@ func exportLedger(c *gin.Context, svc *opinion.Service) {
 	if !ok {
 		return
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "台帐"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	sw, err := newSheetStream(f, sheet)
+	f, sw, err := singleSheet("台帐")
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
+	defer f.Close()
 	err = svc.ExportLedger(c.Request.Context(), actor(c), in,
 		func() error { return sw.write(ledgerHeader()) },
 		func(row opinion.LedgerRow) error { return sw.write(ledgerCells(row)) })
@@ -82,14 +73,6 @@ func exportLedger(c *gin.Context, svc *opinion.Service) {
 		_ = c.Error(err)
 		return
 	}
-	if err := sw.flush(); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	name := fmt.Sprintf("意见台帐-%s.xlsx", time.Now().In(time.FixedZone("CST", 8*3600)).Format("20060102"))
-	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Header("Content-Disposition", "attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
 	c.Header("X-Ledger-Rows", strconv.Itoa(sw.rows()-1))
-	c.Status(http.StatusOK)
-	_ = f.Write(c.Writer)
+	sendXLSX(c, f, sw, "ledger.xlsx", fmt.Sprintf("意见台帐-%s.xlsx", time.Now().In(time.FixedZone("CST", 8*3600)).Format("20060102")))
 }

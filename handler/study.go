@@ -242,9 +242,14 @@ func (h *studyHandlers) stats(c *gin.Context) {
 		regions[i] = gin.H{"region_code": r.RegionCode, "delivered": r.Delivered, "opened": r.Opened, "completed": r.Completed,
 			"open_rate": rate(r.Opened, r.Delivered), "completion_rate": rate(r.Completed, r.Delivered)}
 	}
+	stations := make([]gin.H, len(st.ByStation))
+	for i, r := range st.ByStation {
+		stations[i] = gin.H{"station_id": r.StationID, "station_name": r.Name, "region_code": r.RegionCode, "delivered": r.Delivered,
+			"opened": r.Opened, "completed": r.Completed, "open_rate": rate(r.Opened, r.Delivered), "completion_rate": rate(r.Completed, r.Delivered)}
+	}
 	c.JSON(http.StatusOK, gin.H{"delivered": st.Totals.Delivered, "opened": st.Totals.Opened, "completed": st.Totals.Completed,
 		"open_rate": rate(st.Totals.Opened, st.Totals.Delivered), "completion_rate": rate(st.Totals.Completed, st.Totals.Delivered),
-		"by_region": regions, "items": items, "next_cursor": st.NotOpened.NextCursor})
+		"by_region": regions, "by_station": stations, "items": items, "next_cursor": st.NotOpened.NextCursor})
 }
 
 // rate is part of whole to four decimals, 0 for none.
@@ -286,6 +291,10 @@ func (h *studyHandlers) statsXLSX(c *gin.Context) {
 				rate(st.Totals.Completed, st.Totals.Delivered)}}
 		for _, r := range st.ByRegion {
 			rows = append(rows, []any{r.RegionCode, r.Delivered, r.Opened, r.Completed, rate(r.Opened, r.Delivered), rate(r.Completed, r.Delivered)})
+		}
+		rows = append(rows, []any{}, []any{"联络站", "推送人数", "已读人数", "完成人数", "阅读率", "完成率"})
+		for _, r := range st.ByStation {
+			rows = append(rows, []any{r.Name, r.Delivered, r.Opened, r.Completed, rate(r.Opened, r.Delivered), rate(r.Completed, r.Delivered)})
 		}
 		if err := setRows(f, figures, rows); err != nil {
 			return err

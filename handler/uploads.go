@@ -12,7 +12,7 @@ import (
 	"liaison/service/upload"
 )
 
-// Uploads serves image uploads.
+// Uploads serves uploads: images from anyone, documents from admins.
 func Uploads(svc *upload.Service) Module {
 	return func(r Routes) {
 		r.AllowBody("/api/v1/uploads", uploadBodyMax)
@@ -52,6 +52,10 @@ func serveImage(c *gin.Context, svc *upload.Service) {
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Cache-Control", "private, max-age=86400")
 	c.Header("Content-Length", strconv.FormatInt(u.Size, 10))
+	if !upload.IsImage(u.ContentType) {
+		// A document is downloaded, never rendered in the page's origin (a PDF may carry script).
+		c.Header("Content-Disposition", "attachment")
+	}
 	c.Status(http.StatusOK)
 	c.Header("Content-Type", u.ContentType)
 	_, _ = io.Copy(c.Writer, rc)

@@ -1,6 +1,12 @@
 package handler
 
-import "github.com/xuri/excelize/v2"
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
+)
 
 // sheetStream writes the rows of one sheet of f in order, streamed: for lists of any length
 // (the ledger, a material's unread deputies). Flush it before writing the file.
@@ -28,3 +34,31 @@ func (s *sheetStream) write(cells []any) error {
 func (s *sheetStream) rows() int { return s.next - 1 }
 
 func (s *sheetStream) flush() error { return s.sw.Flush() }
+
+// singleSheet starts a workbook of one streamed sheet named sheet; the caller closes f.
+func singleSheet(sheet string) (*excelize.File, *sheetStream, error) {
+	f := excelize.NewFile()
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	sw, err := newSheetStream(f, sheet)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, sw, nil
+}
+
+// sendXLSX flushes the stream and answers with the workbook as an attachment: file is the
+// ASCII name for old clients, name the (Chinese) name for the rest.
+func sendXLSX(c *gin.Context, f *excelize.File, sw *sheetStream, file, name string) {
+	if err := sw.flush(); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Header("Content-Disposition", "attachment; filename=\""+file+"\"; filename*=UTF-8''"+url.PathEscape(name))
+	c.Status(http.StatusOK)
+	_ = f.Write(c.Writer)
+}

@@ -56,6 +56,29 @@ func (db *DB) upsertAdd(key, counters []string) string {
 	return db.onClash(strings.Join(key, ", "), strings.Join(set, ", "))
 }
 
+// skipLocked ends a SELECT that locks the rows it picks and passes over rows another
+// transaction has locked (MariaDB 10.6+, MySQL 8), so workers claiming work at once take
+// different rows. SQLite has a single writer: nothing to lock or skip.
+func (db *DB) skipLocked() string {
+	if db.Dialect == MySQL {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// lockedRead is the tail of a SELECT that must read the newest committed rows and lock them
+// until the transaction ends. Under MySQL's repeatable read a plain SELECT reads the snapshot
+// taken at the transaction's first read, so a check over rows that concurrent transactions
+// write (has the deputy completed every material of the class?) would miss their commits; a
+// locking read sees them, and where two such checks cross, one is the deadlock victim that
+// WithinTx retries. SQLite has one writer at a time: nothing to add.
+func (db *DB) lockedRead() string {
+	if db.Dialect == MySQL {
+		return " LOCK IN SHARE MODE"
+	}
+	return ""
+}
+
 // withMigrationLock runs fn holding a lock that keeps instances starting together from
 // migrating at once: a named lock on MySQL; SQLite's single writer needs none.
 func (db *DB) withMigrationLock(ctx context.Context, fn func() error) error {

@@ -53,11 +53,8 @@ func (s Network) AudienceDeputies(ctx context.Context, q service.AudienceQuery) 
 	if err := s.DB.sel(ctx, &rows, `SELECT `+deputyCols+` FROM deputies d`+w.String()+` ORDER BY d.id LIMIT ?`, append(w.args, q.Limit)...); err != nil {
 		return nil, err
 	}
-	out := make([]service.Deputy, len(rows))
-	for i, r := range rows {
-		out[i] = r.toService()
-	}
-	return out, nil
+	// With their stations: delivering to an audience records which stations it reached.
+	return s.withLinks(ctx, rows)
 }
 
 // marks is n comma-separated placeholders.

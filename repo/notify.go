@@ -142,21 +142,65 @@ func (s Notifications) ConsumeConsent(ctx context.Context, userID int64, templat
 		utc(now), userID, templateID))
 }
 
+// dueWhere selects the pending messages due at now that no live lease holds; its arguments
+// are dueArgs(now). ClaimOutbox and ClaimDue repeat it in their UPDATE, so of several workers
+// racing for one row exactly one matches it.
+const dueWhere = `status = ? AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)`
+
+func dueArgs(now time.Time) []any {
+	return []any{string(notify.DeliveryPending), utc(now), utc(now)}
+}
+
 // DueOutbox lists pending, unclaimed messages due at now, oldest due first.
 func (s Notifications) DueOutbox(ctx context.Context, now time.Time, limit int) ([]int64, error) {
 	var ids []int64
-	err := s.DB.sel(ctx, &ids, `SELECT id FROM notify_outbox
-		WHERE status = ? AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
-		ORDER BY next_attempt_at, id LIMIT ?`, string(notify.DeliveryPending), utc(now), utc(now), limit)
+	err := s.DB.sel(ctx, &ids, `SELECT id FROM notify_outbox WHERE `+dueWhere+` ORDER BY next_attempt_at, id LIMIT ?`,
+		append(dueArgs(now), limit)...)
 	return ids, err
 }
 
-// ClaimOutbox leases a due pending message to owner. The WHERE repeats every condition, so of
-// several workers racing for one row exactly one matches it.
+// ClaimOutbox leases one due pending message to owner. The worker claims in batches
+// (ClaimDue); tests use this to play an instance that dies mid-send.
 func (s Notifications) ClaimOutbox(ctx context.Context, id int64, owner string, now, until time.Time) (bool, error) {
-	return matched(s.DB.exec(ctx, `UPDATE notify_outbox SET claimed_by = ?, claimed_until = ?, updated_at = ?
-		WHERE id = ? AND status = ? AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)`,
-		owner, utc(until), utc(now), id, string(notify.DeliveryPending), utc(now), utc(now)))
+	n, err := s.claim(ctx, []int64{id}, owner, now, until)
+	return n > 0, err
+}
+
+// ClaimDue leases up to limit due pending messages to owner until until, in one transaction,
+// and returns them with their recipients' openids, oldest due first. On MySQL the candidates
+// are locked with SKIP LOCKED, so instances claiming at once take different rows instead of
+// queueing behind each other and then finding them taken; SQLite has one writer, so there the
+// claims are serial anyway.
+func (s Notifications) ClaimDue(ctx context.Context, owner string, now, until time.Time, limit int) ([]notify.OutboxMessage, error) {
+	var out []notify.OutboxMessage
+	err := s.DB.WithinTx(ctx, func(ctx context.Context) error {
+		out = nil
+		var ids []int64
+		if err := s.DB.sel(ctx, &ids, `SELECT id FROM notify_outbox WHERE `+dueWhere+` ORDER BY next_attempt_at, id LIMIT ?`+s.DB.skipLocked(),
+			append(dueArgs(now), limit)...); err != nil || len(ids) == 0 {
+			return err
+		}
+		if _, err := s.claim(ctx, ids, owner, now, until); err != nil {
+			return err
+		}
+		// Read back what owner holds: a row another worker took between the two statements
+		// (possible only where SKIP LOCKED is not) is left out.
+		var err error
+		out, err = s.outboxMessages(ctx, `o.id IN (?) AND o.claimed_by = ? AND o.status = ? AND o.claimed_until = ?`,
+			ids, owner, string(notify.DeliveryPending), utc(until))
+		return err
+	})
+	return out, err
+}
+
+// claim leases those of ids that are due to owner and counts them.
+func (s Notifications) claim(ctx context.Context, ids []int64, owner string, now, until time.Time) (int64, error) {
+	q, args, err := s.DB.in(`UPDATE notify_outbox SET claimed_by = ?, claimed_until = ?, updated_at = ? WHERE id IN (?) AND `+dueWhere,
+		append([]any{owner, utc(until), utc(now), ids}, dueArgs(now)...)...)
+	if err != nil {
+		return 0, err
+	}
+	return affected(s.DB.exec(ctx, q, args...))
 }
 
 type outboxRow struct {
@@ -176,38 +220,74 @@ type outboxRow struct {
 
 // OutboxMessage loads a message with the recipient's openid.
 func (s Notifications) OutboxMessage(ctx context.Context, id int64) (notify.OutboxMessage, error) {
-	var r outboxRow
-	err := s.DB.get(ctx, &r, `SELECT o.id, o.inbox_id, o.user_id, u.openid, o.kind, o.template_id, o.page, o.data, o.status, o.attempts, o.consent_used, o.last_error
-		FROM notify_outbox o LEFT JOIN users u ON u.id = o.user_id WHERE o.id = ?`, id)
+	ms, err := s.outboxMessages(ctx, `o.id IN (?)`, []int64{id})
+	if err == nil && len(ms) == 0 {
+		err = service.ErrNotFound
+	}
 	if err != nil {
 		return notify.OutboxMessage{}, err
 	}
-	m := notify.OutboxMessage{ID: r.ID, InboxID: r.InboxID, UserID: r.UserID, OpenID: r.OpenID.String, Kind: service.NotificationKind(r.Kind),
-		TemplateID: r.TemplateID, Page: r.Page, Status: notify.DeliveryStatus(r.Status), Attempts: r.Attempts, ConsentUsed: r.ConsentUsed, LastError: r.LastError}
-	if r.Data != "" {
-		if err := json.Unmarshal([]byte(r.Data), &m.Data); err != nil {
-			return notify.OutboxMessage{}, fmt.Errorf("outbox %d: data: %w", id, err)
-		}
+	return ms[0], nil
+}
+
+// outboxMessages loads the messages where says (an IN (?) condition and more, on o), with
+// their recipients' openids, oldest due first.
+func (s Notifications) outboxMessages(ctx context.Context, where string, args ...any) ([]notify.OutboxMessage, error) {
+	q, args, err := s.DB.in(`SELECT o.id, o.inbox_id, o.user_id, u.openid, o.kind, o.template_id, o.page, o.data, o.status, o.attempts, o.consent_used, o.last_error
+		FROM notify_outbox o LEFT JOIN users u ON u.id = o.user_id WHERE `+where+` ORDER BY o.next_attempt_at, o.id`, args...)
+	if err != nil {
+		return nil, err
 	}
-	return m, nil
+	var rows []outboxRow
+	if err := s.DB.sel(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	out := make([]notify.OutboxMessage, len(rows))
+	for i, r := range rows {
+		m := notify.OutboxMessage{ID: r.ID, InboxID: r.InboxID, UserID: r.UserID, OpenID: r.OpenID.String, Kind: service.NotificationKind(r.Kind),
+			TemplateID: r.TemplateID, Page: r.Page, Status: notify.DeliveryStatus(r.Status), Attempts: r.Attempts, ConsentUsed: r.ConsentUsed, LastError: r.LastError}
+		if r.Data != "" {
+			if err := json.Unmarshal([]byte(r.Data), &m.Data); err != nil {
+				return nil, fmt.Errorf("outbox %d: data: %w", r.ID, err)
+			}
+		}
+		out[i] = m
+	}
+	return out, nil
 }
 
-// StartSend moves the message owner holds from pending to sending.
+// StartSend moves one message owner holds from pending to sending; tests use it to play an
+// instance that dies mid-send.
 func (s Notifications) StartSend(ctx context.Context, id int64, owner string, until, now time.Time) (bool, error) {
-	return matched(s.DB.exec(ctx, `UPDATE notify_outbox SET status = ?, consent_used = 1, claimed_until = ?, updated_at = ?
-		WHERE id = ? AND claimed_by = ? AND status = ?`,
-		string(notify.DeliverySending), utc(until), utc(now), id, owner, string(notify.DeliveryPending)))
+	n, err := s.StartSends(ctx, []int64{id}, owner, until, now)
+	return n > 0, err
 }
 
-// FinishOutbox records a final status and empties the message's content.
-func (s Notifications) FinishOutbox(ctx context.Context, id int64, owner string, status notify.DeliveryStatus, attempts int, lastError string, now time.Time) (bool, error) {
+// StartSends moves the messages owner holds among ids from pending to sending, in one statement.
+func (s Notifications) StartSends(ctx context.Context, ids []int64, owner string, until, now time.Time) (int64, error) {
+	q, args, err := s.DB.in(`UPDATE notify_outbox SET status = ?, consent_used = 1, claimed_until = ?, updated_at = ?
+		WHERE id IN (?) AND claimed_by = ? AND status = ?`,
+		string(notify.DeliverySending), utc(until), utc(now), ids, owner, string(notify.DeliveryPending))
+	if err != nil {
+		return 0, err
+	}
+	return affected(s.DB.exec(ctx, q, args...))
+}
+
+// FinishOutbox records a final status for the messages owner claimed last, adds calls to
+// their attempts and empties their content, in one statement.
+func (s Notifications) FinishOutbox(ctx context.Context, ids []int64, owner string, status notify.DeliveryStatus, calls int, lastError string, now time.Time) (int64, error) {
 	var sentAt any
 	if status == notify.DeliverySent {
 		sentAt = utc(now)
 	}
-	return matched(s.DB.exec(ctx, `UPDATE notify_outbox SET status = ?, attempts = ?, last_error = ?, data = '', claimed_until = NULL, sent_at = ?, updated_at = ?
-		WHERE id = ? AND claimed_by = ?`,
-		string(status), attempts, lastError, sentAt, utc(now), id, owner))
+	q, args, err := s.DB.in(`UPDATE notify_outbox SET status = ?, attempts = attempts + ?, last_error = ?, data = '', claimed_until = NULL, sent_at = ?, updated_at = ?
+		WHERE id IN (?) AND claimed_by = ?`,
+		string(status), calls, lastError, sentAt, utc(now), ids, owner)
+	if err != nil {
+		return 0, err
+	}
+	return affected(s.DB.exec(ctx, q, args...))
 }
 
 // RetryOutbox puts the message back to pending, due at next.
@@ -219,13 +299,9 @@ func (s Notifications) RetryOutbox(ctx context.Context, id int64, owner string, 
 
 // FailStaleSending fails the messages whose sender's lease ran out mid-send.
 func (s Notifications) FailStaleSending(ctx context.Context, now time.Time, lastError string) (int64, error) {
-	res, err := s.DB.exec(ctx, `UPDATE notify_outbox SET status = ?, attempts = attempts + 1, last_error = ?, data = '', updated_at = ?
+	return affected(s.DB.exec(ctx, `UPDATE notify_outbox SET status = ?, attempts = attempts + 1, last_error = ?, data = '', updated_at = ?
 		WHERE status = ? AND claimed_until < ?`,
-		string(notify.DeliveryFailed), lastError, utc(now), string(notify.DeliverySending), utc(now))
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
+		string(notify.DeliveryFailed), lastError, utc(now), string(notify.DeliverySending), utc(now)))
 }
 
 type deliveryRow struct {
@@ -266,9 +342,14 @@ func (s Notifications) Deliveries(ctx context.Context, status notify.DeliverySta
 
 // matched reports whether a statement matched a row.
 func matched(res sql.Result, err error) (bool, error) {
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
+	n, err := affected(res, err)
 	return n > 0, err
+}
+
+// affected counts the rows a statement matched.
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

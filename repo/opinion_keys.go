@@ -2,8 +2,11 @@ package repo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"liaison/service/opinion"
 )
@@ -38,18 +41,22 @@ func (s Opinions) OpenCounts(ctx context.Context, deputyIDs []int64) (map[int64]
 }
 
 // NextPublicSeq bumps and returns the day's sequence. The row lock is held until the caller's
-// transaction ends, so numbers are unique and gap-free unless a transaction rolls back.
-func (s Opinions) NextPublicSeq(ctx context.Context, day string) (int64, error) {
-	upsert := `INSERT INTO opinion_daily_seq (day, seq) VALUES (?, 1)` + s.DB.onClash("day", "seq = seq + 1")
+// ReservePublicSeq reserves the day's next n numbers in a transaction of its own (never the
+// caller's: the counter row must not stay locked while a submission finishes).
+func (s Opinions) ReservePublicSeq(ctx context.Context, day string, n int64) (int64, error) {
+	upsert := `INSERT INTO opinion_daily_seq (day, seq) VALUES (?, ?)` + s.DB.onClash("day", "seq = seq + ?")
+	if _, inTx := ctx.Value(txKey{}).(*sqlx.Tx); inTx {
+		return 0, errors.New("reserve public numbers: called inside a transaction")
+	}
 	var seq int64
 	err := s.DB.WithinTx(ctx, func(ctx context.Context) error {
-		if _, err := s.DB.exec(ctx, upsert, day); err != nil {
+		if _, err := s.DB.exec(ctx, upsert, day, n, n); err != nil {
 			return err
 		}
 		return s.DB.get(ctx, &seq, `SELECT seq FROM opinion_daily_seq WHERE day = ?`, day)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("next public number: %w", err)
+		return 0, fmt.Errorf("reserve public numbers: %w", err)
 	}
 	return seq, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -291,17 +292,28 @@ func (s Opinions) ListOpinions(ctx context.Context, q opinion.Query) ([]opinion.
 	return out, nil
 }
 
-// CountOpinions counts per status under q's filters.
-func (s Opinions) CountOpinions(ctx context.Context, q opinion.Query) (map[opinion.Status]int, error) {
+// CountOpinions counts per status under q's filters, each count stopping at limit: one
+// subquery per status, each reading at most limit rows of the (station, status, id) or
+// (status, id) index, so a station with half a million opinions costs a bounded read.
+func (s Opinions) CountOpinions(ctx context.Context, q opinion.Query, statuses []opinion.Status, limit int) (map[opinion.Status]int, error) {
+	out := map[opinion.Status]int{}
+	if len(statuses) == 0 {
+		return out, nil
+	}
 	where, args := opinionWhere(q)
+	parts := make([]string, len(statuses))
+	var all []any
+	for i, st := range statuses {
+		parts[i] = `SELECT ? AS status, COUNT(*) AS n FROM (SELECT 1 AS one FROM opinions o WHERE ` + where + ` AND o.status = ? LIMIT ?) c` + strconv.Itoa(i)
+		all = append(append(append(all, string(st)), args...), string(st), limit)
+	}
 	var rows []struct {
 		Status string `db:"status"`
 		N      int    `db:"n"`
 	}
-	if err := s.DB.sel(ctx, &rows, `SELECT o.status AS status, COUNT(*) AS n FROM opinions o WHERE `+where+` GROUP BY o.status`, args...); err != nil {
+	if err := s.DB.sel(ctx, &rows, strings.Join(parts, " UNION ALL "), all...); err != nil {
 		return nil, fmt.Errorf("count opinions: %w", err)
 	}
-	out := map[opinion.Status]int{}
 	for _, r := range rows {
 		out[opinion.Status(r.Status)] = r.N
 	}

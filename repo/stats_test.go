@@ -132,3 +132,59 @@ func TestStatsConcurrentIncrements(t *testing.T) {
 		t.Fatalf("got %+v %v", g, err)
 	}
 }
+
+// Folding moves every delta into the summary exactly once, even with folders racing each
+// other and steps still being recorded; the figures read the same before and after.
+func TestStatsFoldRacesAddUpExactly(t *testing.T) {
+	t.Parallel()
+	db := testenv.DB(t)
+	ctx := context.Background()
+	store := repo.Stats{DB: db}
+	svc := &stats.Service{Store: store, Tx: db}
+	filter := stats.Filter{Scope: "station", ID: 4, From: "2026-01-01", To: "2026-12-31"}
+	add := func(n int) {
+		testenv.Race(t, n, func(i int) error {
+			return db.WithinTx(ctx, func(ctx context.Context) error {
+				return store.AddStats(ctx, stats.Delta{Day: "2026-05-0" + strconv.Itoa(1+i%3), StationID: 4, RegionCode: "440106000000",
+					Category: "other", Counts: stats.Counts{Received: 1, Closed: 2}})
+			})
+		}).AllSucceeded(t)
+	}
+	sum := func() (received, closed int) {
+		t.Helper()
+		g, err := store.StatsGroups(ctx, filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range g {
+			received, closed = received+x.Received, closed+x.Closed
+		}
+		return
+	}
+	add(30)
+	if r, c := sum(); r != 30 || c != 60 {
+		t.Fatalf("before folding: received %d closed %d", r, c)
+	}
+	// Folders race each other and more steps; a folder that lost a race fails and rolls back,
+	// which is why the outcomes are not checked: the sums below are.
+	testenv.Race(t, 4, func(i int) error {
+		if i == 0 {
+			add(10)
+			return nil
+		}
+		return svc.Fold(ctx)
+	})
+	if err := svc.Fold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r, c := sum(); r != 40 || c != 80 {
+		t.Fatalf("after folding: received %d closed %d, want 40 and 80", r, c)
+	}
+	var left, rows int
+	if err := db.X.Get(&left, "SELECT COUNT(*) FROM opinion_stats_deltas"); err != nil || left != 0 {
+		t.Fatalf("deltas left after folding: %d %v", left, err)
+	}
+	if err := db.X.Get(&rows, "SELECT COUNT(*) FROM opinion_stats WHERE station_id = 4"); err != nil || rows != 3 {
+		t.Fatalf("summary rows: %d %v (want one per day)", rows, err)
+	}
+}

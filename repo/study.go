@@ -35,18 +35,21 @@ type materialRow struct {
 	PublishedAt      sql.NullTime `db:"published_at"`
 	DeliveredThrough int64        `db:"delivered_through"`
 	Delivered        int64        `db:"delivered"`
+	RemindThrough    int64        `db:"remind_through"`
+	RemindedAt       sql.NullTime `db:"reminded_at"`
 	CreatedBy        int64        `db:"created_by"`
 	CreatedAt        time.Time    `db:"created_at"`
 	UpdatedAt        time.Time    `db:"updated_at"`
 }
 
 const materialCols = `m.id, m.title, m.category, m.body, m.body_html, m.attachments, m.audience, m.region_code, m.required, m.due_at,
-	m.publish_at, m.status, m.published_at, m.delivered_through, m.delivered, m.created_by, m.created_at, m.updated_at`
+	m.publish_at, m.status, m.published_at, m.delivered_through, m.delivered, m.remind_through, m.reminded_at, m.created_by, m.created_at, m.updated_at`
 
 func (r materialRow) toService() (study.Material, error) {
 	out := study.Material{ID: r.ID, Title: r.Title, Category: r.Category, Body: r.Body, BodyHTML: r.BodyHTML, RegionCode: r.RegionCode,
 		Required: r.Required, DueAt: r.DueAt.Time.UTC(), PublishAt: r.PublishAt.Time.UTC(), Status: study.Status(r.Status),
-		PublishedAt: r.PublishedAt.Time.UTC(), DeliveredThrough: r.DeliveredThrough, Delivered: r.Delivered, CreatedBy: r.CreatedBy,
+		PublishedAt: r.PublishedAt.Time.UTC(), DeliveredThrough: r.DeliveredThrough, Delivered: r.Delivered,
+		RemindThrough: r.RemindThrough, RemindedAt: r.RemindedAt.Time.UTC(), CreatedBy: r.CreatedBy,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if err := json.Unmarshal([]byte(r.Attachments), &out.Attachments); err != nil {
 		return out, fmt.Errorf("material %d: bad attachments: %w", r.ID, err)
@@ -173,6 +176,19 @@ func (s Study) DuePublishing(ctx context.Context, now time.Time, limit int) ([]i
 
 // Deliver inserts the deliveries not made yet and returns how many it inserted.
 func (s Study) Deliver(ctx context.Context, ds []study.Delivery) (int64, error) {
+	type link struct{ material, station, deputy int64 }
+	var links []link
+	for _, d := range ds {
+		for _, st := range d.StationIDs {
+			links = append(links, link{d.MaterialID, st, d.DeputyID})
+		}
+	}
+	if _, err := s.DB.insertRowsCounted(ctx, s.DB.insertIgnore()+` INTO study_delivery_stations (material_id, station_id, deputy_id) VALUES `, "", 3,
+		len(links), func(i int, args []any) []any {
+			return append(args, links[i].material, links[i].station, links[i].deputy)
+		}); err != nil {
+		return 0, err
+	}
 	return s.DB.insertRowsCounted(ctx, s.DB.insertIgnore()+` INTO study_deliveries (material_id, deputy_id, user_id, region_code, delivered_at) VALUES `, "", 5,
 		len(ds), func(i int, args []any) []any {
 			return append(args, ds[i].MaterialID, ds[i].DeputyID, ds[i].UserID, ds[i].RegionCode, utc(ds[i].DeliveredAt))
@@ -347,4 +363,48 @@ func (s Study) RegionTotals(ctx context.Context, materialID int64) ([]study.Regi
 	err := s.DB.sel(ctx, &out, `SELECT region_code, COUNT(*) AS delivered, COUNT(opened_at) AS opened, COUNT(completed_at) AS completed
 		FROM study_deliveries WHERE material_id = ? GROUP BY region_code ORDER BY region_code`, materialID)
 	return out, err
+}
+
+// StationTotals counts a material's deliveries, opened and completed per station reached.
+func (s Study) StationTotals(ctx context.Context, materialID int64) ([]study.StationTotals, error) {
+	var out []study.StationTotals
+	err := s.DB.sel(ctx, &out, `SELECT l.station_id, COUNT(*) AS delivered, COUNT(d.opened_at) AS opened, COUNT(d.completed_at) AS completed
+		FROM study_delivery_stations l JOIN study_deliveries d ON d.material_id = l.material_id AND d.deputy_id = l.deputy_id
+		WHERE l.material_id = ? GROUP BY l.station_id ORDER BY l.station_id`, materialID)
+	return out, err
+}
+
+// DueReminders lists published required materials due in (now, until] not reminded of yet.
+func (s Study) DueReminders(ctx context.Context, now, until time.Time, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.DB.sel(ctx, &ids, `SELECT id FROM study_materials WHERE status = ? AND required = ? AND due_at > ? AND due_at <= ?
+		AND reminded_at IS NULL ORDER BY due_at, id LIMIT ?`, string(study.Published), true, utc(now), utc(until), limit)
+	return ids, err
+}
+
+// NotCompleted lists a material's deliveries not completed yet, by deputy ID.
+func (s Study) NotCompleted(ctx context.Context, materialID, afterID int64, limit int) ([]study.Delivery, error) {
+	var rows []struct {
+		DeputyID int64 `db:"deputy_id"`
+		UserID   int64 `db:"user_id"`
+	}
+	if err := s.DB.sel(ctx, &rows, `SELECT deputy_id, user_id FROM study_deliveries WHERE material_id = ? AND completed_at IS NULL
+		AND deputy_id > ? ORDER BY deputy_id LIMIT ?`, materialID, afterID, limit); err != nil {
+		return nil, err
+	}
+	out := make([]study.Delivery, len(rows))
+	for i, r := range rows {
+		out[i] = study.Delivery{MaterialID: materialID, DeputyID: r.DeputyID, UserID: r.UserID}
+	}
+	return out, nil
+}
+
+// RemindProgress records the reminder round's progress.
+func (s Study) RemindProgress(ctx context.Context, id, through int64, done bool, now time.Time) error {
+	var at any
+	if done {
+		at = utc(now)
+	}
+	return mustAffect(s.DB.exec(ctx, `UPDATE study_materials SET remind_through = ?, reminded_at = ?, updated_at = ? WHERE id = ?`,
+		through, at, utc(now), id))
 }

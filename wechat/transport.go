@@ -21,6 +21,7 @@ const apiHost = "api.weixin.qq.com"
 const (
 	connectTimeout = 5 * time.Second
 	requestTimeout = 10 * time.Second
+	maxIdleConns   = 256 // as many as the notification sender may have calls in flight
 )
 
 var (
@@ -61,6 +62,9 @@ func install() {
 		base := http.DefaultTransport.(*http.Transport).Clone()
 		base.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
 		base.TLSHandshakeTimeout = connectTimeout
+		// The notification sender calls WeChat from a pool of goroutines; the default of 2
+		// idle connections per host would make most of its calls open a new TLS connection.
+		base.MaxIdleConnsPerHost = maxIdleConns
 		base.ResponseHeaderTimeout = requestTimeout
 		util.DefaultHTTPClient = &http.Client{Timeout: requestTimeout, Transport: &router{next: base}}
 	})

@@ -662,6 +662,111 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		}},
 	}...)
 
+	// A training class: A's district admin schedules a hybrid one for station A, starting soon
+	// after the clock, with material A. Its admins (the district's) read its code and sheet,
+	// deputy A enrols, withdraws and checks in; for everyone else it is the 404 of a missing one.
+	const trainingTitleA = "甲街道培训班"
+	trainingA := ts.must(201, "POST", "/api/v1/admin/trainings", adminATok, map[string]any{"title": trainingTitleA, "mode": "hybrid",
+		"starts_at": clock.Now().Add(10 * time.Minute).Format(time.RFC3339), "ends_at": clock.Now().Add(2 * time.Hour).Format(time.RFC3339),
+		"place": "甲街道联络站会议室", "capacity": 10, "audience": map[string]any{"station_ids": []any{stA}}, "materials": []any{materialA}})["id"]
+	trainingPart := map[string]string{"admin of A's district": "admin", "deputy A": "deputy"}
+	trainingOutOfReach := func(t *testing.T, a actorCase, method, path string, body any) {
+		t.Helper()
+		hidden(t, a, method, path, trainingA, trainingTitleA, body)
+	}
+	endpoints = append(endpoints, []struct {
+		name  string
+		check func(t *testing.T, a actorCase)
+	}{
+		{"POST /admin/trainings", func(t *testing.T, a actorCase) {
+			body := map[string]any{"title": "各区培训班", "mode": "offline", "place": "会议室", "capacity": 5, "audience": map[string]any{"all": true},
+				"starts_at": clock.Now().Add(24 * time.Hour).Format(time.RFC3339), "ends_at": clock.Now().Add(26 * time.Hour).Format(time.RFC3339)}
+			want := map[bool]int{true: 201, false: 404}[strings.HasPrefix(a.name, "admin")]
+			if st, out := ts.call("POST", "/api/v1/admin/trainings", a.tok, body); st != want {
+				t.Errorf("schedule a class: want %d, got %d %v", want, st, out)
+			}
+		}},
+		{"GET /admin/trainings", func(t *testing.T, a actorCase) {
+			status, out := ts.call("GET", "/api/v1/admin/trainings", a.tok, nil)
+			if !strings.HasPrefix(a.name, "admin") {
+				if status != 404 {
+					t.Errorf("list classes: want 404, got %d %v", status, out)
+				}
+				return
+			}
+			if has := strings.Contains(fmt.Sprint(out), trainingTitleA); status != 200 || has != (trainingPart[a.name] == "admin") {
+				t.Errorf("list classes: %d, A's listed %v: %v", status, has, out)
+			}
+		}},
+		{"GET /admin/trainings/{id}/checkin-code", func(t *testing.T, a actorCase) {
+			if trainingPart[a.name] != "admin" {
+				trainingOutOfReach(t, a, "GET", "/api/v1/admin/trainings/%v/checkin-code", nil)
+				return
+			}
+			if c := ts.must(200, "GET", fmt.Sprintf("/api/v1/admin/trainings/%v/checkin-code", trainingA), a.tok, nil); len(fmt.Sprint(c["code"])) != 6 {
+				t.Errorf("code: %v", c)
+			}
+		}},
+		{"GET /admin/trainings/{id}/attendance.xlsx", func(t *testing.T, a actorCase) {
+			if trainingPart[a.name] != "admin" {
+				trainingOutOfReach(t, a, "GET", "/api/v1/admin/trainings/%v/attendance.xlsx", nil)
+				return
+			}
+			if st, h, _ := rawCall(t, ts, "GET", fmt.Sprintf("/api/v1/admin/trainings/%v/attendance.xlsx", trainingA), a.tok, "", nil); st != 200 ||
+				!strings.Contains(h.Get("Content-Type"), "spreadsheetml") {
+				t.Errorf("attendance workbook: %d %v", st, h)
+			}
+		}},
+		{"GET /trainings", func(t *testing.T, a actorCase) {
+			status, out := ts.call("GET", "/api/v1/trainings", a.tok, nil)
+			if !strings.HasPrefix(a.name, "deputy") {
+				if status != 404 {
+					t.Errorf("my classes: want 404, got %d %v", status, out)
+				}
+				return
+			}
+			if has := strings.Contains(fmt.Sprint(out), trainingTitleA); status != 200 || has != (trainingPart[a.name] == "deputy") {
+				t.Errorf("my classes: %d, A's listed %v: %v", status, has, out)
+			}
+		}},
+		{"GET /trainings/{id}", func(t *testing.T, a actorCase) {
+			if trainingPart[a.name] == "" {
+				trainingOutOfReach(t, a, "GET", "/api/v1/trainings/%v", nil)
+				return
+			}
+			got := ts.must(200, "GET", fmt.Sprintf("/api/v1/trainings/%v", trainingA), a.tok, nil)
+			if got["title"] != trainingTitleA || (got["audience"] != nil) != (trainingPart[a.name] == "admin") {
+				t.Errorf("class: %v", got)
+			}
+		}},
+		{"POST and DELETE /trainings/{id}/enroll", func(t *testing.T, a actorCase) {
+			if trainingPart[a.name] != "deputy" {
+				trainingOutOfReach(t, a, "POST", "/api/v1/trainings/%v/enroll", nil)
+				trainingOutOfReach(t, a, "DELETE", "/api/v1/trainings/%v/enroll", nil)
+				return
+			}
+			path := fmt.Sprintf("/api/v1/trainings/%v/enroll", trainingA)
+			if got := ts.must(200, "POST", path, a.tok, nil); got["enrolment"] == nil || got["enrolled"] != 1.0 {
+				t.Errorf("enrolled: %v", got)
+			}
+			if got := ts.must(200, "DELETE", path, a.tok, nil); got["enrolment"] != nil || got["enrolled"] != 0.0 {
+				t.Errorf("withdrawn: %v", got)
+			}
+		}},
+		{"POST /trainings/{id}/checkin", func(t *testing.T, a actorCase) {
+			if trainingPart[a.name] != "deputy" {
+				trainingOutOfReach(t, a, "POST", "/api/v1/trainings/%v/checkin", map[string]any{"code": "123456"})
+				return
+			}
+			ts.must(200, "POST", fmt.Sprintf("/api/v1/trainings/%v/enroll", trainingA), a.tok, nil)
+			code := ts.must(200, "GET", fmt.Sprintf("/api/v1/admin/trainings/%v/checkin-code", trainingA), adminATok, nil)["code"]
+			ck := ts.must(200, "POST", fmt.Sprintf("/api/v1/trainings/%v/checkin", trainingA), a.tok, map[string]any{"code": code})
+			if e, _ := ck["enrolment"].(map[string]any); e["attended"] != true || e["attended_by"] != "code" {
+				t.Errorf("check-in: %v", ck)
+			}
+		}},
+	}...)
+
 	for _, a := range actors {
 		t.Run(a.name, func(t *testing.T) {
 			for _, e := range endpoints {

@@ -89,6 +89,9 @@ type Options struct {
 	Statements *repo.StatementCounts
 }
 
+// statsFoldEvery is how often the leader folds statistics deltas into the summary.
+const statsFoldEvery = 2 * time.Second
+
 // NewApp connects the stores, migrates, and wires services and handlers.
 func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if opt.LogOutput == nil {
@@ -161,7 +164,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	}
 
 	a.Auth = &auth.Service{
-		Users: repo.Users{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, KV: a.Shared, Limiter: a.Shared,
+		Users: repo.Users{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Limiter: a.Shared, Revocations: repo.Revocations{DB: db}, PubSub: a.Shared,
 		WeChat: wc, Sealer: sealer, Clock: opt.Clock, Secret: []byte(cfg.TokenSecret), TTL: cfg.TokenTTL,
 		MaxFailures: 10, IPMaxFailures: 100, FailWindow: 15 * time.Minute,
 	}
@@ -179,9 +182,9 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		collectors.NewDBStatsCollector(db.X.DB, string(db.Dialect)), queueCollector{db})
 	calendarSvc := &calendar.Service{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	deadlinePolicy := &calendar.DeadlinePolicy{Store: repo.DeadlineRules{DB: db}, Calendar: calendarSvc, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
-	a.Network = &network.Service{Store: repo.Network{DB: db}, Grants: repo.Users{DB: db}, Accounts: a.Auth, Audit: repo.Audit{DB: db},
-		Tx: db, Sealer: sealer, Clock: opt.Clock, Rates: stats.Rater{Store: repo.Stats{DB: db}}}
-	a.Stats = &stats.Service{Store: repo.Stats{DB: db}, Lookup: a.Network, Clock: opt.Clock}
+	a.Network = &network.Service{Store: repo.Network{DB: db}, Grants: a.Auth, Accounts: a.Auth, Audit: repo.Audit{DB: db},
+		Tx: db, Sealer: sealer, Clock: opt.Clock, Rates: stats.Rater{Store: repo.Stats{DB: db}}, PubSub: a.Shared}
+	a.Stats = &stats.Service{Store: repo.Stats{DB: db}, Lookup: a.Network, Clock: opt.Clock, Tx: db}
 	if err := a.Network.SeedCategories(ctx); err != nil {
 		return nil, err
 	}
@@ -193,7 +196,8 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	}
 	notifications := &notify.Service{Store: repo.Notifications{DB: db}, Tx: db, Clock: opt.Clock, Templates: templates}
 	notifyWorker := &notify.Worker{Store: repo.Notifications{DB: db}, Tx: db, WeChat: wc, Clock: opt.Clock, Log: a.Log,
-		ID: service.NewInstanceID(), Interval: cfg.NotifyInterval}
+		ID: service.NewInstanceID(), Interval: cfg.NotifyInterval,
+		Concurrency: int(cfg.NotifyConcurrency), Rate: int(cfg.NotifyRate), Shared: a.Shared}
 	a.Workers = append(a.Workers, notifyWorker.Run)
 	points, err := cfg.Points()
 	if err != nil {
@@ -207,11 +211,16 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		Clock: opt.Clock, Live: a.Live, Audit: repo.Audit{DB: db}, Receptions: a.Duty,
 		Observers: []service.OpinionObserver{&stats.Observer{Store: repo.Stats{DB: db}, Workdays: calendarSvc}, a.Duty}}
 	// Study material; its delivery job runs on the leader, below.
-	a.Study = &study.Service{Store: repo.Study{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db}, Notifier: notifications,
-		Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock, DailyCap: int(cfg.StudyDailyCap),
+	a.Study = &study.Service{Store: repo.Study{DB: db}, Trainings: repo.Trainings{DB: db}, Network: a.Network, Uploads: repo.Uploads{DB: db},
+		Notifier: notifications, Tx: db, Audit: repo.Audit{DB: db}, Clock: opt.Clock, Sealer: sealer, DailyCap: int(cfg.StudyDailyCap),
 		RecordDuty: func(ctx context.Context, act study.DutyActivity) error {
-			return a.Duty.Record(ctx, duty.Activity{DeputyID: act.DeputyID, Type: duty.TypeStudy, Source: duty.SourceStudy, SourceID: act.MaterialID,
-				At: act.At, Hours: act.Hours, RegionCode: act.RegionCode, Title: act.Title, Data: map[string]any{"material_id": act.MaterialID}})
+			// A training class has a source of its own: once per class, apart from materials' IDs.
+			source, id, data := duty.SourceStudy, act.MaterialID, map[string]any{"material_id": act.MaterialID}
+			if act.TrainingID != 0 {
+				source, id, data = duty.SourceTraining, act.TrainingID, map[string]any{"training_id": act.TrainingID}
+			}
+			return a.Duty.Record(ctx, duty.Activity{DeputyID: act.DeputyID, Type: duty.TypeStudy, Source: source, SourceID: id,
+				At: act.At, Hours: act.Hours, RegionCode: act.RegionCode, Title: act.Title, Data: data})
 		}}
 	a.Uploads = &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock,
 		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty, a.Study}}
@@ -230,6 +239,13 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	studyLeader := service.Leader{Locker: locker, Name: "study-delivery", Owner: service.NewInstanceID(), TTL: 2 * cfg.StudyInterval,
 		Every: cfg.StudyInterval, Log: a.Log}
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = studyLeader.Run(ctx, a.Study.Tick) })
+	// Statistics deltas are folded into the summary on one instance at a time; readers sum the
+	// deltas not folded yet, so how often only bounds how many rows they sum.
+	statsLeader := service.Leader{Locker: locker, Name: "stats-fold", Owner: service.NewInstanceID(), TTL: 2 * statsFoldEvery,
+		Every: statsFoldEvery, Log: a.Log}
+	a.Workers = append(a.Workers, func(ctx context.Context) { _ = statsLeader.Run(ctx, a.Stats.Fold) })
+	// Every instance hears the others' logouts, grant changes and network changes.
+	a.Workers = append(a.Workers, a.Auth.Listen, a.Network.Listen)
 	// Station and deputy codes (站点码/代表码), kept beside the uploads so every instance reuses them.
 	qrcodes := &network.QRCodes{Network: a.Network, Coder: wc, Blobs: repo.FileStorage{Dir: cfg.DataDir}}
 	deps := handler.Deps{
@@ -247,6 +263,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Duty(a.Duty),
 			handler.Receptions(a.Duty),
 			handler.Study(a.Study),
+			handler.Trainings(a.Study),
 			handler.Ledger(a.Opinions),
 			handler.QRCodes(qrcodes),
 			// modules: each area appends its handler.Module here, wired just above NewApp's deps.

@@ -56,6 +56,12 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 		t.Fatal(err)
 	}
 	material := listItems(ts.must(200, "GET", "/api/v1/materials", admin, nil))[0]["id"]
+	// Three training classes of the province, for every deputy, after the move below.
+	for i := range 3 {
+		ts.must(201, "POST", "/api/v1/admin/trainings", admin, map[string]any{"title": fmt.Sprint("培训班", i), "mode": "offline", "place": "会议室",
+			"capacity": 10, "audience": map[string]any{"all": true}, "starts_at": clock.Now().AddDate(0, 0, 30).Format(time.RFC3339),
+			"ends_at": clock.Now().AddDate(0, 0, 30).Add(2 * time.Hour).Format(time.RFC3339)})
+	}
 	res := ts.login("paging-res-" + sfx)
 	for i := range 3 {
 		submitOpinion(t, ts, res, fmt.Sprint("paging-", sfx, "-", i), opinionBody(stations[0], fmt.Sprint("分页测试意见", i)), 201)
@@ -95,6 +101,8 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 		{"/api/v1/materials", admin, ""},
 		{"/api/v1/me/materials", dep, ""},
 		{fmt.Sprintf("/api/v1/admin/materials/%v/stats", material), admin, "/api/v1/admin/materials/{id}/stats"},
+		{"/api/v1/admin/trainings", admin, ""},
+		{"/api/v1/trainings", dep, ""},
 	}
 	var covered []string
 	for _, l := range lists {

@@ -252,6 +252,14 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 		a2["delivered"] != 1.0 || a2["completed"] != 0.0 {
 		t.Errorf("stats by region: %v", st["by_region"])
 	}
+	byStation := map[any]map[string]any{}
+	for _, r := range st["by_station"].([]any) {
+		byStation[r.(map[string]any)["station_id"]] = r.(map[string]any)
+	}
+	if s1, s2 := byStation[float64(stA)], byStation[float64(stA2)]; len(byStation) != 2 || s1["station_name"] != "学习测试天河联络站" ||
+		s1["completed"] != 1.0 || s1["open_rate"] != 1.0 || s2["delivered"] != 1.0 || s2["completion_rate"] != 0.0 {
+		t.Errorf("stats by station: %v", st["by_station"])
+	}
 	if st := ts.must(200, "GET", fmt.Sprintf("/api/v1/admin/materials/%v/stats", later["id"]), admin, nil); st["opened"] != 1.0 ||
 		len(listItems(st)) != 1 || listItems(st)[0]["id"] != float64(depA2) || listItems(st)[0]["name"] != "学习代表丙" {
 		t.Errorf("stats of the scheduled one: %v", st)
@@ -282,6 +290,8 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 	}
 	if figures, _ := book.GetRows("学习统计"); len(figures) < 4 || figures[3][0] != "合计" || figures[3][1] != "2" || figures[3][2] != "1" {
 		t.Errorf("the workbook's figures: %v", figures)
+	} else if last := figures[len(figures)-1]; figures[len(figures)-3][0] != "联络站" || last[0] != "学习测试天河二站" || last[1] != "1" {
+		t.Errorf("the workbook's station rows: %v", figures)
 	}
 	// A % in the keyword is a literal, not a wildcard.
 	if items := search(admin, "%"); len(items) != 0 {
@@ -331,5 +341,51 @@ func TestStudyDailyCapDigestsTheRest(t *testing.T) {
 	push("次日资料")
 	if got := titles(); got["新的学习资料"] != 3 || got["今日有更多学习资料"] != 1 {
 		t.Errorf("the next day's push: %v", got)
+	}
+}
+
+// TestStudyRemindsBeforeDue: a day before a required material falls due, the deputies who have
+// not completed it are reminded, once however often the job runs; those who completed it are not.
+func TestStudyRemindsBeforeDue(t *testing.T) {
+	t.Parallel()
+	clock := testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
+	cfg := testConfig(t)
+	cfg.StudyInterval = time.Hour
+	ts := startServerWith(t, cfg, Options{Clock: clock})
+	st := ts.Seed.Station("提醒测试联络站", "440106001000")
+	done := deputyLogin(t, ts, ts.Seed.Deputy("已学代表", service.DeputyActive, []int64{st}))
+	late := deputyLogin(t, ts, ts.Seed.Deputy("未学代表", service.DeputyActive, []int64{st}))
+	admin, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
+	tick := func() {
+		t.Helper()
+		if err := ts.App.Study.Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due := clock.Now().Add(72 * time.Hour)
+	m := ts.must(201, "POST", "/api/v1/admin/materials", admin, map[string]any{"title": "必学条例", "category": "law", "body": "条文",
+		"audience": map[string]any{"station_ids": []any{st}}, "required": true, "due_at": due.Format(time.RFC3339)})
+	ts.must(200, "POST", fmt.Sprintf("/api/v1/admin/materials/%v/publish", m["id"]), admin, nil)
+	tick()
+	ts.must(200, "GET", fmt.Sprintf("/api/v1/materials/%v", m["id"]), done, nil)
+	ts.must(200, "POST", fmt.Sprintf("/api/v1/materials/%v/progress", m["id"]), done, map[string]any{"tick": "a", "seconds": 30, "completed": true})
+	reminders := func(tok string) int {
+		n := 0
+		for _, it := range listItems(ts.must(200, "GET", "/api/v1/me/inbox?limit=100", tok, nil)) {
+			if it["title"] == "必学资料即将到期" {
+				n++
+			}
+		}
+		return n
+	}
+	tick() // two days before: too early
+	if n := reminders(late); n != 0 {
+		t.Errorf("reminded three days early: %d", n)
+	}
+	clock.Set(due.Add(-23 * time.Hour))
+	tick()
+	tick()
+	if n, d := reminders(late), reminders(done); n != 1 || d != 0 {
+		t.Errorf("reminders a day before: the late deputy got %d (want 1), the one who completed %d (want 0)", n, d)
 	}
 }

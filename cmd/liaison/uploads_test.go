@@ -1,17 +1,20 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
+
+	"liaison/service"
 )
 
 func pngBytes(t testing.TB) []byte {
@@ -65,16 +68,10 @@ func TestUploadsAreCheckedByContent(t *testing.T) {
 	}
 
 	// The owner reads the same bytes back; another user gets a 404 as if it did not exist.
-	req, _ := http.NewRequest("GET", ts.URL+url, nil)
-	req.Header.Set("Authorization", "Bearer "+owner)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.Equal(got, img) || resp.Header.Get("Content-Type") != "image/png" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
-		t.Fatalf("read back: %d %q", resp.StatusCode, resp.Header)
+	status, header, got := rawCall(t, ts, "GET", url, owner, "", nil)
+	if status != 200 || !bytes.Equal(got, img) || header.Get("Content-Type") != "image/png" || header.Get("X-Content-Type-Options") != "nosniff" ||
+		header.Get("Content-Disposition") != "" {
+		t.Fatalf("read back: %d %q", status, header)
 	}
 	if status, body := ts.call("GET", url, other, nil); status != 404 || errCode(body) != "not_found" {
 		t.Fatalf("someone else's upload: %d %v", status, body)
@@ -114,5 +111,84 @@ func TestUploadsAreCheckedByContent(t *testing.T) {
 	// Logged out callers cannot upload.
 	if status, _ := ts.upload("", "a.png", img); status != 401 {
 		t.Fatalf("anonymous upload: %d", status)
+	}
+}
+
+// officeBytes is a minimal Office Open XML package: the content types and the main part named.
+func officeBytes(t *testing.T, parts ...string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, name := range parts {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(w, "<x>%s</x>", name)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestDocumentUploadsByAdmins: admins attach PDF and Office courseware, checked by structure and
+// served as downloads, and a deputy the material reaches may fetch it; residents and deputies upload
+// images only.
+func TestDocumentUploadsByAdmins(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	st := ts.Seed.Station("课件测试联络站", "440106001000")
+	dep := ts.Seed.Deputy("课件代表", service.DeputyActive, []int64{st})
+	depTok := deputyLogin(t, ts, dep)
+	admin, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
+	resident := ts.login("doc-resident")
+	pdf := []byte("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+
+	for _, good := range []struct {
+		name, ct string
+		data     []byte
+	}{
+		{"a.pdf", "application/pdf", pdf},
+		{"a.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", officeBytes(t, "[Content_Types].xml", "word/document.xml")},
+		{"a.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", officeBytes(t, "[Content_Types].xml", "ppt/presentation.xml")},
+	} {
+		if status, out := ts.upload(admin, good.name, good.data); status != 201 || out["content_type"] != good.ct {
+			t.Errorf("staff upload of %s: %d %v", good.name, status, out)
+		}
+	}
+	for _, bad := range []struct {
+		name string
+		data []byte
+	}{
+		{"a PDF cut short", pdf[:20]},
+		{"a plain ZIP", officeBytes(t, "readme.txt")},
+		{"a ZIP with content types but no document", officeBytes(t, "[Content_Types].xml", "evil.js")},
+		{"an HTML page", []byte("<html><script>alert(1)</script></html>")},
+	} {
+		if status, out := ts.upload(admin, "x.pdf", bad.data); status != 415 || errCode(out) != "unsupported_file" {
+			t.Errorf("staff upload of %s: %d %v", bad.name, status, out)
+		}
+	}
+	for _, tok := range []string{resident, depTok} {
+		if status, out := ts.upload(tok, "a.pdf", pdf); status != 415 || errCode(out) != "unsupported_image" {
+			t.Errorf("a document from a non-staff user: %d %v", status, out)
+		}
+	}
+
+	// Attached to a material, the PDF reaches the deputy as a download.
+	_, up := ts.upload(admin, "courseware.pdf", pdf)
+	m := ts.must(201, "POST", "/api/v1/admin/materials", admin, map[string]any{"title": "课件", "category": "courseware", "body": "见附件",
+		"attachments": []any{map[string]any{"upload_id": up["id"], "name": "课件"}}, "audience": map[string]any{"station_ids": []any{st}}})
+	ts.must(200, "POST", fmt.Sprintf("/api/v1/admin/materials/%v/publish", m["id"]), admin, nil)
+	if err := ts.App.Study.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	status, header, got := rawCall(t, ts, "GET", fmt.Sprint(up["url"]), depTok, "", nil)
+	if status != 200 || !bytes.Equal(got, pdf) || header.Get("Content-Type") != "application/pdf" || header.Get("Content-Disposition") != "attachment" {
+		t.Errorf("the deputy downloads the courseware: %d %q", status, header)
+	}
+	if status, _ := ts.call("GET", fmt.Sprint(up["url"]), resident, nil); status != 404 {
+		t.Errorf("a resident fetches the courseware: %d", status)
 	}
 }

@@ -19,13 +19,22 @@ type Service struct {
 	Users   UserStore
 	Audit   service.AuditStore
 	Tx      service.TxRunner
-	KV      service.KV
 	Limiter service.Limiter
 	WeChat  service.WeChat
 	Sealer  service.Sealer
 	Clock   service.Clock
 	Secret  []byte
 	TTL     time.Duration
+
+	// Revocations keeps logged-out tokens; PubSub spreads revocations and changed users to the
+	// other instances (nil: alone). RefreshEvery bounds how stale this instance's copy of the
+	// revocations gets (default 5 s); UserTTL how long a user's grants are cached (default 5 s,
+	// negative: not cached).
+	Revocations  RevocationStore
+	PubSub       service.PubSub
+	RefreshEvery time.Duration
+	UserTTL      time.Duration
+	mem          memory
 
 	// Lockout: after MaxFailures wrong passwords within FailWindow, the account (or the IP,
 	// after IPMaxFailures) is locked until the window ends.
@@ -150,19 +159,18 @@ func newTokenID() string {
 
 var errBadToken = service.NewError(service.ErrUnauthorized, "unauthorized", "登录已失效，请重新登录")
 
-// Authenticate turns a bearer token into an actor, loading roles fresh so a changed grant or a
-// disabled account takes effect at once.
+// Authenticate turns a bearer token into an actor, without a round trip in the common case: the
+// token is signed, revocations are held in process, and the user's grants are cached briefly
+// (see revocations.go for how fresh each is).
 func (s *Service) Authenticate(ctx context.Context, token, ip, requestID string) (service.Actor, error) {
 	c, ok := parseToken(s.Secret, token, s.now())
 	if !ok {
 		return service.Actor{}, errBadToken
 	}
-	if _, revoked, err := s.KV.Get(ctx, "revoked:"+c.ID); err != nil {
-		return service.Actor{}, fmt.Errorf("authenticate: %w", err)
-	} else if revoked {
+	if s.isRevoked(ctx, c.ID) {
 		return service.Actor{}, errBadToken
 	}
-	u, err := s.Users.UserByID(ctx, c.UserID)
+	u, err := s.user(ctx, c.UserID)
 	if errors.Is(err, service.ErrNotFound) {
 		return service.Actor{}, errBadToken
 	} else if err != nil {
@@ -180,9 +188,11 @@ func (s *Service) Logout(ctx context.Context, a service.Actor) error {
 	if ttl <= 0 {
 		return nil
 	}
-	if err := s.KV.Set(ctx, "revoked:"+a.TokenID, []byte{1}, ttl+time.Minute); err != nil {
+	if err := s.Revocations.Revoke(ctx, a.TokenID, a.TokenExp, s.now()); err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
+	s.remember(a.TokenID, a.TokenExp)
+	s.announce(ctx, authChange{TokenID: a.TokenID, Expires: a.TokenExp})
 	return s.Audit.AppendAudit(ctx, service.NewAuditEntry(a, s.now(), "logout", "user", strconv.FormatInt(a.UserID, 10), ""))
 }
 

@@ -2,24 +2,16 @@ package duty
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
-	"regexp"
-	"strconv"
 	"time"
 
 	"liaison/service"
 )
 
 // Check-in at a reception day: a deputy listed on it proves they are at the station with the
-// code on the station's screen, or with their location. The code rotates like TOTP (RFC 6238):
-// six digits from a keyed HMAC of the reception and the 30-second time step, the key being the
-// core Sealer's index key, so no secret is added; the current and the previous step are
-// accepted, so a code read just before it turns still works, and a photo of the screen is
-// stale within a minute.
+// rotating code on the station's screen (service.CurrentCheckinCode), or with their location.
 
 // Check-in methods.
 const (
@@ -27,16 +19,9 @@ const (
 	ByLocation = "location"
 )
 
-// Check-in rules.
-const (
-	CodePeriod   = 30 * time.Second
-	CheckinEarly = 30 * time.Minute // how long before the start a deputy may check in
-	// DefaultCheckinMeters is how near the station a deputy must be to check in by location
-	// when the wiring sets no distance.
-	DefaultCheckinMeters = 300
-)
-
-var codeRe = regexp.MustCompile(`^[0-9]{6}$`)
+// DefaultCheckinMeters is how near the station a deputy must be to check in by location when
+// the wiring sets no distance.
+const DefaultCheckinMeters = 300
 
 // CheckinInput is either the code on the station's screen or the deputy's location.
 type CheckinInput struct {
@@ -69,29 +54,8 @@ func (s *Service) CheckinCode(ctx context.Context, a service.Actor, id int64) (*
 	} else if err != nil {
 		return nil, fmt.Errorf("check-in code: %w", err)
 	}
-	step := codeStep(s.now())
-	return &Code{ReceptionID: r.ID, Code: s.codeAt(r.ID, step), Period: CodePeriod,
-		ExpiresAt: time.Unix((step+1)*int64(CodePeriod/time.Second), 0).UTC()}, nil
-}
-
-func codeStep(t time.Time) int64 { return t.Unix() / int64(CodePeriod/time.Second) }
-
-// codeAt is the code of a reception in a time step: the keyed HMAC read as a number, its last
-// six decimal digits.
-func (s *Service) codeAt(receptionID, step int64) string {
-	mac := s.Sealer.Index("reception-checkin\x00" + strconv.FormatInt(receptionID, 10) + "\x00" + strconv.FormatInt(step, 10))
-	n := new(big.Int).SetBytes([]byte(mac))
-	return fmt.Sprintf("%06d", n.Mod(n, big.NewInt(1_000_000)).Int64())
-}
-
-// validCode accepts the code of the current or the previous step.
-func (s *Service) validCode(receptionID int64, code string, now time.Time) bool {
-	step := codeStep(now)
-	ok := 0
-	for _, st := range []int64{step, step - 1} {
-		ok |= subtle.ConstantTimeCompare([]byte(s.codeAt(receptionID, st)), []byte(code))
-	}
-	return ok == 1
+	c := service.CurrentCheckinCode(s.Sealer, service.CheckinReception, r.ID, s.now())
+	return &Code{ReceptionID: r.ID, Code: c.Code, Period: c.Period, ExpiresAt: c.ExpiresAt}, nil
 }
 
 // CheckIn records that the calling deputy arrived at a reception day they are listed on (to
@@ -116,7 +80,7 @@ func (s *Service) CheckIn(ctx context.Context, a service.Actor, id int64, in Che
 	in.Code = service.Clean(in.Code)
 	switch {
 	case in.Code != "":
-		v.Check(codeRe.MatchString(in.Code), "code", service.FieldInvalid, "签到码须为 6 位数字")
+		service.CheckCheckinCodeFormat(&v, "code", in.Code)
 	case in.Lat == nil && in.Lng == nil:
 		v.Add("code", service.FieldRequired, "请输入联络站屏幕上的签到码，或开启定位后签到")
 	case in.Lat == nil || in.Lng == nil:
@@ -130,9 +94,9 @@ func (s *Service) CheckIn(ctx context.Context, a service.Actor, id int64, in Che
 	}
 	now := s.now()
 	from, to := r.Times()
-	if now.Before(r.StartsAt.Add(-CheckinEarly)) || now.After(r.EndsAt) {
+	if !service.CheckinOpen(r.StartsAt, r.EndsAt, now) {
 		return nil, service.Conflict("outside_window", fmt.Sprintf("不在签到时间内：本次接待 %s %s-%s，可在开始前 %d 分钟至结束前签到",
-			r.Day, from, to, int(CheckinEarly/time.Minute)))
+			r.Day, from, to, int(service.CheckinEarly/time.Minute)))
 	}
 	if d, err := s.Network.Deputy(ctx, h.DeputyID); err != nil {
 		return nil, fmt.Errorf("check in: %w", err)
@@ -145,8 +109,8 @@ func (s *Service) CheckIn(ctx context.Context, a service.Actor, id int64, in Che
 	}
 	switch method {
 	case ByCode:
-		if !s.validCode(r.ID, in.Code, now) {
-			return nil, service.Invalid(service.FieldError{Field: "code", Code: service.FieldInvalid, Message: "签到码错误或已过期，请输入屏幕上当前显示的签到码"})
+		if !service.ValidCheckinCode(s.Sealer, service.CheckinReception, r.ID, in.Code, now) {
+			return nil, service.ErrWrongCheckinCode("code")
 		}
 	case ByLocation:
 		limit := s.CheckinMeters

@@ -129,7 +129,7 @@ func (s *Service) CreateDeputy(ctx context.Context, a service.Actor, in NewDeput
 	if err := s.checkPhone(&v, d, in.Phone); err != nil {
 		return nil, fmt.Errorf("create deputy: %w", err)
 	}
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err := s.write(ctx, func(ctx context.Context) error {
 		var err error
 		if d.Expertise, err = s.checkExpertise(ctx, &v, in.Expertise); err != nil {
 			return err
@@ -231,7 +231,7 @@ func (s *Service) AdminDeputy(ctx context.Context, a service.Actor, id int64) (*
 // UpdateDeputy edits a deputy the admin covers.
 func (s *Service) UpdateDeputy(ctx context.Context, a service.Actor, id int64, p DeputyPatch) (*DeputyView, error) {
 	var d *service.Deputy
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err := s.write(ctx, func(ctx context.Context) error {
 		var err error
 		if d, err = s.adminDeputy(ctx, a, id); err != nil {
 			return err
@@ -348,7 +348,7 @@ func (s *Service) ChangeDeputyStatus(ctx context.Context, a service.Actor, id in
 		return nil, err
 	}
 	var d *service.Deputy
-	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err = s.write(ctx, func(ctx context.Context) error {
 		var err error
 		if d, err = s.adminDeputy(ctx, a, id); err != nil {
 			return err
@@ -463,7 +463,7 @@ func (s *Service) CreateInvite(ctx context.Context, a service.Actor, deputyID in
 	code := newInviteCode()
 	now := s.now()
 	out := InviteCode{Code: code, ExpiresAt: now.Add(InviteTTL).Truncate(time.Second)}
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err := s.write(ctx, func(ctx context.Context) error {
 		d, err := s.adminDeputy(ctx, a, deputyID)
 		if err != nil {
 			return err
@@ -501,7 +501,7 @@ func (s *Service) Bind(ctx context.Context, a service.Actor, inviteCode string) 
 	}
 	hash := s.inviteHash(code)
 	var deputyID int64
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err := s.write(ctx, func(ctx context.Context) error {
 		now := s.now()
 		var err error
 		deputyID, err = s.Store.UseInvite(ctx, hash, a.UserID, now)

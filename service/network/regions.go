@@ -64,7 +64,7 @@ func (s *Service) CreateRegion(ctx context.Context, a service.Actor, in NewRegio
 		return nil, service.NewError(service.ErrForbidden, "out_of_region", "该区划不在您的管辖范围内")
 	}
 	r.CreatedAt = s.now()
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err := s.write(ctx, func(ctx context.Context) error {
 		if r.ParentCode != "" {
 			if _, err := s.Store.Region(ctx, r.ParentCode); errors.Is(err, service.ErrNotFound) {
 				return service.Invalid(service.FieldError{Field: "parent_code", Code: "unknown", Message: "上级区划不存在，请先创建上级区划"})
@@ -268,7 +268,7 @@ func (s *Service) ImportRegions(ctx context.Context, a service.Actor, table []se
 		}
 	}
 	now := s.now()
-	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err = s.write(ctx, func(ctx context.Context) error {
 		existing, err := s.Store.RegionsByCodes(ctx, codes)
 		if err != nil {
 			return err

@@ -24,6 +24,11 @@ type Service struct {
 	Clock    service.Clock
 	// Rates computes a station's rates for its public page; nil reports zeros.
 	Rates StationRater
+	// PubSub tells the other instances to drop their cached reference data after a write
+	// (nil: alone); CacheTTL is how long it is kept (default 10 s, negative: not cached).
+	PubSub   service.PubSub
+	CacheTTL time.Duration
+	refs     service.TTLCache[string, any]
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now().UTC() }
@@ -67,6 +72,7 @@ func (s *Service) SeedCategories(ctx context.Context) error {
 	if err := s.Store.SeedCategories(ctx, DefaultCategories, s.now()); err != nil {
 		return fmt.Errorf("seed categories: %w", err)
 	}
+	s.clearHere()
 	return nil
 }
 
@@ -112,7 +118,7 @@ func (s *Service) PutCategory(ctx context.Context, a service.Actor, code string,
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err := s.write(ctx, func(ctx context.Context) error {
 		if in.Sort == nil || in.Active == nil {
 			cs, err := s.Store.Categories(ctx, false)
 			if err != nil {
@@ -142,7 +148,11 @@ func (s *Service) PutCategory(ctx context.Context, a service.Actor, code string,
 
 // Category returns a category, active or not, for other areas; no access check.
 func (s *Service) Category(ctx context.Context, code string) (*service.Category, error) {
-	c, err := s.Store.Category(ctx, code)
+	c, err := cached(s, "cat:"+code, func() (*service.Category, error) { return s.Store.Category(ctx, code) })
+	if err == nil {
+		cp := *c
+		c = &cp
+	}
 	if errors.Is(err, service.ErrNotFound) {
 		return nil, service.NotFound("意见类别不存在")
 	}
@@ -163,7 +173,7 @@ func (s *Service) CreateUnit(ctx context.Context, a service.Actor, in NewUnit) (
 	now := s.now()
 	u := &service.Unit{Name: service.Clean(in.Name), RegionCode: service.NormalizeRegionCode(in.RegionCode), Active: true, CreatedAt: now, UpdatedAt: now}
 	service.CheckText(&v, "name", "单位名称", u.Name, 1, 100)
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err := s.write(ctx, func(ctx context.Context) error {
 		if err := s.checkRegionRef(ctx, a, &v, "region_code", u.RegionCode, in.RegionCode); err != nil {
 			return err
 		}
@@ -263,7 +273,7 @@ func (s *Service) CreateStaff(ctx context.Context, a service.Actor, in NewStaff)
 	var v service.Validator
 	var grants []service.Grant
 	var created *service.User
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err := s.write(ctx, func(ctx context.Context) error {
 		switch in.Role {
 		case service.RoleStationManager:
 			ids := dedupeIDs(in.StationIDs)

@@ -51,7 +51,7 @@ func (s *Service) CreateStation(ctx context.Context, a service.Actor, in NewStat
 	checkStation(&v, st)
 	v.Check(in.Lat != nil, "lat", "required", "请填写纬度")
 	v.Check(in.Lng != nil, "lng", "required", "请填写经度")
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err := s.write(ctx, func(ctx context.Context) error {
 		if err := s.checkRegionRef(ctx, a, &v, "region_code", st.RegionCode, in.RegionCode); err != nil {
 			return err
 		}
@@ -103,7 +103,7 @@ func (s *Service) AdminStation(ctx context.Context, a service.Actor, id int64) (
 // region to be covered as well.
 func (s *Service) UpdateStation(ctx context.Context, a service.Actor, id int64, p StationPatch) (*service.Station, error) {
 	var st *service.Station
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err := s.write(ctx, func(ctx context.Context) error {
 		var err error
 		if st, err = s.adminStation(ctx, a, id); err != nil {
 			return err
@@ -198,11 +198,22 @@ func (s *Service) visibleStations(ctx context.Context, a service.Actor, ids []in
 
 // Station returns a station, for other modules; no access check.
 func (s *Service) Station(ctx context.Context, id int64) (*service.Station, error) {
-	st, err := s.Store.Station(ctx, id)
+	st, err := cached(s, stationKey(id), func() (*service.Station, error) { return s.Store.Station(ctx, id) })
+	if err == nil {
+		st = cloneStation(st)
+	}
 	if errors.Is(err, service.ErrNotFound) {
 		return nil, errStationNotFound
 	}
 	return st, err
+}
+
+// Stations returns those of ids that exist, by ID, for other modules; no access check.
+func (s *Service) Stations(ctx context.Context, ids []int64) ([]service.Station, error) {
+	if len(ids) == 0 {
+		return []service.Station{}, nil
+	}
+	return s.Store.StationsByIDs(ctx, ids)
 }
 
 // stationKinds maps the spreadsheet's words to kinds.
@@ -249,7 +260,7 @@ func (s *Service) ImportStations(ctx context.Context, a service.Actor, table []s
 		}
 		sts[i] = st
 	}
-	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err = s.write(ctx, func(ctx context.Context) error {
 		known, err := s.Store.RegionsByCodes(ctx, slices.Compact(slices.Sorted(slices.Values(codes))))
 		if err != nil {
 			return err
@@ -432,13 +443,19 @@ func (s *Service) PublicStation(ctx context.Context, id int64) (*StationDetail, 
 
 // StationDeputies returns a station's deputies, for other modules (routing); no access check.
 func (s *Service) StationDeputies(ctx context.Context, stationID int64, activeOnly bool) ([]service.Deputy, error) {
-	return s.Store.StationDeputies(ctx, stationID, activeOnly)
+	ds, err := cached(s, stationKey(stationID)+":deputies:"+strconv.FormatBool(activeOnly), func() ([]service.Deputy, error) {
+		return s.Store.StationDeputies(ctx, stationID, activeOnly)
+	})
+	return cloneDeputies(ds), err
 }
 
 // ExpertDeputies lists the active, bound deputies of a station with category in their
 // expertise, for routing; no access check.
 func (s *Service) ExpertDeputies(ctx context.Context, stationID int64, category string) ([]service.Deputy, error) {
-	return s.Store.ExpertDeputies(ctx, stationID, category)
+	ds, err := cached(s, stationKey(stationID)+":experts:"+category, func() ([]service.Deputy, error) {
+		return s.Store.ExpertDeputies(ctx, stationID, category)
+	})
+	return cloneDeputies(ds), err
 }
 
 // publicStation is the rule for what the public may see of a station: an active one; an

@@ -217,22 +217,20 @@ type Store interface {
 	// Consents returns the user's unused consents by template ID.
 	Consents(ctx context.Context, userID int64) (map[string]int, error)
 
-	// DueOutbox lists pending messages due at now and not claimed, oldest first.
-	DueOutbox(ctx context.Context, now time.Time, limit int) ([]int64, error)
-	// ClaimOutbox leases a due pending message to owner until until; false when it is not
-	// due, not pending or leased to someone else.
-	ClaimOutbox(ctx context.Context, id int64, owner string, now, until time.Time) (bool, error)
-	// OutboxMessage loads a message with the recipient's openid.
-	OutboxMessage(ctx context.Context, id int64) (OutboxMessage, error)
+	// ClaimDue leases up to limit due pending messages that no live lease holds to owner
+	// until until, and returns them with their recipients' openids, oldest due first. Of
+	// several owners claiming at once, each row goes to exactly one.
+	ClaimDue(ctx context.Context, owner string, now, until time.Time, limit int) ([]OutboxMessage, error)
 	// ConsumeConsent takes one unused consent of user for template; false when there is none.
 	ConsumeConsent(ctx context.Context, userID int64, templateID string, now time.Time) (bool, error)
-	// StartSend moves a pending message owner holds to sending, leased until until, and
-	// records that its consent is taken; false when owner no longer holds it.
-	StartSend(ctx context.Context, id int64, owner string, until, now time.Time) (bool, error)
-	// FinishOutbox records a final status (sent, no_consent, failed) and the number of
-	// WeChat calls made for a message owner claimed last, and drops its content; false when
-	// someone else claimed it since.
-	FinishOutbox(ctx context.Context, id int64, owner string, status DeliveryStatus, attempts int, lastError string, now time.Time) (bool, error)
+	// StartSends moves the pending messages owner holds among ids to sending, leased until
+	// until, and records that their consents are taken; it counts the rows it moved.
+	StartSends(ctx context.Context, ids []int64, owner string, until, now time.Time) (int64, error)
+	// FinishOutbox records a final status (sent, no_consent, failed) for the messages among
+	// ids that owner claimed last, adds calls (WeChat calls made this time) to their
+	// attempts and drops their content; it counts the rows it changed, leaving out those
+	// someone else claimed since.
+	FinishOutbox(ctx context.Context, ids []int64, owner string, status DeliveryStatus, calls int, lastError string, now time.Time) (int64, error)
 	// RetryOutbox puts a message owner claimed last back to pending, due at next.
 	RetryOutbox(ctx context.Context, id int64, owner string, attempts int, next time.Time, lastError string, now time.Time) (bool, error)
 	// FailStaleSending marks failed every message still sending after its lease ended (and

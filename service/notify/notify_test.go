@@ -31,7 +31,7 @@ var (
 	fakeServer *wechatfake.Server
 )
 
-func startFakeWeChat(t *testing.T) *wechatfake.Server {
+func startFakeWeChat(t testing.TB) *wechatfake.Server {
 	t.Helper()
 	fakeOnce.Do(func() {
 		fakeServer = wechatfake.New(wechatfake.Options{})
@@ -44,7 +44,7 @@ func startFakeWeChat(t *testing.T) *wechatfake.Server {
 }
 
 type notifyEnv struct {
-	t     *testing.T
+	t     testing.TB
 	seed  testenv.Seed
 	db    *repo.DB
 	store repo.Notifications
@@ -55,7 +55,7 @@ type notifyEnv struct {
 	tag   string // makes this test's openids unique
 }
 
-func newNtEnv(t *testing.T) *notifyEnv {
+func newNtEnv(t testing.TB) *notifyEnv {
 	t.Helper()
 	fake := startFakeWeChat(t)
 	mem := kv.NewMemory()

@@ -25,6 +25,7 @@ type fixture struct {
 	t      testing.TB
 	db     *repo.DB
 	svc    *opinion.Service
+	kv     service.KV
 	wechat *fakeWeChat
 	notes  *notes
 	clock  *testenv.Clock
@@ -38,10 +39,17 @@ func newFixture(t testing.TB) *fixture {
 	kv := backends[len(backends)-1].Store // Redis when the suite has one
 	f := &fixture{t: t, db: db, wechat: &fakeWeChat{}, notes: &notes{}, clock: testenv.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))}
 	f.Seed = testenv.NewSeed(t, db, f.clock)
-	f.svc = &opinion.Service{Store: repo.Opinions{DB: db}, Network: f.Network, Users: repo.Users{DB: db}, Uploads: repo.Uploads{DB: db}, Tx: db,
-		KV: kv, WeChat: f.wechat, Notifier: f.notes, Deadlines: fixedDays{}, Sealer: f.Network.Sealer, Clock: f.clock}
+	f.kv = kv
+	f.svc = f.instance()
 	f.Categories()
 	return f
+}
+
+// instance is another opinion service on the fixture's database and state, as a second
+// server process would have.
+func (f *fixture) instance() *opinion.Service {
+	return &opinion.Service{Store: repo.Opinions{DB: f.db}, Network: f.Network, Users: repo.Users{DB: f.db}, Uploads: repo.Uploads{DB: f.db}, Tx: f.db,
+		KV: f.kv, WeChat: f.wechat, Notifier: f.notes, Deadlines: fixedDays{}, Sealer: f.Network.Sealer, Clock: f.clock}
 }
 
 func actorOf(u *service.User) service.Actor { return service.Actor{UserID: u.ID, Grants: u.Grants} }

@@ -20,7 +20,13 @@ type Page struct {
 	Items      []Summary      `json:"items"`
 	NextCursor *string        `json:"next_cursor"` // null on the last page
 	Counts     map[Status]int `json:"counts,omitempty"`
+	// CountsOver lists the statuses with more than CountCap opinions: their count is shown as
+	// CountCap ("10000+"), since counting half a million rows per page view is not worth it.
+	CountsOver []Status `json:"counts_over,omitempty"`
 }
+
+// CountCap is where the worklist stops counting a status.
+const CountCap = 10000
 
 // WorklistInput is the worklist's query string.
 type WorklistInput struct {
@@ -69,13 +75,20 @@ func (s *Service) Worklist(ctx context.Context, a service.Actor, in WorklistInpu
 	}
 	cq := q
 	cq.Statuses, cq.BeforeID, cq.Limit = nil, 0, 0
-	counts, err := s.Store.CountOpinions(ctx, cq)
+	limit := s.CountCap
+	if limit <= 0 {
+		limit = CountCap
+	}
+	counts, err := s.Store.CountOpinions(ctx, cq, Statuses, limit+1)
 	if err != nil {
 		return Page{}, fmt.Errorf("worklist: %w", err)
 	}
 	page.Counts = map[Status]int{}
 	for _, st := range Statuses {
-		page.Counts[st] = counts[st]
+		page.Counts[st] = min(counts[st], limit)
+		if counts[st] > limit {
+			page.CountsOver = append(page.CountsOver, st)
+		}
 	}
 	return page, nil
 }

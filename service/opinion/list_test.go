@@ -56,6 +56,16 @@ func TestOpinionWorklistFiltersPagesAndCounts(t *testing.T) {
 	if all.Counts[opinion.Submitted] != 4 || all.Counts[opinion.Handling] != 1 || all.NextCursor != nil {
 		t.Fatalf("counts: %v", all.Counts)
 	}
+	if len(all.CountsOver) != 0 {
+		t.Fatalf("no count over the cap: %v", all.CountsOver)
+	}
+	// Past the cap a status counts as the cap and is listed as over it ("3+"); below, exact.
+	w.svc.CountCap = 3
+	if c := list(opinion.WorklistInput{}, w.mgr); c.Counts[opinion.Submitted] != 3 || c.Counts[opinion.Handling] != 1 ||
+		len(c.CountsOver) != 1 || c.CountsOver[0] != opinion.Submitted {
+		t.Fatalf("capped counts: %v over %v", c.Counts, c.CountsOver)
+	}
+	w.svc.CountCap = 0
 	// Status filter: counts stay per status under the other filters.
 	sub := list(opinion.WorklistInput{Status: "handling"}, w.mgr)
 	if !eq(ids(sub), []int64{a}) || sub.Counts[opinion.Submitted] != 4 {

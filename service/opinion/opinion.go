@@ -251,8 +251,9 @@ type Store interface {
 	// OpenCounts returns, for each of deputyIDs, the number of opinions assigned to them that
 	// the staff still owe a step on (routing balances the load with it).
 	OpenCounts(ctx context.Context, deputyIDs []int64) (map[int64]int, error)
-	// NextPublicSeq returns the next number of the Beijing day (YYYYMMDD), starting at 1.
-	NextPublicSeq(ctx context.Context, day string) (int64, error)
+	// ReservePublicSeq reserves the next n numbers of the Beijing day (YYYYMMDD), counted from
+	// 1, in a transaction of its own, and returns the last of them.
+	ReservePublicSeq(ctx context.Context, day string, n int64) (int64, error)
 
 	// Idempotency keys.
 	IdempotencyRecord(ctx context.Context, userID int64, key string) (*IdempotencyRecord, error)
@@ -268,7 +269,9 @@ type Store interface {
 	// version is still oldVersion; ErrConflict when it is not.
 	UpdateOpinion(ctx context.Context, op *Opinion, oldVersion int) error
 	ListOpinions(ctx context.Context, q Query) ([]Opinion, error)
-	CountOpinions(ctx context.Context, q Query) (map[Status]int, error)
+	// CountOpinions counts q's opinions in each of statuses, each count stopping at limit (so a
+	// count of a huge station costs at most limit index entries per status).
+	CountOpinions(ctx context.Context, q Query, statuses []Status, limit int) (map[Status]int, error)
 	PendingModeration(ctx context.Context, afterID int64, limit int) ([]Opinion, error)
 	RatingExpired(ctx context.Context, now time.Time, afterID int64, limit int) ([]Opinion, error)
 	OpinionIDsWithUpload(ctx context.Context, uploadID int64) ([]int64, error)
@@ -341,6 +344,10 @@ type Service struct {
 	Receptions Receptions
 	// IdempotencyTTL is how long keys are kept (at least 24 h); PurgeIdempotencyKeys drops older ones.
 	IdempotencyTTL time.Duration
+	// CountCap is where the worklist stops counting a status (default CountCap).
+	CountCap int
+
+	numbers numbers // the block of public numbers this instance reserved
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now().UTC() }

@@ -468,6 +468,9 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 		return SubmitResult{}, fmt.Errorf("submit opinion: %w", err)
 	}
 
+	if op.PublicNo, err = s.publicNo(ctx, now); err != nil {
+		return SubmitResult{}, fmt.Errorf("submit opinion: %w", err)
+	}
 	var res SubmitResult
 	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		if key != "" {
@@ -478,13 +481,6 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 				return err
 			}
 		}
-		day := now.In(service.Zone).Format("20060102")
-		seq, err := s.Store.NextPublicSeq(ctx, day)
-		if err != nil {
-			return err
-		}
-		op.PublicNo = fmt.Sprintf("YJ%s%0*d", day, publicNoSeqDigits, seq)
-
 		stages := []service.DeadlineStage{service.StageAccept}
 		if op.DeputyID == 0 {
 			stages = append(stages, service.StageAssign)

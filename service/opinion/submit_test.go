@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -151,6 +152,35 @@ func TestOpinionIdempotencyConcurrent(t *testing.T) {
 		if got := w.count(`SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = 'same-key'`); got != 1 {
 			t.Fatalf("want one key row, got %d", got)
 		}
+	}
+}
+
+// Two instances submitting at once hand out unique public numbers, each from the block it
+// reserved.
+func TestOpinionPublicNumbersUniqueAcrossInstances(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	instances := []*opinion.Service{w.svc, w.instance()}
+	const n = 30
+	nos := make([]string, n)
+	residents := make([]service.Actor, n)
+	for i := range residents {
+		residents[i] = w.resident()
+	}
+	testenv.Race(t, n, func(i int) error {
+		r, err := instances[i%2].Submit(context.Background(), residents[i], fmt.Sprint("k", i), input(w.station, "traffic", fmt.Sprint("并发编号", i)))
+		nos[i] = r.Receipt.PublicNo
+		return err
+	}).AllSucceeded(t)
+	seen := map[string]bool{}
+	for _, no := range nos {
+		if !regexp.MustCompile(`^YJ20261126\d{6}$`).MatchString(no) || seen[no] {
+			t.Fatalf("public numbers not unique or malformed: %v", nos)
+		}
+		seen[no] = true
+	}
+	if got := w.count(`SELECT COUNT(DISTINCT public_no) FROM opinions WHERE title LIKE '并发编号%'`); got != n {
+		t.Fatalf("distinct numbers stored: %d, want %d", got, n)
 	}
 }
 

@@ -106,8 +106,14 @@ type Filter struct {
 
 // Store keeps the summary rows.
 type Store interface {
+	// AddStats records a delta in the caller's transaction; it must not lock rows that other
+	// steps write (an append), so concurrent submissions do not queue on it.
 	AddStats(ctx context.Context, d Delta) error
+	// StatsGroups sums the summary and the deltas not folded into it yet.
 	StatsGroups(ctx context.Context, f Filter) ([]Group, error)
+	// FoldStats moves up to limit deltas into the summary, in the caller's transaction, and
+	// returns how many; each delta is added exactly once even when folders race.
+	FoldStats(ctx context.Context, limit int) (int, error)
 }
 
 // ScopeLookup tells the region of a station, deputy or unit, so access can be checked.
@@ -120,6 +126,30 @@ type Service struct {
 	Store  Store
 	Lookup ScopeLookup
 	Clock  service.Clock
+	Tx     service.TxRunner // for Fold
+}
+
+// foldBatch is how many deltas one fold transaction moves.
+const foldBatch = 2000
+
+// Fold moves the deltas recorded so far into the summary, a batch per transaction, so reads
+// sum few rows (run on the leader, every few seconds). Readers see the same figures before and
+// after: they sum both.
+func (s *Service) Fold(ctx context.Context) error {
+	for ctx.Err() == nil {
+		var n int
+		err := s.Tx.WithinTx(ctx, func(ctx context.Context) (err error) {
+			n, err = s.Store.FoldStats(ctx, foldBatch)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("fold statistics: %w", err)
+		}
+		if n < foldBatch {
+			return nil
+		}
+	}
+	return ctx.Err()
 }
 
 // Query is a request for figures.

@@ -62,12 +62,7 @@ func adminRegion(a service.Actor) (string, bool) {
 func within(code, region string) bool { return region == "" || service.InRegion(code, region) }
 
 // manages reports whether a is an admin of the material's region.
-func manages(a service.Actor, m *Material) bool {
-	if m.RegionCode == "" {
-		return a.ProvinceAdmin()
-	}
-	return a.AdminCovers(m.RegionCode)
-}
+func manages(a service.Actor, m *Material) bool { return coversRegion(a, m.RegionCode) }
 
 // Create writes a draft material, or a scheduled one when in.PublishAt is set. Its audience
 // may only name deputies, stations and regions within the admin's region: anything outside is
@@ -365,8 +360,5 @@ func (s *Service) Search(ctx context.Context, a service.Actor, q string, page se
 }
 
 func (s *Service) audit(ctx context.Context, a service.Actor, action string, id int64, detail string) error {
-	if s.Audit == nil {
-		return nil
-	}
-	return s.Audit.AppendAudit(ctx, service.NewAuditEntry(a, s.now(), action, "study_material", strconv.FormatInt(id, 10), detail))
+	return s.auditObject(ctx, a, action, "study_material", id, detail)
 }

@@ -52,7 +52,7 @@ func (s *Service) Tick(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.remindDue(ctx)
 }
 
 // Deliver delivers a material to its audience in batches of deputies by ID. Each batch is one
@@ -94,7 +94,7 @@ func (s *Service) deliverBatch(ctx context.Context, id int64) (done bool, err er
 		rows := make([]Delivery, len(ds))
 		var bound []int64
 		for i, d := range ds {
-			rows[i] = Delivery{MaterialID: id, DeputyID: d.ID, UserID: d.UserID, RegionCode: d.RegionCode, DeliveredAt: now}
+			rows[i] = Delivery{MaterialID: id, DeputyID: d.ID, UserID: d.UserID, RegionCode: d.RegionCode, StationIDs: d.StationIDs, DeliveredAt: now}
 			through = d.ID
 			if d.UserID != 0 {
 				bound = append(bound, d.ID)

@@ -70,6 +70,9 @@ func (s *Service) Progress(ctx context.Context, a service.Actor, id int64, in Pr
 				if err := s.completed(ctx, id, r.DeputyID, now); err != nil {
 					return err
 				}
+				if err := s.materialCompleted(ctx, id, r.DeputyID, now); err != nil {
+					return err
+				}
 			}
 		}
 		out, err = s.Store.Reading(ctx, id, r.DeputyID)

@@ -13,7 +13,15 @@ type Stats struct {
 	Title     string // the material's
 	Totals    Totals
 	ByRegion  []RegionTotals
+	ByStation []StationFigures
 	NotOpened service.Paged[service.Deputy]
+}
+
+// StationFigures are a station's figures with its name ("" for a station deleted since).
+type StationFigures struct {
+	StationTotals
+	Name       string
+	RegionCode string
 }
 
 // Stats returns a material's figures to an admin of its region; for anyone else it does not exist.
@@ -37,6 +45,9 @@ func (s *Service) Stats(ctx context.Context, a service.Actor, id int64, page ser
 	if out.ByRegion, err = s.Store.RegionTotals(ctx, id); err != nil {
 		return nil, fmt.Errorf("material stats: %w", err)
 	}
+	if out.ByStation, err = s.byStation(ctx, id); err != nil {
+		return nil, fmt.Errorf("material stats: %w", err)
+	}
 	ids, err := s.Store.NotOpened(ctx, id, p.Last, p.Fetch())
 	if err != nil {
 		return nil, fmt.Errorf("material stats: %w", err)
@@ -46,6 +57,31 @@ func (s *Service) Stats(ctx context.Context, a service.Actor, id int64, page ser
 		return nil, fmt.Errorf("material stats: %w", err)
 	}
 	out.NotOpened = service.PageOf(ds, p, func(d service.Deputy) int64 { return d.ID })
+	return out, nil
+}
+
+// byStation is the figures per station, named in one read of the stations.
+func (s *Service) byStation(ctx context.Context, id int64) ([]StationFigures, error) {
+	totals, err := s.Store.StationTotals(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(totals))
+	for i, t := range totals {
+		ids[i] = t.StationID
+	}
+	sts, err := s.Network.Stations(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]service.Station, len(sts))
+	for _, st := range sts {
+		byID[st.ID] = st
+	}
+	out := make([]StationFigures, len(totals))
+	for i, t := range totals {
+		out[i] = StationFigures{StationTotals: t, Name: byID[t.StationID].Name, RegionCode: byID[t.StationID].RegionCode}
+	}
 	return out, nil
 }
 

@@ -75,9 +75,13 @@ type Material struct {
 	// DeliveredThrough is the delivery job's progress: the last deputy ID it delivered to.
 	DeliveredThrough int64
 	Delivered        int64
-	CreatedBy        int64
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// RemindThrough is the reminder round's progress (the last deputy reminded) and RemindedAt
+	// when it finished: a required material is reminded of once, RemindBefore its due date.
+	RemindThrough int64
+	RemindedAt    time.Time
+	CreatedBy     int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Delivery is a material delivered to one deputy.
@@ -85,7 +89,8 @@ type Delivery struct {
 	MaterialID  int64
 	DeputyID    int64
 	UserID      int64
-	RegionCode  string // the deputy's region at delivery
+	RegionCode  string  // the deputy's region at delivery
+	StationIDs  []int64 // the deputy's stations at delivery, for the figures by station
 	DeliveredAt time.Time
 }
 
@@ -135,6 +140,15 @@ type Store interface {
 	Totals(ctx context.Context, materialID int64) (Totals, error)
 	// RegionTotals counts them per deputy region (at delivery).
 	RegionTotals(ctx context.Context, materialID int64) ([]RegionTotals, error)
+	// StationTotals counts them per station the deputies were at on delivery.
+	StationTotals(ctx context.Context, materialID int64) ([]StationTotals, error)
+	// DueReminders lists the IDs of published required materials due between now and until
+	// whose reminder round has not finished.
+	DueReminders(ctx context.Context, now, until time.Time, limit int) ([]int64, error)
+	// NotCompleted lists by deputy ID, after afterID, the deliveries not completed yet.
+	NotCompleted(ctx context.Context, materialID, afterID int64, limit int) ([]Delivery, error)
+	// RemindProgress records the reminder round's progress; done marks it finished.
+	RemindProgress(ctx context.Context, id, through int64, done bool, now time.Time) error
 	// NotOpened lists by deputy ID, after afterID, the deputies who have not opened it.
 	NotOpened(ctx context.Context, materialID, afterID int64, limit int) ([]int64, error)
 }
@@ -142,6 +156,12 @@ type Store interface {
 // RegionTotals are the figures of the deputies of one region.
 type RegionTotals struct {
 	RegionCode string `db:"region_code"`
+	Totals
+}
+
+// StationTotals are the figures of the deputies of one station.
+type StationTotals struct {
+	StationID int64 `db:"station_id"`
 	Totals
 }
 
@@ -209,12 +229,14 @@ type Network interface {
 	Deputy(ctx context.Context, id int64) (*service.Deputy, error)
 	Station(ctx context.Context, id int64) (*service.Station, error)
 	AudienceDeputies(ctx context.Context, q service.AudienceQuery) ([]service.Deputy, error)
+	Stations(ctx context.Context, ids []int64) ([]service.Station, error)
 }
 
 // DutyActivity is the 学习培训 duty record completing a required material earns.
 type DutyActivity struct {
 	DeputyID   int64
 	MaterialID int64
+	TrainingID int64 // set instead of MaterialID for attending a training class
 	At         time.Time
 	Hours      float64
 	RegionCode string
@@ -224,8 +246,11 @@ type DutyActivity struct {
 // Service runs study materials.
 type Service struct {
 	Store Store
-	// RecordDuty writes a deputy's duty record for a completed required material, once per
-	// material, in the caller's transaction (the duty area's automatic records).
+	// Trainings persists training classes and their enrolments.
+	Trainings TrainingStore
+	// RecordDuty writes a deputy's duty record for a completed required material or an
+	// attended training class, once per material or class, in the caller's transaction (the
+	// duty area's automatic records).
 	RecordDuty func(ctx context.Context, act DutyActivity) error
 	Network    Network
 	Uploads    service.UploadOwners
@@ -233,12 +258,19 @@ type Service struct {
 	Tx         service.TxRunner
 	Audit      service.AuditStore
 	Clock      service.Clock
+	Sealer     service.Sealer // keys the rotating check-in codes of training classes
 	// Batch is how many deputies the delivery job reads per transaction (default 500).
 	Batch int
 	// DailyCap is how many pushes a deputy is notified of a Beijing day, one each; the day's
 	// further pushes share one digest notification. 0: no cap.
 	DailyCap int
+	// RemindBefore is how long before a required material's due date the deputies who have not
+	// completed it are reminded (default DefaultRemindBefore).
+	RemindBefore time.Duration
 }
+
+// DefaultRemindBefore is a day, as for opinions' due-soon notices (催办).
+const DefaultRemindBefore = 24 * time.Hour
 
 func (s *Service) now() time.Time { return s.Clock.Now().UTC() }
 

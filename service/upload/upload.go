@@ -36,10 +36,14 @@ type Service struct {
 	Attachments []Attachments
 }
 
-var errNotImage = service.NewError(service.ErrUnsupportedMedia, "unsupported_image", "仅支持 JPEG、PNG 或 WebP 格式的图片")
+var (
+	errNotImage    = service.NewError(service.ErrUnsupportedMedia, "unsupported_image", "仅支持 JPEG、PNG 或 WebP 格式的图片")
+	errNotDocument = service.NewError(service.ErrUnsupportedMedia, "unsupported_file", "仅支持 JPEG、PNG、WebP 图片或 PDF、Word、Excel、PowerPoint 文档")
+)
 
-// Upload stores one image from r. The type is sniffed from the bytes and the header is decoded,
-// so a renamed script or a truncated file is refused.
+// Upload stores one file from r: an image from anyone; from admins also a PDF or an Office
+// document. The type is sniffed from the bytes and the file's structure checked, so a renamed
+// script, an HTML page or a truncated file is refused.
 func (s *Service) Upload(ctx context.Context, a service.Actor, r io.Reader) (*service.Upload, error) {
 	if a.UserID == 0 {
 		return nil, service.ErrUnauthorized
@@ -47,27 +51,38 @@ func (s *Service) Upload(ctx context.Context, a service.Actor, r io.Reader) (*se
 	br := bufio.NewReaderSize(r, 512)
 	head, _ := br.Peek(16)
 	ct := sniffImage(head)
-	var ext string
-	switch ct {
-	case "image/jpeg":
-		ext = "jpg"
-	case "image/png":
-		ext = "png"
-	case "image/webp":
-		ext = "webp"
-	default:
-		return nil, errNotImage
+	// Documents only from admins, who attach courseware to study material; everyone else
+	// attaches photos, and a PDF is a larger attack surface than a decoded image header.
+	docs := a.Has(service.RoleAdmin)
+	refusal := errNotImage
+	if docs {
+		refusal = errNotDocument
 	}
-	// Read the whole file (bounded) so its header can be checked before anything is stored.
+	if ct == "" && !docs {
+		return nil, refusal
+	}
+	// Read the whole file (bounded) so its structure can be checked before anything is stored.
 	data, err := io.ReadAll(io.LimitReader(br, MaxBytes+1))
 	if err != nil {
 		return nil, service.NewError(service.ErrInvalid, "upload_failed", "上传失败，请重试")
 	}
 	if len(data) > MaxBytes {
-		return nil, service.NewError(service.ErrTooLarge, "image_too_large", "图片不能超过 10MB")
+		return nil, service.NewError(service.ErrTooLarge, "file_too_large", "文件不能超过 10MB")
 	}
-	if err := checkImage(ct, data); err != nil {
-		return nil, err
+	var ext string
+	switch ct {
+	case "image/jpeg", "image/png", "image/webp":
+		ext = ct[len("image/"):]
+		if ext == "jpeg" {
+			ext = "jpg"
+		}
+		if err := checkImage(ct, data); err != nil {
+			return nil, err
+		}
+	default:
+		if ct, ext = sniffDocument(data); ct == "" {
+			return nil, refusal
+		}
 	}
 	key := s.NewKey(ext)
 	if err := s.Blobs.Put(ctx, key, bytes.NewReader(data)); err != nil {

@@ -16,7 +16,8 @@
 //     maps to 138 plus 8 digits derived from a hash of the code. Codes are checked as above.
 //   - msg_sec_check v2: content containing Options.RiskyWord is risky, Options.ReviewWord review,
 //     anything else pass.
-//   - subscribe/send: recorded; 43101 when touser is in the no-consent set.
+//   - subscribe/send: recorded, with the time it arrived; 45009 while RateLimitNext has sends
+//     to refuse, else 43101 when touser is in the no-consent set.
 //   - getwxacodeunlimit: recorded; answers a PNG (labelled image/jpeg, as WeChat labels every
 //     code) whose pixels derive from scene and page and whose tEXt chunks carry them (see
 //     CodeScene). An empty page, or one starting with "/", answers 41030; a scene longer than 32
@@ -67,6 +68,7 @@ type Server struct {
 	calls       map[string]int
 	faults      map[string][]int
 	noConsent   map[string]bool
+	rateLimited int // subscribe sends still to answer 45009
 	messages    []Message
 	checks      []TextCheck
 	sessionKeys []string
@@ -191,6 +193,7 @@ const (
 	codeRequireGET     = 43001
 	codeRequirePOST    = 43002
 	codeNoConsent      = 43101
+	codeRateLimited    = 45009
 	codeInvalidArgs    = 40097
 	codeInvalidPage    = 41030
 	codeBadDataFormat  = 47001
@@ -211,6 +214,7 @@ var errMsgs = map[int]string{
 	codeRequireGET:    "require GET method",
 	codeRequirePOST:   "require POST method",
 	codeNoConsent:     "user refuse to accept the msg",
+	codeRateLimited:   "reach max api daily quota limit",
 	codeBadDataFormat: "data format error",
 	codeInvalidArgs:   "invalid args",
 	codeInvalidPage:   "invalid page",

@@ -105,6 +105,17 @@ func TestTokens(t *testing.T) {
 	if c := send("made-up"); c != 40001 {
 		t.Errorf("send with an unknown token: errcode %d; want 40001", c)
 	}
+	// A spent quota refuses the next sends with 45009 and records them, with their time.
+	f.RateLimitNext(2)
+	for i, want := range []int{45009, 45009, 0} {
+		if c := send(g.AccessToken); c != want {
+			t.Errorf("send %d after RateLimitNext(2): errcode %d; want %d", i, c, want)
+		}
+	}
+	msgs := f.Messages()
+	if len(msgs) != 4 || msgs[1].ErrCode != 45009 || msgs[2].ErrCode != 45009 || msgs[3].ErrCode != 0 || msgs[3].At.Before(msgs[1].At) {
+		t.Errorf("recorded: %+v", msgs)
+	}
 	f.InvalidateTokens()
 	if c := send(g.AccessToken); c != 40001 {
 		t.Errorf("send with a revoked token: errcode %d; want 40001", c)

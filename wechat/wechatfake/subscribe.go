@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Message is one subscribe message the server received.
@@ -16,7 +17,8 @@ type Message struct {
 	Data             map[string]string
 	MiniprogramState string
 	Lang             string
-	ErrCode          int // what the server answered: 0 or 43101
+	ErrCode          int       // what the server answered: 0, 43101, or 45009 (RateLimitNext)
+	At               time.Time // when the server received it, to check a sender's pace
 }
 
 // SetNoConsent marks openids as not having accepted subscribe messages (43101).
@@ -26,6 +28,15 @@ func (s *Server) SetNoConsent(openIDs ...string) {
 	for _, id := range openIDs {
 		s.noConsent[id] = true
 	}
+}
+
+// RateLimitNext makes the next n subscribe sends answer 45009 (the API's quota is spent), as
+// WeChat does when an app sends faster than its limit. Unlike FailNext, the refused sends are
+// recorded, with their time, so a test can see how the sender paced itself afterwards.
+func (s *Server) RateLimitNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rateLimited += n
 }
 
 // Messages returns the subscribe messages received, oldest first.
@@ -66,13 +77,17 @@ func (s *Server) subscribeSend(w http.ResponseWriter, r *http.Request) {
 	msg := Message{
 		ToUser: req.ToUser, TemplateID: req.TemplateID, Page: req.Page,
 		MiniprogramState: req.MiniprogramState, Lang: req.Lang,
-		Data: make(map[string]string, len(req.Data)),
+		Data: make(map[string]string, len(req.Data)), At: time.Now(),
 	}
 	for k, v := range req.Data {
 		msg.Data[k] = fmt.Sprint(v.Value)
 	}
 	s.mu.Lock()
-	if s.noConsent[req.ToUser] {
+	switch {
+	case s.rateLimited > 0:
+		s.rateLimited--
+		msg.ErrCode = codeRateLimited
+	case s.noConsent[req.ToUser]:
 		msg.ErrCode = codeNoConsent
 	}
 	s.messages = append(s.messages, msg)
