@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # One command for the reliability scenarios of issue 11: builds the server and the harness, then
 # kills the server with SIGKILL during submissions (MariaDB + Redis, then the embedded default),
-# takes Redis and then MariaDB away under load through in-process toxiproxy proxies, checks in
-# the database that nothing acknowledged was lost or duplicated, and rewrites the generated table
-# of docs/RELIABILITY.md. It exits non-zero when a scenario misses a correctness target.
+# takes Redis and then MariaDB away under load through in-process toxiproxy proxies, makes the
+# fake WeChat fail and hang, runs two instances side by side, checks in the database that nothing
+# acknowledged was lost or duplicated, and rewrites the generated table of docs/RELIABILITY.md.
+# It exits non-zero when a scenario misses a correctness target.
 #
-#   scripts/chaos.sh            5,000 submissions and 3 kills; Redis down 10 s; MariaDB down 5 s
+#   scripts/chaos.sh            5,000 submissions and 3 kills; Redis down 10 s; MariaDB down 5 s; WeChat 30 s
 #   scripts/chaos.sh --short    about 20 s a scenario, for CI
 #   scripts/chaos.sh --short --scenarios crash --backends sqlite    a subset (any flag of cmd/chaos)
 #
@@ -16,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 
-case "${1:-}" in -h | --help) sed -n '2,15p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h | --help) sed -n '2,16p' "$0"; exit 0 ;; esac
 
 mkdir -p bin
 go build -o bin/liaison ./cmd/liaison

@@ -90,11 +90,14 @@ type submission struct {
 	title    string
 	key      string
 	resident resident
+	to       string // the server every attempt goes to; empty: the load's base
 
-	acked    bool  // answered 201
-	id       int64 // the opinion ID the server acknowledged
-	rejected string
-	attempts int
+	acked      bool  // answered 201
+	id         int64 // the opinion ID the server acknowledged
+	ackedAt    time.Time
+	moderation string // the receipt's moderation: pass, or pending when the check could not answer
+	rejected   string
+	attempts   int
 }
 
 // attempt is one HTTP request of the load, for the per-window status counts.
@@ -202,7 +205,11 @@ func (l *load) send(ctx context.Context, s *submission, body []byte) attempt {
 	l.sem <- struct{}{}
 	defer func() { <-l.sem }()
 	a := attempt{at: time.Now()}
-	req, err := http.NewRequestWithContext(ctx, "POST", l.base()+"/api/v1/opinions", bytes.NewReader(body))
+	base := s.to
+	if base == "" {
+		base = l.base()
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/opinions", bytes.NewReader(body))
 	if err != nil {
 		return a
 	}
@@ -220,8 +227,9 @@ func (l *load) send(ctx context.Context, s *submission, body []byte) attempt {
 	a.dur = time.Since(a.at)
 	a.code, a.retryAfter = resp.StatusCode, resp.Header.Get("Retry-After") != ""
 	var out struct {
-		ID    int64 `json:"id"`
-		Error struct {
+		ID         int64  `json:"id"`
+		Moderation string `json:"moderation"`
+		Error      struct {
 			Code string `json:"code"`
 		} `json:"error"`
 	}
@@ -232,7 +240,7 @@ func (l *load) send(ctx context.Context, s *submission, body []byte) attempt {
 			a.code, a.errCode = 0, "201 without an id"
 			return a
 		}
-		s.acked, s.id = true, out.ID
+		s.acked, s.id, s.ackedAt, s.moderation = true, out.ID, time.Now(), out.Moderation
 	}
 	return a
 }

@@ -1,11 +1,11 @@
 // Command chaos runs the reliability scenarios of issue 11 against the real server: it kills
 // the server with SIGKILL during submissions, takes Redis and MariaDB away through in-process
-// toxiproxy proxies (the machine's real services are shared and never stopped), checks in the
-// database that nothing acknowledged was lost and no Idempotency-Key gave two opinions, prints
+// toxiproxy proxies (the machine's real services are shared and never stopped), makes a fake
+// WeChat of its own fail and hang, runs two instances side by side, checks in the database that nothing acknowledged was lost and no Idempotency-Key gave two opinions, prints
 // one row per scenario and rewrites the generated part of docs/RELIABILITY.md. It exits non-zero
 // when a scenario misses a target: these are correctness targets, not speed.
 //
-//	chaos [-short] [-scenarios crash,redis,db] [-backends mysql,sqlite] [-server bin/liaison] ...
+//	chaos [-short] [-scenarios crash,redis,db,wechat,instances] [-backends mysql,sqlite] [-server bin/liaison] ...
 package main
 
 import (
@@ -24,6 +24,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"liaison/repo"
+	"liaison/wechat/wechatfake"
 )
 
 type options struct {
@@ -35,6 +36,7 @@ type options struct {
 	rate, conns             int
 	retryFor                time.Duration
 	redisDown, dbDown, lead time.Duration
+	wechatDown              time.Duration
 }
 
 func main() {
@@ -56,8 +58,8 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.redis, "redis", "127.0.0.1:6379", "Redis address")
 	fs.StringVar(&o.doc, "doc", "docs/RELIABILITY.md", "the doc whose generated section is rewritten (empty: none)")
 	fs.StringVar(&o.work, "work", "", "scratch directory for SQLite files and server logs (default: a new temporary one)")
-	scen := fs.String("scenarios", "crash,redis,db", "which scenarios, in order")
-	backs := fs.String("backends", "mysql,sqlite", "backends of the crash scenario (the outages need MariaDB + Redis)")
+	scen := fs.String("scenarios", "crash,redis,db,wechat,instances", "which scenarios, in order")
+	backs := fs.String("backends", "mysql,sqlite", "backends of the crash scenario (the others run on MariaDB + Redis)")
 	fs.IntVar(&o.conns, "conns", 8, "concurrent requests at most (the machine is shared: keep it modest)")
 	fs.IntVar(&o.rate, "rate", 0, "submissions started per second (default 100, short 50)")
 	fs.DurationVar(&o.retryFor, "retry-for", 0, "how long a client retries one submission (default 180s, short 40s)")
@@ -66,9 +68,11 @@ func run(ctx context.Context, args []string) error {
 	}
 	o.scenarios, o.backends = strings.Split(*scen, ","), strings.Split(*backs, ",")
 	o.crashN, o.kills, o.redisDown, o.dbDown, o.lead = 5000, 3, 10*time.Second, 5*time.Second, 5*time.Second
+	o.wechatDown = 30 * time.Second
 	rate, retry := 100, 180*time.Second
 	if o.short {
 		o.crashN, o.kills, o.redisDown, o.dbDown, o.lead = 500, 1, 5*time.Second, 5*time.Second, 3*time.Second
+		o.wechatDown = 6 * time.Second
 		rate, retry = 50, 40*time.Second
 	}
 	if o.rate == 0 {
@@ -95,10 +99,10 @@ func run(ctx context.Context, args []string) error {
 		switch sc {
 		case "crash":
 			targets = o.backends
-		case "redis", "db":
+		case "redis", "db", "wechat", "instances":
 			targets = []string{"mysql"}
 		default:
-			return fmt.Errorf("unknown scenario %q (crash, redis, db)", sc)
+			return fmt.Errorf("unknown scenario %q (crash, redis, db, wechat, instances)", sc)
 		}
 		for _, bn := range targets {
 			r, err := runOne(ctx, o, sc, bn)
@@ -162,11 +166,19 @@ func runOne(ctx context.Context, o options, scenario, name string) (row, error) 
 		cfg.Addr, cfg.DBName = px.mysql.Listen, o.database
 		prefix := fmt.Sprintf("chaos:%d:", time.Now().UnixNano())
 		defer dropRedisPrefix(o.redis, prefix)
+		b.prefix = prefix
 		b.env = append(b.env, "LIAISON_DB_DRIVER=mysql", "LIAISON_DB_DSN="+cfg.FormatDSN(), "LIAISON_REDIS_ADDR="+px.redis.Listen,
 			"LIAISON_REDIS_PREFIX="+prefix)
 		driver, dsn = "mysql", o.mysqlDSN+o.database
 	default:
 		return row{}, fmt.Errorf("unknown backend %q (mysql or sqlite)", name)
+	}
+	if scenario == "wechat" || scenario == "instances" {
+		// A fake WeChat the harness owns, so it can take it down; the server uses it instead of
+		// starting its own.
+		b.fake = wechatfake.New(wechatfake.Options{})
+		defer b.fake.Close()
+		b.env = append(b.env, "LIAISON_FAKE_WECHAT_URL="+b.fake.Start())
 	}
 	// Migrate (and seed the demo network) once, so the side connection sees the tables.
 	srv, err := b.newServer("setup")
@@ -188,8 +200,12 @@ func runOne(ctx context.Context, o options, scenario, name string) (row, error) 
 		return crash(ctx, b)
 	case "redis":
 		return redisDown(ctx, b)
-	default:
+	case "db":
 		return dbDown(ctx, b)
+	case "wechat":
+		return wechatDown(ctx, b)
+	default:
+		return twoInstances(ctx, b)
 	}
 }
 

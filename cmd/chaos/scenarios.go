@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/redis/go-redis/v9"
 
 	"liaison/repo"
+	"liaison/wechat/wechatfake"
 )
 
 // row is one scenario's line in the table, with the targets it missed.
@@ -50,9 +54,12 @@ type backend struct {
 	work        string
 	o           options
 	seq         int
+	fake        *wechatfake.Server // the outside fake WeChat, for the scenarios that take it down
+	prefix      string             // the server's Redis key prefix
 }
 
 func (b *backend) newServer(name string) (*server, error) {
+	name = strings.ReplaceAll(name, " ", "-") // it names log files and WeChat login codes
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -75,7 +82,8 @@ func (b *backend) prepare(ctx context.Context, name string, residents int) (*ser
 	if err := b.side.X.SelectContext(ctx, &stations, "SELECT id FROM stations ORDER BY id"); err != nil || len(stations) == 0 {
 		return srv, nil, nil, fmt.Errorf("demo stations: %v (%d)", err, len(stations))
 	}
-	run := fmt.Sprintf("%s%s%d", name, b.name[:1], time.Now().UnixMilli()%1_000_000)
+	// Unique per run, URL-safe: it goes into login codes, titles and Idempotency-Keys.
+	run := fmt.Sprintf("%s%s%d", strings.ReplaceAll(name, " ", "-"), b.name[:1], time.Now().UnixMilli()%1_000_000)
 	rs, err := login(ctx, srv.url(), run, residents)
 	if err != nil {
 		return srv, nil, nil, err
@@ -336,4 +344,216 @@ func fmtDur(d time.Duration) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+// wechatDown: the fake WeChat answers errors, then hangs, under load. Submissions must still be
+// accepted, held for moderation when the content check cannot answer, and every notification
+// must reach WeChat exactly once when it is back.
+func wechatDown(ctx context.Context, b *backend) (row, error) {
+	r := row{Scenario: "wechat down", Backend: b.label, Recover: -1}
+	fake := b.fake
+	var hang *time.Timer
+	off := func() error {
+		fake.SetDown(true)
+		hang = time.AfterFunc(b.o.wechatDown/2, func() {
+			fake.SetDown(false)
+			fake.SetLatency(8 * time.Second) // longer than the server's 5 s content-check timeout
+		})
+		return nil
+	}
+	on := func() error {
+		hang.Stop()
+		fake.SetDown(false)
+		fake.SetLatency(0)
+		return nil
+	}
+	o, err := b.runOutage(ctx, r.Scenario, b.o.wechatDown, b.o.lead, off, on)
+	if o != nil {
+		defer o.srv.stop()
+	}
+	if err != nil {
+		return r, err
+	}
+	if r.v, err = verify(ctx, b.side, o.l); err != nil {
+		return r, err
+	}
+	r.Recover = o.l.firstAckAfter(o.upAt)
+	_, during := o.l.codes(o.downAt, o.upAt)
+	r.Detail = append(r.Detail, fmt.Sprintf("WeChat errors for %.0fs then hangs for %.0fs; attempts sent meanwhile: %s; slowest answer %s",
+		b.o.wechatDown.Seconds()/2, b.o.wechatDown.Seconds()/2, during, fmtDur(o.l.slowest(o.downAt, o.upAt))))
+	r.checkIntegrity()
+	if r.v.unanswered > 0 {
+		r.miss("%d submissions unanswered", r.v.unanswered)
+	}
+	// Acknowledged while WeChat could not answer: the content was not checked, so it must be held.
+	moderation := map[string]int{}
+	notHeld := 0
+	o.l.mu.Lock()
+	for _, s := range o.l.subs {
+		if !s.acked || s.ackedAt.Before(o.downAt.Add(time.Second)) || s.ackedAt.After(o.upAt) {
+			continue
+		}
+		moderation[s.moderation]++
+		if s.moderation != "pending" {
+			notHeld++
+		}
+	}
+	o.l.mu.Unlock()
+	r.Detail = append(r.Detail, fmt.Sprintf("moderation of submissions acknowledged while WeChat was down: %v", moderation))
+	if notHeld > 0 {
+		r.miss("%d submissions acknowledged during the outage were not held for moderation", notHeld)
+	}
+
+	// Notifications: wait for the outbox to drain, then compare what it says it sent with what
+	// the fake received.
+	deadline := time.Now().Add(90 * time.Second)
+	var statuses []struct {
+		Status string `db:"status"`
+		N      int    `db:"n"`
+	}
+	for {
+		statuses = statuses[:0]
+		if err := b.side.X.SelectContext(ctx, &statuses, "SELECT status, COUNT(*) AS n FROM notify_outbox GROUP BY status ORDER BY status"); err != nil {
+			return r, fmt.Errorf("outbox: %w", err)
+		}
+		busy := 0
+		for _, s := range statuses {
+			if s.Status == "pending" || s.Status == "sending" {
+				busy += s.N
+			}
+		}
+		if busy == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	sent, byStatus := 0, []string{}
+	for _, s := range statuses {
+		byStatus = append(byStatus, fmt.Sprintf("%s: %d", s.Status, s.N))
+		if s.Status == "sent" {
+			sent = s.N
+		}
+		if s.Status == "pending" || s.Status == "sending" {
+			r.miss("%d notifications still %s 90 s after the load", s.N, s.Status)
+		}
+	}
+	received, dups := 0, 0
+	seen := map[string]bool{}
+	for _, m := range fake.Messages() {
+		if m.ErrCode != 0 {
+			continue
+		}
+		received++
+		k := fmt.Sprint(m.ToUser, m.TemplateID, m.Page, m.Data)
+		if seen[k] {
+			dups++
+		}
+		seen[k] = true
+	}
+	r.Detail = append(r.Detail, fmt.Sprintf("notification outbox: %s; WeChat received %d, %d of them twice", strings.Join(byStatus, ", "), received, dups))
+	if received != sent || dups > 0 {
+		r.miss("outbox sent %d notifications, WeChat received %d (%d twice)", sent, received, dups)
+	}
+	return r, nil
+}
+
+// twoInstances: two servers share MariaDB, Redis and one fake WeChat, the load split between
+// them. A key sent to both at once gives one opinion; the supervision lease has one holder; the
+// access_token is fetched once for both.
+func twoInstances(ctx context.Context, b *backend) (row, error) {
+	r := row{Scenario: "two instances", Backend: b.label, Recover: -1}
+	n := int((2*b.o.lead + b.o.dbDown).Seconds() * float64(b.o.rate))
+	pairs := n / 10
+	a, l, rs, err := b.prepare(ctx, "two", n+pairs)
+	if a != nil {
+		defer a.stop()
+	}
+	if err != nil {
+		return r, err
+	}
+	bs, err := b.newServer("two-b")
+	if err != nil {
+		return r, err
+	}
+	defer bs.stop()
+	if err := bs.start(ctx); err != nil {
+		return r, err
+	}
+	urls := []string{a.url(), bs.url()}
+	var turn atomic.Int64
+	l.base = func() string { return urls[turn.Add(1)%2] }
+
+	// The supervision lease, sampled straight from Redis.
+	rc := redis.NewClient(&redis.Options{Addr: b.o.redis})
+	defer rc.Close()
+	owners := map[string]int{}
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			v, _ := rc.Get(ctx, b.prefix+"lock:supervision").Result()
+			owners[v]++
+		}
+	}()
+	l.runLoad(ctx, rs[:n], n, 1, func(int) {})
+
+	// The same key and body to both servers at the same moment.
+	var wg sync.WaitGroup
+	twins := make([][2]*submission, pairs)
+	for i := range pairs {
+		k := n + i
+		for j := range 2 {
+			s := &submission{n: k, title: fmt.Sprintf("chaos-%s-%d", l.run, k), key: fmt.Sprintf("chaos-%s-%d", l.run, k), resident: rs[k], to: urls[j]}
+			twins[i][j] = s
+			l.mu.Lock()
+			l.subs = append(l.subs, s)
+			l.mu.Unlock()
+			wg.Add(1)
+			go func() { defer wg.Done(); l.submit(ctx, s) }()
+		}
+	}
+	wg.Wait()
+	close(stop)
+	<-sampled
+	if r.v, err = verify(ctx, b.side, l); err != nil {
+		return r, err
+	}
+	r.checkIntegrity()
+	if r.v.unanswered > 0 {
+		r.miss("%d submissions unanswered", r.v.unanswered)
+	}
+	split := 0
+	for _, t := range twins {
+		if t[0].acked && t[1].acked && t[0].id != t[1].id {
+			split++
+		}
+	}
+	holders := []string{}
+	for o, c := range owners {
+		if o == "" {
+			o = "(none)"
+		}
+		holders = append(holders, fmt.Sprintf("%s: %d", o, c))
+	}
+	sort.Strings(holders)
+	fetches := b.fake.TokenFetches()
+	r.Detail = append(r.Detail, fmt.Sprintf("%d submissions alternated between two servers, then %d keys sent to both at once (%d answered with two different opinions)", n, pairs, split),
+		fmt.Sprintf("supervision lease: %d distinct holder(s) over the run, samples per holder: %s", len(owners), strings.Join(holders, ", ")),
+		fmt.Sprintf("access_token fetched %d time(s) from WeChat", fetches))
+	if split > 0 {
+		r.miss("%d keys sent to both servers got two different opinions", split)
+	}
+	if len(owners) != 1 || owners[""] > 0 {
+		r.miss("the supervision lease did not have exactly one holder throughout: %s", strings.Join(holders, ", "))
+	}
+	if fetches != 1 {
+		r.miss("access_token fetched %d times (want 1)", fetches)
+	}
+	return r, nil
 }
