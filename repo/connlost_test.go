@@ -32,6 +32,10 @@ func TestConnectionLostIsUnavailable(t *testing.T) {
 			t.Errorf("%s: the cause is lost: %v", tc.name, got)
 		}
 	}
+	// Statements outside a transaction (authentication reads the user on the pool) too.
+	if err := translate(mysql.ErrInvalidConn); !errors.Is(err, service.ErrUnavailable) {
+		t.Errorf("translate(invalid connection) = %v, want ErrUnavailable", err)
+	}
 	if connectionLost(nil) != nil {
 		t.Error("connectionLost(nil) != nil")
 	}

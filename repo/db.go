@@ -287,7 +287,7 @@ func translate(err error) error {
 			return fmt.Errorf("%w: duplicate", service.ErrConflict)
 		}
 	}
-	return err
+	return connectionLost(err)
 }
 
 // Now returns t in UTC with microsecond precision, which both DATETIME(6) and SQLite keep, so
