@@ -58,7 +58,7 @@ func (s *server) start(ctx context.Context) error {
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
-		if resp, err := http.Get(s.url() + "/readyz"); err == nil {
+		if resp, err := client.Get(s.url() + "/readyz"); err == nil { // with a timeout: a hung start must not hang the run
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
