@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -47,6 +48,10 @@ type Config struct {
 	// The fake WeChat's marker words for msgSecCheck (development only).
 	FakeRiskyWord  string `env:"LIAISON_FAKE_WECHAT_RISKY_WORD"`
 	FakeReviewWord string `env:"LIAISON_FAKE_WECHAT_REVIEW_WORD"`
+	// FakeWeChatURL points the server at a fake WeChat someone else runs, instead of starting the
+	// built-in one (development only, loopback only): the chaos harness runs one it can take down
+	// and that several instances share.
+	FakeWeChatURL string `env:"LIAISON_FAKE_WECHAT_URL"`
 	// TrustedProxies lists the load balancers whose X-Forwarded-For is believed (comma-separated CIDRs).
 	TrustedProxies string `env:"LIAISON_TRUSTED_PROXIES"`
 	// WeChatTemplates maps notification kinds to subscribe-message template IDs:
@@ -325,6 +330,17 @@ func (c Config) Validate() error {
 	}
 	if err := checkLoopback(c.PprofAddr); err != nil {
 		bad("LIAISON_PPROF_ADDR", "%v", err)
+	}
+	if c.FakeWeChatURL != "" {
+		u, err := url.Parse(c.FakeWeChatURL)
+		switch {
+		case err != nil || u.Scheme != "http" || u.Path != "" && u.Path != "/":
+			bad("LIAISON_FAKE_WECHAT_URL", "want a base URL like http://127.0.0.1:8090, got %q", c.FakeWeChatURL)
+		case checkLoopback(u.Host) != nil:
+			bad("LIAISON_FAKE_WECHAT_URL", "must be on loopback (127.0.0.1 or [::1]), got %q", c.FakeWeChatURL)
+		case c.Production() || !c.FakeWeChat():
+			bad("LIAISON_FAKE_WECHAT_URL", "is for development with the fake WeChat only")
+		}
 	}
 	if c.Production() {
 		if c.TrustedProxies == "" {

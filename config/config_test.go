@@ -210,6 +210,28 @@ func TestPprofListensOnLoopbackOnly(t *testing.T) {
 	}
 }
 
+// An outside fake WeChat is a development aid on loopback; production never talks to one.
+func TestFakeWeChatURLIsLoopbackDevelopmentOnly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		val, env string
+		ok       bool
+	}{
+		{"http://127.0.0.1:8090", "development", true},
+		{"http://[::1]:8090/", "test", true},
+		{"http://10.0.0.5:8090", "development", false},
+		{"https://api.weixin.qq.com", "development", false},
+		{"http://127.0.0.1:8090/x", "development", false},
+		{"http://127.0.0.1:8090", "production", false},
+	} {
+		_, err := Load("", env(map[string]string{"LIAISON_DATA_DIR": dir, "LIAISON_ENV": tc.env, "LIAISON_FAKE_WECHAT_URL": tc.val}))
+		if tc.ok != (err == nil) || (err != nil && !strings.Contains(err.Error(), "LIAISON_FAKE_WECHAT_URL")) {
+			t.Errorf("%s (%s): err=%v, want ok=%v", tc.val, tc.env, err, tc.ok)
+		}
+	}
+}
+
 func TestDevSecretsRaceKeepsOneSet(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

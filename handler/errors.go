@@ -4,13 +4,16 @@ package handler
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 
 	"github.com/gin-gonic/gin"
 
@@ -46,6 +49,18 @@ var kindStatus = []struct {
 	{service.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "服务暂时不可用，请稍后重试"},
 }
 
+// retryAfterUnavailable is the Retry-After of a 503, in seconds: a restarting database or Redis
+// is usually back within a few seconds.
+const retryAfterUnavailable = "2"
+
+// unreachable reports an error from a dependency the server could not reach or lost its
+// connection to: a refused or reset connection, or a connection the SQL driver gave up on.
+func unreachable(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
 // errors maps the first error a handler recorded with c.Error to the JSON error shape. Only
 // unexpected errors are logged, and only here.
 func errorMiddleware(log *slog.Logger) gin.HandlerFunc {
@@ -78,7 +93,19 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 				c.Header("Retry-After", strconv.Itoa(int(se.RetryAfter.Seconds()+0.999)))
 			}
 		}
+		if k.status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+			c.Header("Retry-After", retryAfterUnavailable)
+		}
 		c.AbortWithStatusJSON(k.status, errorBody{d})
+		return
+	}
+	if unreachable(err) {
+		// The database or Redis is restarting or unreachable: the request may well succeed in a
+		// moment, and an Idempotency-Key makes the retry safe. A 500 would tell clients and
+		// monitors the server is broken; 503 with Retry-After tells them to come back.
+		log.WarnContext(c.Request.Context(), "dependency unreachable", "err", err.Error(), "route", c.FullPath(), "request_id", requestID(c))
+		c.Header("Retry-After", retryAfterUnavailable)
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, errorBody{errorDetail{Code: "unavailable", Message: "服务暂时不可用，请稍后重试"}})
 		return
 	}
 	if errors.Is(err, context.Canceled) {

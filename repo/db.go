@@ -163,8 +163,19 @@ func (db *DB) WithinTx(ctx context.Context, fn func(ctx context.Context) error) 
 			time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
 			continue
 		}
-		return err
+		return connectionLost(err)
 	}
+}
+
+// connectionLost marks the MySQL driver's "invalid connection" (the server went away in the
+// middle of a statement or a commit) as service.ErrUnavailable, so the client is told to retry:
+// the outcome is unknown, and the Idempotency-Key makes the retry safe. The driver does not wrap
+// the network error, so nothing above the repo could tell it from a bug.
+func connectionLost(err error) error {
+	if errors.Is(err, mysql.ErrInvalidConn) && !errors.Is(err, service.ErrUnavailable) {
+		return fmt.Errorf("%w: %w", service.ErrUnavailable, err)
+	}
+	return err
 }
 
 func (db *DB) runTx(ctx context.Context, fn func(ctx context.Context) error) error {
@@ -276,7 +287,7 @@ func translate(err error) error {
 			return fmt.Errorf("%w: duplicate", service.ErrConflict)
 		}
 	}
-	return err
+	return connectionLost(err)
 }
 
 // Now returns t in UTC with microsecond precision, which both DATETIME(6) and SQLite keep, so

@@ -148,12 +148,16 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	wcfg := wechat.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, KV: a.Shared, Locker: a.Shared, KeyPrefix: "wechat:"}
 	if cfg.FakeWeChat() {
 		a.Fake = opt.Fake
-		if a.Fake == nil {
+		if a.Fake == nil && cfg.FakeWeChatURL == "" {
 			a.Fake = wechatfake.New(wechatfake.Options{RiskyWord: cfg.FakeRiskyWord, ReviewWord: cfg.FakeReviewWord})
 			a.Fake.Start()
 			a.closers = append(a.closers, func() error { a.Fake.Close(); return nil })
 		}
-		if err := wechat.InstallTransport(a.Fake.URL()); err != nil {
+		fakeURL := cfg.FakeWeChatURL // one run by someone else: a.Fake stays nil
+		if a.Fake != nil {
+			fakeURL = a.Fake.URL()
+		}
+		if err := wechat.InstallTransport(fakeURL); err != nil {
 			return nil, err
 		}
 		wcfg.AppID, wcfg.Secret = "wx-liaison-dev", "fake-secret"
