@@ -140,8 +140,9 @@ func runOne(ctx context.Context, o options, scenario, name string) (row, error) 
 		return row{}, err
 	}
 	b := &backend{name: name, o: o, work: work}
+	// No metrics listener: two instances would both claim its fixed default port.
 	b.env = []string{"LIAISON_ENV=development", "LIAISON_DATA_DIR=" + filepath.Join(work, "data"), "LIAISON_LOG_LEVEL=warn",
-		"LIAISON_TRUSTED_PROXIES=127.0.0.1", "LIAISON_TOKEN_SECRET=chaos-token-secret-0123456789abcdefghij"}
+		"LIAISON_METRICS_ADDR=none", "LIAISON_TRUSTED_PROXIES=127.0.0.1", "LIAISON_TOKEN_SECRET=chaos-token-secret-0123456789abcdefghij"}
 	var driver, dsn string
 	switch name {
 	case "sqlite":
