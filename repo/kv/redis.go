@@ -52,6 +52,13 @@ func OpenRedis(addrs string, password string, db int) (redis.UniversalClient, er
 		DB:       db,
 		// Let request deadlines cut a slow command short instead of the fixed read timeout.
 		ContextTimeoutEnabled: true,
+		// Fail fast when Redis is away: everything that uses it degrades without it (limiters
+		// fail open, the idempotency fast path falls back to the database), so three retries
+		// with backoff per command only made every request wait (up to 2 s a submission while
+		// Redis was down in the chaos run). One retry still covers a connection the server
+		// closed; a dial that has not answered in a second is not going to.
+		MaxRetries:  1,
+		DialTimeout: time.Second,
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
