@@ -106,10 +106,18 @@ func (s Users) UserByUsername(ctx context.Context, username string) (*service.Us
 func (s Users) UpsertWeChatUser(ctx context.Context, openID, unionID, sessionKeySealed string, now time.Time) (*service.User, error) {
 	var out *service.User
 	err := s.DB.WithinTx(ctx, func(ctx context.Context) error {
-		res, err := s.DB.exec(ctx, `UPDATE users SET session_key_enc = ?, unionid = ?, updated_at = ? WHERE openid = ?`,
-			sessionKeySealed, unionID, utc(now), openID)
-		if err := mustAffect(res, err); err == nil {
-			out, err = s.one(ctx, "openid = ?", openID)
+		// Find the row with a plain read, then update it by primary key. An UPDATE by openid of
+		// a row that does not exist yet takes a gap lock on the openid index under MySQL's
+		// repeatable read, and two first logins in the same gap then deadlocked on their
+		// INSERTs (seen with eight residents logging in at once).
+		var id int64
+		err := s.DB.get(ctx, &id, `SELECT id FROM users WHERE openid = ?`, openID)
+		if err == nil {
+			if err := mustAffect(s.DB.exec(ctx, `UPDATE users SET session_key_enc = ?, unionid = ?, updated_at = ? WHERE id = ?`,
+				sessionKeySealed, unionID, utc(now), id)); err != nil {
+				return err
+			}
+			out, err = s.one(ctx, "id = ?", id)
 			return err
 		} else if !errors.Is(err, service.ErrNotFound) {
 			return err
