@@ -20,7 +20,7 @@ import (
 //   - stages: at most one open stage of a kind; none once terminal; only the rating window
 //     while replied; reopenings never exceed the limit.
 //
-// go test ./service -run '^$' -fuzz FuzzOpinionLifecycle -fuzztime 1m
+// go test ./service/opinion -run '^$' -fuzz '^FuzzOpinionLifecycle$' -fuzztime 2m -fuzzminimizetime 50x
 func FuzzOpinionLifecycle(f *testing.F) {
 	w := newWorld(f)
 	stranger := w.resident()
