@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"liaison/service"
@@ -289,25 +290,23 @@ func (s *Service) ExportAttendance(ctx context.Context, a service.Actor, id int6
 		if err != nil {
 			return fmt.Errorf("export attendance: %w", err)
 		}
-		for _, e := range es {
-			// One by one, for the deputy's stations: a class has at most its capacity of rows,
-			// and an export is rare next to reading and enrolling.
-			d, err := s.Network.Deputy(ctx, e.DeputyID)
-			if err != nil {
-				return fmt.Errorf("export attendance: %w", err)
-			}
-			d.PhoneSealed, d.PhoneIndex = "", ""
-			r := AttendanceRow{Deputy: *d, Stations: []string{}, Enrolment: e}
-			for _, sid := range d.StationIDs {
-				name, ok := stations[sid]
-				if !ok {
-					st, err := s.Network.Station(ctx, sid)
-					if err != nil {
-						return fmt.Errorf("export attendance: %w", err)
-					}
-					name, stations[sid] = st.Name, st.Name
-				}
-				r.Stations = append(r.Stations, name)
+		// A batch's deputies in one read (with their stations), the stations not named yet in
+		// another: the same helper the material figures use.
+		ids := make([]int64, len(es))
+		for i, e := range es {
+			ids[i] = e.DeputyID
+		}
+		ds, err := s.deputies(ctx, ids)
+		if err != nil {
+			return fmt.Errorf("export attendance: %w", err)
+		}
+		if err := s.nameStations(ctx, ds, stations); err != nil {
+			return fmt.Errorf("export attendance: %w", err)
+		}
+		for i, e := range es {
+			r := AttendanceRow{Deputy: ds[i], Stations: []string{}, Enrolment: e}
+			for _, sid := range ds[i].StationIDs {
+				r.Stations = append(r.Stations, stations[sid])
 			}
 			if err := row(r); err != nil {
 				return err
@@ -318,4 +317,27 @@ func (s *Service) ExportAttendance(ctx context.Context, a service.Actor, id int6
 		}
 		after = es[len(es)-1].DeputyID
 	}
+}
+
+// nameStations adds to names the stations of ds it does not hold yet, in one read.
+func (s *Service) nameStations(ctx context.Context, ds []service.Deputy, names map[int64]string) error {
+	var missing []int64
+	for _, d := range ds {
+		for _, sid := range d.StationIDs {
+			if _, ok := names[sid]; !ok && !slices.Contains(missing, sid) {
+				missing = append(missing, sid)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	sts, err := s.Network.Stations(ctx, missing)
+	if err != nil {
+		return err
+	}
+	for _, st := range sts {
+		names[st.ID] = st.Name
+	}
+	return nil
 }
