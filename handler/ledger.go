@@ -40,19 +40,19 @@ func ledgerCells(row opinion.LedgerRow) []any {
 		channel = "线下"
 	}
 	cells := []any{op.PublicNo, op.Title, row.CategoryName, opinion.StatusNames[op.Status], channel, op.StationName,
-		op.DeputyName, op.UnitName, opinion.LedgerTime(op.CreatedAt), opinion.LedgerTime(op.DueAt), yesNo(row.Overdue)}
+		op.DeputyName, op.UnitName, sheetTime(op.CreatedAt), sheetTime(op.DueAt), yesNo(row.Overdue)}
 	for _, s := range opinion.LedgerStageNames {
 		st, ok := row.Stages[s.Stage]
 		switch {
 		case !ok:
 			cells = append(cells, "", "", "")
 		case st.Open():
-			cells = append(cells, opinion.LedgerTime(st.DueAt), "", "")
+			cells = append(cells, sheetTime(st.DueAt), "", "")
 		default:
-			cells = append(cells, opinion.LedgerTime(st.DueAt), opinion.LedgerTime(st.EndedAt), yesNo(st.Overdue))
+			cells = append(cells, sheetTime(st.DueAt), sheetTime(st.EndedAt), yesNo(st.Overdue))
 		}
 	}
-	return append(cells, opinion.RatingNames[op.Rating], op.ReopenCount, opinion.LedgerTime(op.ClosedAt))
+	return append(cells, opinion.RatingNames[op.Rating], op.ReopenCount, sheetTime(op.ClosedAt))
 }
 
 func exportLedger(c *gin.Context, svc *opinion.Service) {

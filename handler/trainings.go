@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"liaison/service"
-	"liaison/service/opinion"
 	"liaison/service/study"
 )
 
@@ -233,7 +232,7 @@ func (h *trainingHandlers) attendanceXLSX(c *gin.Context) {
 			method = "签到码"
 		}
 		return sw.write([]any{r.Deputy.Name, service.DeputyLevelNames[r.Deputy.Level], strings.Join(r.Stations, "、"),
-			opinion.LedgerTime(e.EnrolledAt), opinion.LedgerTime(e.CheckedInAt), method, yesNo(!e.OnlineDoneAt.IsZero()),
+			sheetTime(e.EnrolledAt), sheetTime(e.CheckedInAt), method, yesNo(!e.OnlineDoneAt.IsZero()),
 			yesNo(!e.AttendedAt.IsZero()), attendedByNames[e.AttendedBy]})
 	})
 	if err != nil {

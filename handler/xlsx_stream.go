@@ -3,6 +3,9 @@ package handler
 import (
 	"net/http"
 	"net/url"
+	"time"
+
+	"liaison/service"
 
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
@@ -61,4 +64,12 @@ func sendXLSX(c *gin.Context, f *excelize.File, sw *sheetStream, file, name stri
 	c.Header("Content-Disposition", "attachment; filename=\""+file+"\"; filename*=UTF-8''"+url.PathEscape(name))
 	c.Status(http.StatusOK)
 	_ = f.Write(c.Writer)
+}
+
+// sheetTime is a time as exported sheets show it: Beijing time to the minute; zero is empty.
+func sheetTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(service.Zone).Format("2006-01-02 15:04")
 }

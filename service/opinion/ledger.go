@@ -3,7 +3,6 @@ package opinion
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"liaison/service"
 )
@@ -84,14 +83,6 @@ func (s *Service) ExportLedger(ctx context.Context, a service.Actor, in Worklist
 		}
 		q.BeforeID = ops[len(ops)-1].ID
 	}
-}
-
-// LedgerTime formats a time for the ledger in Beijing time; zero is empty.
-func LedgerTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(service.Zone).Format("2006-01-02 15:04")
 }
 
 // StatusNames are the Chinese names of the statuses.
