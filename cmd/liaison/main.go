@@ -83,7 +83,7 @@ func serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("--demo creates accounts with published passwords and is refused with LIAISON_ENV=production")
 	}
 	if *demo {
-		if err := seedDemo(ctx, app, os.Stdout); err != nil {
+		if err := seedDemo(ctx, app, os.Stdout, demoBaseURL(cfg.HTTPAddr)); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}

@@ -336,29 +336,3 @@ func TestNetworkStationImport(t *testing.T) {
 		t.Fatalf("over 10 MB: %d", st)
 	}
 }
-
-func TestNetworkDemoSeedIsIdempotent(t *testing.T) {
-	t.Parallel()
-	ts := startServer(t, testConfig(t))
-	for i := 0; i < 2; i++ {
-		if err := seedDemo(context.Background(), ts.App, io.Discard); err != nil {
-			t.Fatalf("seed %d: %v", i, err)
-		}
-	}
-	if s, d := countRows(t, ts, "stations"), countRows(t, ts, "deputies"); s != 4 || d != 5 {
-		t.Fatalf("%d stations, %d deputies", s, d)
-	}
-	// The demo admin holds the short grant form (440100) and still sees its whole city.
-	adm := passwordLogin(t, ts, "admin", "demo-admin-2026")
-	if items := listItems(ts.must(200, "GET", "/api/v1/admin/stations", adm, nil)); len(items) != 4 {
-		t.Fatalf("demo admin sees %d stations", len(items))
-	}
-	mgr := passwordLogin(t, ts, demoManager, demoManagerPass)
-	if me := ts.must(200, "GET", "/api/v1/me", mgr, nil); fmt.Sprint(me["roles"]) != "[station_manager]" {
-		t.Fatalf("manager: %v", me)
-	}
-	near := listItems(ts.must(200, "GET", "/api/v1/stations?lat=23.13&lng=113.27", "", nil))
-	if len(near) != 4 || near[0]["name"] != "越秀区北京街人大代表联络站" {
-		t.Fatalf("nearby: %v", near)
-	}
-}
