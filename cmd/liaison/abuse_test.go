@@ -341,32 +341,24 @@ func TestAbuseFloodPastEachLimit(t *testing.T) {
 	status, header, body = call("POST", "/api/v1/me/bind", guesser, map[string]string{"invite_code": "ZZZZ9999"}, nil)
 	refused("invite codes", status, header, body)
 
-	// Requests a minute per user, over every route.
+	// floodUntilRefused repeats a request that succeeds until the limit refuses it, within bound.
+	floodUntilRefused := func(name string, bound int, send func(i int) (int, http.Header, map[string]any)) {
+		t.Helper()
+		for i := 0; i <= bound; i++ {
+			if status, header, body := send(i); status != 200 {
+				refused(name, status, header, body)
+				return
+			}
+		}
+		t.Fatalf("%s: %d requests and the limit never refused", name, bound+1)
+	}
+	// Requests a minute per user.
 	reader := ts.login("abuse-reader-" + sfx)
-	for i := 0; ; i++ {
-		status, header, body := call("GET", "/api/v1/me", reader, nil, nil)
-		if status == 200 {
-			if i > 40 {
-				t.Fatal("the API limit never refused")
-			}
-			continue
-		}
-		refused("api", status, header, body)
-		break
-	}
-
+	floodUntilRefused("api", 40, func(int) (int, http.Header, map[string]any) { return call("GET", "/api/v1/me", reader, nil, nil) })
 	// Logins a minute per address: a flood guard above everything the test did so far.
-	for i := 0; ; i++ {
-		status, header, body := call("POST", "/api/v1/auth/wechat/login", "", map[string]string{"code": fmt.Sprint("flood-login-", sfx, "-", i)}, nil)
-		if status == 200 {
-			if i > 30 {
-				t.Fatal("the login limit never refused")
-			}
-			continue
-		}
-		refused("logins", status, header, body)
-		break
-	}
+	floodUntilRefused("logins", 30, func(i int) (int, http.Header, map[string]any) {
+		return call("POST", "/api/v1/auth/wechat/login", "", map[string]string{"code": fmt.Sprint("flood-login-", sfx, "-", i)}, nil)
+	})
 }
 
 // TestAbuseRouteWalksSeeTheRoutes keeps the walks above honest: they see the server's routes.
