@@ -84,8 +84,15 @@ func (l Leader) Run(ctx context.Context, tick func(ctx context.Context) error) e
 			log.Warn("leader: acquire", "lease", l.Name, "err", err.Error())
 			held = false
 		case !ok:
+			if held {
+				log.Info("leader: lost", "lease", l.Name)
+			}
 			held = false
 		default:
+			// Operators (and the chaos harness's two-instance check) read who led when.
+			if !held {
+				log.Info("leader: acquired", "lease", l.Name)
+			}
 			held = true
 			tctx, cancel := context.WithDeadline(ctx, start.Add(l.TTL))
 			err := tick(tctx)

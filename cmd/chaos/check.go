@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 
 	"github.com/jmoiron/sqlx"
@@ -87,4 +90,26 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// countLogLines counts the JSON log lines of a server with the message msg and the lease.
+func countLogLines(path, msg, lease string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var line struct {
+			Msg   string `json:"msg"`
+			Lease string `json:"lease"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == msg && line.Lease == lease {
+			n++
+		}
+	}
+	return n, sc.Err()
 }

@@ -298,3 +298,70 @@ func (l *load) slowest(from, to time.Time) time.Duration {
 	}
 	return d
 }
+
+// grantConsents logs each WeChat code in and accepts the template of kind n times, as a
+// mini-program asks before each message it wants to send.
+func grantConsents(ctx context.Context, base string, codes []string, kind string, n int) error {
+	var templates struct {
+		Items []struct {
+			Kind       string `json:"kind"`
+			TemplateID string `json:"template_id"`
+		} `json:"items"`
+	}
+	if err := getJSON(ctx, base+"/api/v1/subscriptions/templates", "", &templates); err != nil {
+		return fmt.Errorf("templates: %w", err)
+	}
+	id := ""
+	for _, t := range templates.Items {
+		if t.Kind == kind {
+			id = t.TemplateID
+		}
+	}
+	if id == "" {
+		return fmt.Errorf("no template for %s", kind)
+	}
+	body, _ := json.Marshal(map[string][]string{"accepted": {id}})
+	for i, code := range codes {
+		token, err := loginOne(ctx, base, code, fmt.Sprintf("10.250.0.%d", i+1))
+		if err != nil {
+			return fmt.Errorf("login %s: %w", code, err)
+		}
+		for range n {
+			req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/me/subscriptions", bytes.NewReader(body))
+			if err != nil {
+				return err
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("consent for %s: HTTP %d", code, resp.StatusCode)
+			}
+		}
+	}
+	return nil
+}
+
+func getJSON(ctx context.Context, url, token string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: HTTP %d", url, resp.StatusCode)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}

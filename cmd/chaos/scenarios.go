@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -225,10 +226,13 @@ type outage struct {
 	ready        *readyPoller
 }
 
-func (b *backend) runOutage(ctx context.Context, name string, down, lead time.Duration, off, on func() error) (*outage, error) {
+func (b *backend) runOutage(ctx context.Context, name string, down, lead time.Duration, before func(url string) error, off, on func() error) (*outage, error) {
 	n := int((2*lead + down).Seconds() * float64(b.o.rate))
 	const perResident = 1
 	srv, l, rs, err := b.prepare(ctx, name, (n+perResident-1)/perResident)
+	if err == nil && before != nil {
+		err = before(srv.url())
+	}
 	if err != nil {
 		if srv != nil {
 			srv.stop()
@@ -271,7 +275,7 @@ func (b *backend) runOutage(ctx context.Context, name string, down, lead time.Du
 // outageRow runs an outage of one proxied dependency and fills in what both outage scenarios
 // report: the verdict, the recovery and the answers while it was down.
 func (b *backend) outageRow(ctx context.Context, r *row, what string, down time.Duration, px *toxiproxy.Proxy) (*outage, map[string]int, error) {
-	o, err := b.runOutage(ctx, r.Scenario, down, b.o.lead, func() error { px.Stop(); return nil }, px.Start)
+	o, err := b.runOutage(ctx, r.Scenario, down, b.o.lead, nil, func() error { px.Stop(); return nil }, px.Start)
 	if o != nil {
 		defer o.srv.stop()
 	}
@@ -367,7 +371,13 @@ func wechatDown(ctx context.Context, b *backend) (row, error) {
 		fake.SetLatency(0)
 		return nil
 	}
-	o, err := b.runOutage(ctx, r.Scenario, b.o.wechatDown, b.o.lead, off, on)
+	// The demo deputies consent to new-work messages before the load, so the submissions routed
+	// to them are sent as subscribe messages: the exactly-once check below then counts real
+	// sends (a consent is good for one message; what exceeds them stays inbox-only).
+	consents := func(url string) error {
+		return grantConsents(ctx, url, []string{"demo-deputy-1", "demo-deputy-2"}, "opinion_assigned", 150)
+	}
+	o, err := b.runOutage(ctx, r.Scenario, b.o.wechatDown, b.o.lead, consents, off, on)
 	if o != nil {
 		defer o.srv.stop()
 	}
@@ -454,6 +464,9 @@ func wechatDown(ctx context.Context, b *backend) (row, error) {
 	if received != sent || dups > 0 {
 		r.miss("outbox sent %d notifications, WeChat received %d (%d twice)", sent, received, dups)
 	}
+	if sent == 0 {
+		r.miss("no notification was sent as a subscribe message: the exactly-once check saw nothing")
+	}
 	return r, nil
 }
 
@@ -462,6 +475,10 @@ func wechatDown(ctx context.Context, b *backend) (row, error) {
 // access_token is fetched once for both.
 func twoInstances(ctx context.Context, b *backend) (row, error) {
 	r := row{Scenario: "two instances", Backend: b.label, Recover: -1}
+	// Both servers log at info here: "leader: acquired" says which of them led supervision.
+	saved := b.env
+	b.env = append(slices.Clone(saved), "LIAISON_LOG_LEVEL=info")
+	defer func() { b.env = saved }()
 	n := int((2*b.o.lead + b.o.dbDown).Seconds() * float64(b.o.rate))
 	pairs := n / 10
 	a, l, rs, err := b.prepare(ctx, "two", n+pairs)
@@ -543,6 +560,21 @@ func twoInstances(ctx context.Context, b *backend) (row, error) {
 	}
 	sort.Strings(holders)
 	fetches := b.fake.TokenFetches()
+	// What each server's own log says: which of them ever took the lease.
+	leaders := 0
+	for _, srv := range []*server{a, bs} {
+		n, err := countLogLines(srv.logPath, "leader: acquired", "supervision")
+		if err != nil {
+			return r, err
+		}
+		if n > 0 {
+			leaders++
+		}
+	}
+	r.Detail = append(r.Detail, fmt.Sprintf("servers whose log says they took the supervision lease: %d of 2", leaders))
+	if leaders != 1 {
+		r.miss("%d servers led supervision during the run (want exactly 1)", leaders)
+	}
 	r.Detail = append(r.Detail, fmt.Sprintf("%d submissions alternated between two servers, then %d keys sent to both at once (%d answered with two different opinions)", n, pairs, split),
 		fmt.Sprintf("supervision lease: %d distinct holder(s) over the run, samples per holder: %s", len(owners), strings.Join(holders, ", ")),
 		fmt.Sprintf("access_token fetched %d time(s) from WeChat", fetches))

@@ -52,7 +52,7 @@ type demoSeeded struct {
 // seedDemo creates the demo network idempotently (what exists is left alone) and prints each
 // account, what it may do, and a copy-paste journey against baseURL (e.g. http://127.0.0.1:8080).
 func seedDemo(ctx context.Context, app *App, out io.Writer, baseURL string) error {
-	if app.Fake == nil {
+	if !app.Cfg.FakeWeChat() {
 		return errors.New("演示数据需要内置的模拟微信（未配置 LIAISON_WECHAT_APPID 时自动启用）：演示代表用固定的 js_code 登录")
 	}
 	seeded, err := seedDemoNetwork(ctx, app)
@@ -172,7 +172,8 @@ func demoDeputy(ctx context.Context, app *App, s demoStation, stationID int64) (
 	if err != nil {
 		return 0, err
 	}
-	if _, err := net.Bind(ctx, actor, invite.Code); err != nil {
+	// Another instance starting with --demo at the same moment may have bound it first.
+	if _, err := net.Bind(ctx, actor, invite.Code); err != nil && !errors.Is(err, service.ErrConflict) {
 		return 0, err
 	}
 	return deputyID, app.Auth.Logout(ctx, actor)
