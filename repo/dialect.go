@@ -110,3 +110,31 @@ func (db *DB) gooseDialect() goose.Dialect {
 // with prefix. A range, unlike LIKE, uses the index on both dialects (SQLite's case-insensitive
 // LIKE cannot use a BINARY index). Codes are digits and ':' sorts right after '9'.
 func regionRange(prefix string) []any { return []any{prefix, prefix + ":"} }
+
+// searchMatch is the condition that o.id is an opinion whose indexed texts match q (see
+// repo/search.go): InnoDB FULLTEXT in boolean mode on MySQL, FTS5 on SQLite. A query with no
+// searchable character matches nothing.
+func (db *DB) searchMatch(q searchQuery) (string, []any) {
+	if q.empty() {
+		return "1 = 0", nil
+	}
+	if db.Dialect == MySQL {
+		var conds []string
+		var args []any
+		if len(q.phrases) > 0 {
+			conds, args = append(conds, "MATCH (grams) AGAINST (? IN BOOLEAN MODE)"), append(args, "+"+strings.Join(q.phrases, " +"))
+		}
+		if len(q.chars) > 0 {
+			conds, args = append(conds, "MATCH (chars) AGAINST (? IN BOOLEAN MODE)"), append(args, "+"+strings.Join(q.chars, " +"))
+		}
+		return "o.id IN (SELECT opinion_id FROM opinion_search WHERE " + strings.Join(conds, " AND ") + ")", args
+	}
+	var terms []string
+	for _, p := range q.phrases {
+		terms = append(terms, "grams : "+p)
+	}
+	for _, c := range q.chars {
+		terms = append(terms, "chars : "+c)
+	}
+	return "o.id IN (SELECT rowid FROM opinion_fts WHERE opinion_fts MATCH ?)", []any{strings.Join(terms, " AND ")}
+}

@@ -133,6 +133,9 @@ func (s Opinions) CreateOpinion(ctx context.Context, op *opinion.Opinion) error 
 		return fmt.Errorf("create opinion: %w", err)
 	}
 	op.ID = id
+	if err := s.indexSearch(ctx, op.ID, op.Title, op.Content); err != nil {
+		return fmt.Errorf("create opinion: %w", err)
+	}
 	return nil
 }
 
@@ -164,7 +167,7 @@ func (s Opinions) UpdateOpinion(ctx context.Context, op *opinion.Opinion, oldVer
 }
 
 // opinionWhere builds the WHERE clause of a list: the reach, then the filters.
-func opinionWhere(q opinion.Query) (string, []any) {
+func (s Opinions) opinionWhere(q opinion.Query) (string, []any) {
 	var conds []string
 	var args []any
 	add := func(cond string, a ...any) {
@@ -214,11 +217,9 @@ func opinionWhere(q opinion.Query) (string, []any) {
 		add("o.created_at < ?", utc(q.To))
 	}
 	if q.Q != "" {
-		// '!' escapes: a backslash means different things in MySQL and SQLite string literals.
-		// LOWER on both sides: MySQL's utf8mb4_bin LIKE is case-sensitive, SQLite's is not (for
-		// ASCII); this makes "WiFi" find "wifi" on both.
-		like := likeContains(strings.ToLower(q.Q))
-		add("(LOWER(o.title) LIKE ? ESCAPE '!' OR LOWER(o.content) LIKE ? ESCAPE '!')", like, like)
+		// The full-text index (repo/search.go): every term of the query, in title or content.
+		cond, cargs := s.DB.searchMatch(parseSearch(q.Q))
+		add(cond, cargs...)
 	}
 	if q.BeforeID != 0 {
 		add("o.id < ?", q.BeforeID)
@@ -276,7 +277,7 @@ func statusArgs(ss []opinion.Status) []any {
 
 // ListOpinions returns a page, newest first.
 func (s Opinions) ListOpinions(ctx context.Context, q opinion.Query) ([]opinion.Opinion, error) {
-	where, args := opinionWhere(q)
+	where, args := s.opinionWhere(q)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = service.DefaultPageLimit
@@ -300,7 +301,7 @@ func (s Opinions) CountOpinions(ctx context.Context, q opinion.Query, statuses [
 	if len(statuses) == 0 {
 		return out, nil
 	}
-	where, args := opinionWhere(q)
+	where, args := s.opinionWhere(q)
 	parts := make([]string, len(statuses))
 	var all []any
 	for i, st := range statuses {
@@ -546,6 +547,10 @@ func (s Opinions) EraseOpinion(ctx context.Context, id int64, marker string, at 
 	if err := mustAffect(res, err); errors.Is(err, service.ErrNotFound) {
 		return nil, 0, false, nil // erased meanwhile
 	} else if err != nil {
+		return nil, 0, false, fmt.Errorf("erase opinion %d: %w", id, err)
+	}
+	// The texts are gone: so are their search tokens.
+	if _, err := s.DB.exec(ctx, `DELETE FROM opinion_search WHERE opinion_id = ?`, id); err != nil {
 		return nil, 0, false, fmt.Errorf("erase opinion %d: %w", id, err)
 	}
 	var uploads []int64

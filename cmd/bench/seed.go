@@ -12,6 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"liaison/repo"
 	"liaison/service/auth"
 )
 
@@ -296,6 +297,8 @@ func (s *seeder) opinions(ctx context.Context, progress func(done int)) error {
 				"note", "public", "data")
 			sts := newBulk(tx, "opinion_stages", "id", "opinion_id", "stage", "started_at", "due_at", "ended_at", "overdue")
 			sup := newBulk(tx, "opinion_supervision", "stage_id", "opinion_id", "reminded_at", "overdue_at", "escalated_at", "escalated_up_at")
+			// The keyword index, as the server writes it at submission (repo.TokenizeSearch).
+			srch := newBulk(tx, "opinion_search", "opinion_id", "grams", "chars")
 			for id := start; id <= end; id++ {
 				station := 1 + s.rng.IntN(s.scale.Stations)
 				if s.rng.Float64() < s.scale.HotShare {
@@ -364,6 +367,10 @@ func (s *seeder) opinions(ctx context.Context, progress func(done int)) error {
 				if err := ops.add(ctx, id, fmt.Sprintf("S%010d", id), "online", station, region, deputy, unit, categories[cat],
 					"normal", title, content, "", 23.1+s.rng.Float64()/10, 113.2+s.rng.Float64()/10, resident, "pass", status, 1,
 					rating, due, overdue, created, updated, closed); err != nil {
+					return err
+				}
+				tokens := repo.TokenizeSearch(title, content)
+				if err := srch.add(ctx, id, tokens.Grams, tokens.Chars); err != nil {
 					return err
 				}
 				// The timeline: submit, then the steps that led to the status.
@@ -452,7 +459,7 @@ func (s *seeder) opinions(ctx context.Context, progress func(done int)) error {
 					v.overdue++
 				}
 			}
-			for _, b := range []*bulk{ops, evs, sts, sup} {
+			for _, b := range []*bulk{ops, evs, sts, sup, srch} {
 				if err := b.flush(ctx); err != nil {
 					return err
 				}

@@ -94,6 +94,9 @@ type Options struct {
 // statsFoldEvery is how often the leader folds statistics deltas into the summary.
 const statsFoldEvery = 2 * time.Second
 
+// searchBackfillEvery is how often the leader indexes opinions older than the keyword index.
+const searchBackfillEvery = 5 * time.Second
+
 // NewApp connects the stores, migrates, and wires services and handlers.
 func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if opt.LogOutput == nil {
@@ -253,6 +256,20 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	statsLeader := service.Leader{Locker: locker, Name: "stats-fold", Owner: service.NewInstanceID(), TTL: 2 * statsFoldEvery,
 		Every: statsFoldEvery, Log: a.Log}
 	a.Workers = append(a.Workers, func(ctx context.Context) { _ = statsLeader.Run(ctx, a.Stats.Fold) })
+	// Opinions older than the keyword index are indexed once, on one instance, newest first.
+	searchLeader := service.Leader{Locker: locker, Name: "search-backfill", Owner: service.NewInstanceID(), TTL: 2 * searchBackfillEvery,
+		Every: searchBackfillEvery, Log: a.Log}
+	opinionStore := repo.Opinions{DB: db}
+	a.Workers = append(a.Workers, func(ctx context.Context) {
+		_ = searchLeader.Run(ctx, func(ctx context.Context) error {
+			for range 20 { // 10,000 opinions a round at most, so the lease is renewed
+				if more, err := opinionStore.BackfillSearch(ctx, 500); err != nil || !more {
+					return err
+				}
+			}
+			return nil
+		})
+	})
 	// Every instance hears the others' logouts, grant changes and network changes.
 	a.Workers = append(a.Workers, a.Auth.Listen, a.Network.Listen)
 	// Personal data retention (PIPL): the real run, daily on the leader, only once an operator

@@ -74,14 +74,14 @@ func TestOpinionWorklistFiltersPagesAndCounts(t *testing.T) {
 	if p := list(opinion.WorklistInput{Category: "health"}, w.mgr); !eq(ids(p), []int64{h}) || p.Counts[opinion.Submitted] != 1 {
 		t.Fatalf("category: %v %v", ids(p), p.Counts)
 	}
-	// Keyword: Chinese, and % and _ taken literally.
+	// Keyword: Chinese; % and _ are no wildcards (the full-text index holds words, not symbols).
 	if p := list(opinion.WorklistInput{Q: "坑洼"}, w.mgr); !eq(ids(p), []int64{a}) {
 		t.Fatalf("q Chinese: %v", ids(p))
 	}
 	if p := list(opinion.WorklistInput{Q: "100%_"}, w.mgr); !eq(ids(p), []int64{pct}) {
 		t.Fatalf("q with %%_: %v", ids(p))
 	}
-	if p := list(opinion.WorklistInput{Q: "%"}, w.mgr); !eq(ids(p), []int64{pct}) {
+	if p := list(opinion.WorklistInput{Q: "%"}, w.mgr); len(p.Items) != 0 {
 		t.Fatalf("q %%: %v", ids(p))
 	}
 	// Case does not matter, on either database.
