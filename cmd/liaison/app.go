@@ -230,8 +230,10 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			return a.Duty.Record(ctx, duty.Activity{DeputyID: act.DeputyID, Type: duty.TypeStudy, Source: source, SourceID: id,
 				At: act.At, Hours: act.Hours, RegionCode: act.RegionCode, Title: act.Title, Data: data})
 		}}
+	// Files are shown with signed URLs the mini-program's <image> loads without a header.
+	fileURLs := upload.NewURLSigner([]byte(cfg.TokenSecret), cfg.FileURLTTL, opt.Clock)
 	a.Uploads = &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock,
-		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty, a.Study}}
+		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty, a.Study}, URLs: fileURLs}
 	a.Opinions.RetentionDays, a.Opinions.UploadEraser = int(cfg.RetentionDays), a.Uploads
 
 	// Supervision (督办) runs on one instance at a time: the lease lives in Redis when there is
@@ -282,10 +284,10 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Calendar(calendarSvc, deadlinePolicy),
 			handler.Network(a.Network),
 			handler.Notifications(notifications),
-			handler.Opinions(a.Opinions),
-			handler.Duty(a.Duty),
+			handler.Opinions(a.Opinions, fileURLs),
+			handler.Duty(a.Duty, fileURLs),
 			handler.Receptions(a.Duty),
-			handler.Study(a.Study),
+			handler.Study(a.Study, fileURLs),
 			handler.Trainings(a.Study),
 			handler.Ledger(a.Opinions),
 			handler.Retention(a.Opinions),
