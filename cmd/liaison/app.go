@@ -308,7 +308,8 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 // Serve listens on ln until ctx ends, then shuts down gracefully: stop accepting, let in-flight
 // requests finish (up to the configured wait), then stop workers.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+	// Times leave as RFC 3339 at +08:00, however they were read (see handler.BeijingTimes).
+	srv := &http.Server{Handler: handler.BeijingTimes(a.Handler), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
