@@ -89,6 +89,9 @@ func TestMiniProgramContract(t *testing.T) {
 		t.Fatalf("answer fields before a reply: %v %v", view["reply"], view["rating"])
 	}
 	// Deadlines: due_at is 24:00 of the last day; due_date names that day.
+	if due, _ := rec["due_at"].(string); rec["due_date"] != dayBefore(t, due) {
+		t.Fatalf("the receipt's deadline: %v %v", rec["due_at"], rec["due_date"])
+	}
 	due, _ := view["due_at"].(string)
 	if !strings.HasSuffix(due, "T00:00:00+08:00") || view["due_date"] != dayBefore(t, due) {
 		t.Fatalf("due_at %q, due_date %v", due, view["due_date"])

@@ -75,6 +75,7 @@ type Receipt struct {
 	Status     Status    `json:"status"`
 	Version    int       `json:"version"`
 	DueAt      time.Time `json:"due_at"`
+	DueDate    string    `json:"due_date"` // the last day of DueAt
 	Channel    string    `json:"channel"`
 	Moderation string    `json:"moderation"`
 	StationID  int64     `json:"station_id"`
@@ -619,7 +620,7 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 		if err := s.observe(ctx, stepOf(nil, op, now, nil, nil)); err != nil {
 			return err
 		}
-		r := Receipt{ID: op.ID, PublicNo: op.PublicNo, Status: op.Status, Version: op.Version, DueAt: op.DueAt,
+		r := Receipt{ID: op.ID, PublicNo: op.PublicNo, Status: op.Status, Version: op.Version, DueAt: op.DueAt, DueDate: service.LastDay(op.DueAt),
 			Channel: op.Channel, Moderation: op.Moderation, StationID: op.StationID, CreatedAt: op.CreatedAt}
 		if op.DeputyID != 0 {
 			id := op.DeputyID
