@@ -55,7 +55,7 @@ type App struct {
 	// Supervisor is the supervision worker; tests drive its Tick with an injected clock.
 	Supervisor *opinion.Supervisor
 	Fake       *wechatfake.Server // nil with real WeChat credentials
-	Handler    http.Handler
+	Handler    http.Handler       // the API; Serve wraps it in handler.BeijingTimes
 	// Metrics serves /metrics; main puts it on its own listener (see serveMetrics).
 	Metrics http.Handler
 	// Workers run in the background while the server serves, each until its context ends.
