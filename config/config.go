@@ -40,6 +40,8 @@ type Config struct {
 	WeChatSecret string        `env:"LIAISON_WECHAT_SECRET"`
 	TokenSecret  string        `env:"LIAISON_TOKEN_SECRET"`
 	TokenTTL     time.Duration `env:"LIAISON_TOKEN_TTL"`
+	// FileURLTTL is how long the signed file URLs of responses stay valid.
+	FileURLTTL   time.Duration `env:"LIAISON_FILE_URL_TTL"`
 	DataKeys     string        `env:"LIAISON_DATA_KEYS"` // "id:base64,id2:base64"; the last is active
 	IndexKey     string        `env:"LIAISON_INDEX_KEY"` // base64, 32 bytes; never rotate while data exists
 	MaxBodyBytes int64         `env:"LIAISON_MAX_BODY_BYTES"`
@@ -105,6 +107,10 @@ type Config struct {
 	PprofAddr string `env:"LIAISON_PPROF_ADDR"`
 }
 
+// MaxFileURLTTL bounds LIAISON_FILE_URL_TTL: whoever holds a signed file URL may load the file
+// until it expires, so it must stay short.
+const MaxFileURLTTL = time.Hour
+
 // DefaultTokenSecret is what a development install falls back to if it cannot write its
 // generated secrets; production refuses it.
 const DefaultTokenSecret = "dev-insecure-token-secret-change-me"
@@ -133,6 +139,7 @@ func Defaults() Config {
 		DBDriver:          "sqlite",
 		RedisPrefix:       "liaison:",
 		TokenTTL:          7 * 24 * time.Hour,
+		FileURLTTL:        10 * time.Minute,
 		MaxBodyBytes:      1 << 20,
 		ShutdownWait:      20 * time.Second,
 		LogLevel:          "info",
@@ -289,6 +296,9 @@ func (c Config) Validate() error {
 	}
 	if (c.WeChatAppID == "") != (c.WeChatSecret == "") {
 		bad("LIAISON_WECHAT_SECRET", "LIAISON_WECHAT_APPID and LIAISON_WECHAT_SECRET go together")
+	}
+	if c.FileURLTTL < time.Minute || c.FileURLTTL > MaxFileURLTTL {
+		bad("LIAISON_FILE_URL_TTL", "must be between 1m and %v (a signed file URL is a short-lived capability), got %v", MaxFileURLTTL, c.FileURLTTL)
 	}
 	if len(c.TokenSecret) < 32 {
 		bad("LIAISON_TOKEN_SECRET", "must be at least 32 characters")

@@ -7,12 +7,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"liaison/service/duty"
+	"liaison/service/upload"
 )
 
 // Duty serves duty registration (履职登记) and its review.
-func Duty(svc *duty.Service) Module {
+func Duty(svc *duty.Service, urls *upload.URLSigner) Module {
 	return func(r Routes) {
-		h := &dutyHandlers{svc: svc}
+		h := &dutyHandlers{svc: svc, urls: urls}
 		r.Public.GET("/duty-types", h.types)
 		r.Authed.POST("/duties", h.create)
 		r.Authed.GET("/duties/:id", h.get)
@@ -27,7 +28,10 @@ func Duty(svc *duty.Service) Module {
 	}
 }
 
-type dutyHandlers struct{ svc *duty.Service }
+type dutyHandlers struct {
+	svc  *duty.Service
+	urls *upload.URLSigner
+}
 
 type dutyInputJSON struct {
 	Type         string   `json:"type"`
@@ -93,14 +97,14 @@ func optTime(t time.Time) *time.Time {
 	return &t
 }
 
-func toDutyJSON(r duty.Record) dutyRecordJSON {
+func toDutyJSON(r duty.Record, urls fileURLs) dutyRecordJSON {
 	out := dutyRecordJSON{ID: r.ID, RecordID: r.RootID, Revision: r.Revision, DeputyID: r.DeputyID, Type: r.Type, TypeName: duty.TypeName(r.Type),
 		OccurredOn: r.OccurredOn, Hours: r.Hours, StationID: optID(r.StationID), Place: r.Place, Title: r.Title, Content: r.Content,
 		Participants: r.Participants, Images: make([]dutyImageJSON, len(r.Images)), Status: r.Status, StatusName: duty.StatusName(r.Status),
 		Source: r.Source, SourceID: optID(r.SourceID), Data: r.Data, ReviewComment: r.ReviewComment, ReviewedAt: optTime(r.ReviewedAt),
 		SubmittedAt: optTime(r.SubmittedAt), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	for i, id := range r.Images {
-		out.Images[i] = dutyImageJSON{ID: id, URL: uploadURL(id)}
+		out.Images[i] = dutyImageJSON{ID: id, URL: urls.url(object("duty", r.ID), id)}
 	}
 	if out.Data == nil {
 		out.Data = map[string]any{}
@@ -108,10 +112,10 @@ func toDutyJSON(r duty.Record) dutyRecordJSON {
 	return out
 }
 
-func toDutyPage(items []duty.Record, next *string) gin.H {
+func toDutyPage(items []duty.Record, next *string, urls fileURLs) gin.H {
 	out := make([]dutyRecordJSON, len(items))
 	for i, r := range items {
-		out[i] = toDutyJSON(r)
+		out[i] = toDutyJSON(r, urls)
 	}
 	return gin.H{"items": out, "next_cursor": next}
 }
@@ -130,7 +134,7 @@ func (h *dutyHandlers) create(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusCreated, toDutyJSON(*r))
+	c.JSON(http.StatusCreated, toDutyJSON(*r, fileURLsFor(c, h.urls)))
 }
 
 func (h *dutyHandlers) get(c *gin.Context) {
@@ -143,10 +147,11 @@ func (h *dutyHandlers) get(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	out := toDutyJSON(d.Record)
+	urls := fileURLsFor(c, h.urls)
+	out := toDutyJSON(d.Record, urls)
 	revs := make([]dutyRecordJSON, len(d.Revisions))
 	for i, r := range d.Revisions {
-		revs[i] = toDutyJSON(r)
+		revs[i] = toDutyJSON(r, urls)
 	}
 	c.JSON(http.StatusOK, gin.H{"record": out, "revisions": revs})
 }
@@ -165,7 +170,7 @@ func (h *dutyHandlers) update(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, toDutyJSON(*r))
+	c.JSON(http.StatusOK, toDutyJSON(*r, fileURLsFor(c, h.urls)))
 }
 
 func (h *dutyHandlers) submit(c *gin.Context) {
@@ -178,7 +183,7 @@ func (h *dutyHandlers) submit(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, toDutyJSON(*r))
+	c.JSON(http.StatusOK, toDutyJSON(*r, fileURLsFor(c, h.urls)))
 }
 
 func (h *dutyHandlers) mine(c *gin.Context) {
@@ -187,7 +192,7 @@ func (h *dutyHandlers) mine(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, toDutyPage(p.Items, p.NextCursor))
+	c.JSON(http.StatusOK, toDutyPage(p.Items, p.NextCursor, fileURLsFor(c, h.urls)))
 }
 
 func (h *dutyHandlers) queue(c *gin.Context) {
@@ -196,7 +201,7 @@ func (h *dutyHandlers) queue(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, toDutyPage(p.Items, p.NextCursor))
+	c.JSON(http.StatusOK, toDutyPage(p.Items, p.NextCursor, fileURLsFor(c, h.urls)))
 }
 
 func (h *dutyHandlers) review(c *gin.Context) {
@@ -213,7 +218,7 @@ func (h *dutyHandlers) review(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, toDutyPage(rs, nil))
+	c.JSON(http.StatusOK, toDutyPage(rs, nil, fileURLsFor(c, h.urls)))
 }
 
 type rosterRowJSON struct {

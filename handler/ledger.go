@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"liaison/service"
 	"liaison/service/opinion"
 )
 
@@ -33,6 +34,8 @@ func yesNo(b bool) string {
 	return "否"
 }
 
+// ledgerCells is one row. A deadline (时限) is shown as its last day (2026-12-01), not as the
+// 24:00 it falls at, which would read as the next day.
 func ledgerCells(row opinion.LedgerRow) []any {
 	op := row.Opinion
 	channel := "线上"
@@ -40,16 +43,16 @@ func ledgerCells(row opinion.LedgerRow) []any {
 		channel = "线下"
 	}
 	cells := []any{op.PublicNo, op.Title, row.CategoryName, opinion.StatusNames[op.Status], channel, op.StationName,
-		op.DeputyName, op.UnitName, sheetTime(op.CreatedAt), sheetTime(op.DueAt), yesNo(row.Overdue)}
+		op.DeputyName, op.UnitName, sheetTime(op.CreatedAt), service.LastDay(op.DueAt), yesNo(row.Overdue)}
 	for _, s := range opinion.LedgerStageNames {
 		st, ok := row.Stages[s.Stage]
 		switch {
 		case !ok:
 			cells = append(cells, "", "", "")
 		case st.Open():
-			cells = append(cells, sheetTime(st.DueAt), "", "")
+			cells = append(cells, service.LastDay(st.DueAt), "", "")
 		default:
-			cells = append(cells, sheetTime(st.DueAt), sheetTime(st.EndedAt), yesNo(st.Overdue))
+			cells = append(cells, service.LastDay(st.DueAt), sheetTime(st.EndedAt), yesNo(st.Overdue))
 		}
 	}
 	return append(cells, opinion.RatingNames[op.Rating], op.ReopenCount, sheetTime(op.ClosedAt))

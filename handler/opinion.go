@@ -7,13 +7,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"liaison/service/opinion"
+	"liaison/service/upload"
 )
 
 // Opinions registers the opinion routes: submitting, the detail, the lifecycle actions, the
 // resident's list, the staff worklist and offline intake.
-func Opinions(svc *opinion.Service) Module {
+func Opinions(svc *opinion.Service, urls *upload.URLSigner) Module {
 	return func(r Routes) {
-		h := &opinionHandlers{svc: svc}
+		h := &opinionHandlers{svc: svc, urls: urls}
 		r.Authed.POST("/opinions", h.knownKeyUncharged,
 			rateLimit(r.Limiter, "opinion-submit-user", r.Limits.SubmitPerUserHour, time.Hour, byUserOrIP),
 			rateLimit(r.Limiter, "opinion-submit-ip", r.Limits.SubmitPerAddrHour, time.Hour, byIP),
@@ -27,7 +28,10 @@ func Opinions(svc *opinion.Service) Module {
 	}
 }
 
-type opinionHandlers struct{ svc *opinion.Service }
+type opinionHandlers struct {
+	svc  *opinion.Service
+	urls *upload.URLSigner
+}
 
 type opinionLocationJSON struct {
 	Lat     *float64 `json:"lat"`
@@ -131,7 +135,7 @@ func (h *opinionHandlers) detail(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, withImageURLs(v))
+	c.JSON(http.StatusOK, withImageURLs(v, fileURLsFor(c, h.urls)))
 }
 
 type opinionActionRequest struct {
@@ -166,12 +170,14 @@ func (h *opinionHandlers) act(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, withImageURLs(v))
+	c.JSON(http.StatusOK, withImageURLs(v, fileURLsFor(c, h.urls)))
 }
 
-func withImageURLs(v *opinion.View) *opinion.View {
+// withImageURLs gives every image of the view its signed URL, bound to the viewer and the opinion.
+func withImageURLs(v *opinion.View, urls fileURLs) *opinion.View {
+	obj := object("opinion", v.ID)
 	for i := range v.Images {
-		v.Images[i].URL = uploadURL(v.Images[i].ID)
+		v.Images[i].URL = urls.url(obj, v.Images[i].ID)
 	}
 	return v
 }

@@ -12,12 +12,13 @@ import (
 
 	"liaison/service"
 	"liaison/service/study"
+	"liaison/service/upload"
 )
 
 // Study serves study material (学习资料): admins write and publish it, deputies read it.
-func Study(svc *study.Service) Module {
+func Study(svc *study.Service, urls *upload.URLSigner) Module {
 	return func(r Routes) {
-		h := &studyHandlers{svc: svc}
+		h := &studyHandlers{svc: svc, urls: urls}
 		r.Public.GET("/material-categories", h.categories)
 		r.Authed.POST("/admin/materials", h.create)
 		r.Authed.POST("/admin/materials/:id/publish", h.publish)
@@ -30,7 +31,10 @@ func Study(svc *study.Service) Module {
 	}
 }
 
-type studyHandlers struct{ svc *study.Service }
+type studyHandlers struct {
+	svc  *study.Service
+	urls *upload.URLSigner
+}
 
 type materialInputJSON struct {
 	Title       string             `json:"title"`
@@ -103,12 +107,12 @@ func toMaterialSummary(m study.Material) materialSummaryJSON {
 		PublishedAt: optTime(m.PublishedAt), Delivered: m.Delivered, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
 }
 
-func toMaterialJSON(m study.Material) materialJSON {
+func toMaterialJSON(m study.Material, urls fileURLs) materialJSON {
 	out := materialJSON{materialSummaryJSON: toMaterialSummary(m), Body: m.Body, BodyHTML: m.BodyHTML,
 		Attachments: make([]materialAttachmentJSON, len(m.Attachments)), Audience: &m.Audience}
 	for i, a := range m.Attachments {
 		if a.UploadID != 0 {
-			out.Attachments[i] = materialAttachmentJSON{UploadID: optID(a.UploadID), URL: uploadURL(a.UploadID), Name: a.Name, Kind: "file"}
+			out.Attachments[i] = materialAttachmentJSON{UploadID: optID(a.UploadID), URL: urls.url(object("material", m.ID), a.UploadID), Name: a.Name, Kind: "file"}
 		} else {
 			out.Attachments[i] = materialAttachmentJSON{URL: a.VideoURL, Name: a.Name, Kind: "video"}
 		}
@@ -131,7 +135,7 @@ func (h *studyHandlers) create(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusCreated, toMaterialJSON(*m))
+	c.JSON(http.StatusCreated, toMaterialJSON(*m, fileURLsFor(c, h.urls)))
 }
 
 func (h *studyHandlers) publish(c *gin.Context) {
@@ -144,7 +148,7 @@ func (h *studyHandlers) publish(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, toMaterialJSON(*m))
+	c.JSON(http.StatusOK, toMaterialJSON(*m, fileURLsFor(c, h.urls)))
 }
 
 func (h *studyHandlers) get(c *gin.Context) {
@@ -157,7 +161,7 @@ func (h *studyHandlers) get(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	out := toMaterialJSON(*v.Material)
+	out := toMaterialJSON(*v.Material, fileURLsFor(c, h.urls))
 	if !v.Manages {
 		out.Audience = nil
 	}

@@ -65,7 +65,7 @@ const (
 )
 
 // CheckCoordinates checks a location against China's extent, the one bound for every
-// coordinate (stations, searches, opinions).
+// coordinate (stations, searches, opinions). Coordinates are GCJ-02 (see geo.go).
 func CheckCoordinates(v *Validator, latField, lngField string, lat, lng float64) {
 	v.Check(!math.IsNaN(lat) && lat >= MinLat && lat <= MaxLat, latField, "out_of_range", "纬度须在 3 到 54 之间（中国境内）")
 	v.Check(!math.IsNaN(lng) && lng >= MinLng && lng <= MaxLng, lngField, "out_of_range", "经度须在 73 到 136 之间（中国境内）")

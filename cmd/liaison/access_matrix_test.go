@@ -70,9 +70,10 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	for _, im := range ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", idA), res1Tok, nil)["images"].([]any) {
 		photoA = im.(map[string]any)["url"].(string)
 	}
-	if !strings.HasPrefix(photoA, "/api/v1/uploads/") {
+	if !strings.HasPrefix(photoA, "/api/v1/files/") {
 		t.Fatalf("A's photo URL: %q", photoA)
 	}
+	photoA = authedPath(t, photoA) // the header-authenticated route is the one whose rules are checked here
 
 	// Each deputy registers a duty record at their station, A's with a photo: A's deputy, its
 	// station's manager and the admin of its district may read it; A's manager reviews it.
@@ -87,7 +88,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	const dutyTitleA = "甲代表走访甲街道"
 	dutyA := ts.must(201, "POST", "/api/v1/duties", depATok, dutyBody(stA, dutyTitleA, []any{dutyPhoto["id"]}))["id"]
 	dutyB := ts.must(201, "POST", "/api/v1/duties", depBTok, dutyBody(stB, "乙代表走访乙街道", nil))["id"]
-	dutyPhotoA := dutyPhoto["url"].(string)
+	dutyPhotoA := authedPath(t, dutyPhoto["url"].(string))
 
 	// A reception day at station A on the day the clock moves to below: residents may still
 	// book it then (it starts at 10:10) and deputy A may check in (from 09:40).

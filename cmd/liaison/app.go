@@ -55,7 +55,7 @@ type App struct {
 	// Supervisor is the supervision worker; tests drive its Tick with an injected clock.
 	Supervisor *opinion.Supervisor
 	Fake       *wechatfake.Server // nil with real WeChat credentials
-	Handler    http.Handler
+	Handler    http.Handler       // the API; Serve wraps it in handler.BeijingTimes
 	// Metrics serves /metrics; main puts it on its own listener (see serveMetrics).
 	Metrics http.Handler
 	// Workers run in the background while the server serves, each until its context ends.
@@ -233,8 +233,10 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			return a.Duty.Record(ctx, duty.Activity{DeputyID: act.DeputyID, Type: duty.TypeStudy, Source: source, SourceID: id,
 				At: act.At, Hours: act.Hours, RegionCode: act.RegionCode, Title: act.Title, Data: data})
 		}}
+	// Files are shown with signed URLs the mini-program's <image> loads without a header.
+	fileURLs := upload.NewURLSigner([]byte(cfg.TokenSecret), cfg.FileURLTTL, opt.Clock)
 	a.Uploads = &upload.Service{Store: repo.Uploads{DB: db}, Blobs: repo.FileStorage{Dir: cfg.DataDir}, Clock: opt.Clock,
-		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty, a.Study}}
+		NewKey: repo.NewBlobKey, Attachments: []upload.Attachments{a.Opinions, a.Duty, a.Study}, URLs: fileURLs}
 	a.Opinions.RetentionDays, a.Opinions.UploadEraser = int(cfg.RetentionDays), a.Uploads
 
 	// Supervision (督办) runs on one instance at a time: the lease lives in Redis when there is
@@ -299,10 +301,10 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 			handler.Calendar(calendarSvc, deadlinePolicy),
 			handler.Network(a.Network),
 			handler.Notifications(notifications),
-			handler.Opinions(a.Opinions),
-			handler.Duty(a.Duty),
+			handler.Opinions(a.Opinions, fileURLs),
+			handler.Duty(a.Duty, fileURLs),
 			handler.Receptions(a.Duty),
-			handler.Study(a.Study),
+			handler.Study(a.Study, fileURLs),
 			handler.Trainings(a.Study),
 			handler.Ledger(a.Opinions),
 			handler.Retention(a.Opinions),
@@ -323,7 +325,8 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 // Serve listens on ln until ctx ends, then shuts down gracefully: stop accepting, let in-flight
 // requests finish (up to the configured wait), then stop workers.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+	// Times leave as RFC 3339 at +08:00, however they were read (see handler.BeijingTimes).
+	srv := &http.Server{Handler: handler.BeijingTimes(a.Handler), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)

@@ -36,7 +36,7 @@ func TestSecurityHeaders(t *testing.T) {
 		{"/api/v1/me", "", 401, "no-store"},
 		{"/api/v1/categories", "", 200, "no-store"},
 		{"/api/v1/nothing-here", tok, 404, "no-store"},
-		{up["url"].(string), tok, 200, "private, max-age=86400"},
+		{authedPath(t, up["url"].(string)), tok, 200, "private, max-age=86400"},
 	} {
 		resp := get(tc.path, tc.token)
 		h := resp.Header

@@ -69,6 +69,16 @@ func TestLedgerExportIsValidXLSXWithinReach(t *testing.T) {
 	if r := byTitle["台帐意见0"]; r[3] != "办理中" || r[6] != "台帐代表" || r[12] == "" || r[13] != "否" {
 		t.Fatalf("accepted row: %v", r)
 	}
+	// A deadline is shown as its last day, as the view's due_date, not as 00:00 of the next.
+	var acceptDay any
+	for _, sg := range ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", ids[0]), mgrTok, nil)["stages"].([]any) {
+		if sg := sg.(map[string]any); sg["stage"] == "accept" {
+			acceptDay = sg["due_date"]
+		}
+	}
+	if r := byTitle["台帐意见0"]; acceptDay == nil || r[11] != acceptDay {
+		t.Fatalf("the accept deadline: %q, the view's last day %v", r[11], acceptDay)
+	}
 	if r := byTitle["台帐意见1"]; r[3] != "不予受理" {
 		t.Fatalf("rejected row: %v", r)
 	}

@@ -74,7 +74,8 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	waitUntil(t, "the subscribe message is sent", func() bool { return len(sentTo(openid)) > 0 })
 	time.Sleep(10 * cfg.NotifyInterval) // more polls: nothing more may go out
 	msgs := sentTo(openid)
-	if len(msgs) != 1 || msgs[0].TemplateID != "tpl-reply_ready" || msgs[0].Data["thing1"] != "小区道路积水" || msgs[0].Data["phrase2"] != "待评价" {
+	if len(msgs) != 1 || msgs[0].TemplateID != "tpl-reply_ready" || msgs[0].Data["thing1"] != "小区道路积水" || msgs[0].Data["phrase2"] != "待评价" ||
+		msgs[0].Page != "pages/opinion/detail?id=1" { // WeChat's page parameter has no leading "/"; the inbox's has
 		t.Fatalf("want exactly one reply_ready message, got %+v", msgs)
 	}
 
@@ -86,7 +87,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	}
 	newest := items[0].(map[string]any)
 	if newest["kind"] != "reply_ready" || newest["title"] != "您的意见已答复" || newest["body"] != "请查看答复并评价" ||
-		newest["page"] != "pages/opinion/detail?id=1" || newest["object_type"] != "opinion" || newest["object_id"] != "1" ||
+		newest["page"] != "/pages/opinion/detail?id=1" || newest["object_type"] != "opinion" || newest["object_id"] != "1" ||
 		newest["read"] != false || newest["created_at"] == nil {
 		t.Fatalf("newest item: %v", newest)
 	}

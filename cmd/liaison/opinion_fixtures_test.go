@@ -134,3 +134,10 @@ func decodeJSON(t testing.TB, raw []byte) map[string]any {
 	}
 	return out
 }
+
+// ratingValue is the value of an opinion view's rating object, "" when it has none.
+func ratingValue(v map[string]any) string {
+	r, _ := v["rating"].(map[string]any)
+	s, _ := r["value"].(string)
+	return s
+}

@@ -63,11 +63,11 @@ func TestOpinionEndToEnd(t *testing.T) {
 	if c := dv["contact"].(map[string]any); c["phone"] != "139****8765" || c["name"] != "王**" {
 		t.Fatalf("deputy's view of the contact: %v", c)
 	}
-	if imgs := dv["images"].([]any); len(imgs) != 1 || !strings.HasPrefix(imgs[0].(map[string]any)["url"].(string), "/api/v1/uploads/") {
+	if imgs := dv["images"].([]any); len(imgs) != 1 || !strings.HasPrefix(imgs[0].(map[string]any)["url"].(string), "/api/v1/files/") {
 		t.Fatalf("images: %v", imgs)
 	}
 	// Anyone who sees the opinion may open its photo; others may not.
-	imgURL := dv["images"].([]any)[0].(map[string]any)["url"].(string)
+	imgURL := authedPath(t, dv["images"].([]any)[0].(map[string]any)["url"].(string))
 	if got, _ := ts.call("GET", imgURL, depTok, nil); got != 200 {
 		t.Fatalf("the deputy opens the photo: %d", got)
 	}
@@ -97,7 +97,7 @@ func TestOpinionEndToEnd(t *testing.T) {
 	}
 	step(depTok, "reply", map[string]any{"content": "路灯已于今日修复。"}, "replied")
 	out = step(resTok, "evaluate", map[string]any{"rating": "satisfied", "comment": "谢谢"}, "closed")
-	if out["rating"] != "satisfied" || out["closed_at"] == nil {
+	if ratingValue(out) != "satisfied" || out["closed_at"] == nil {
 		t.Fatalf("closed: %v", out)
 	}
 	// A stale version is a conflict; an action the state does not allow is invalid_transition.

@@ -113,7 +113,7 @@ func TestReceptionPublishBookCheckIn(t *testing.T) {
 	r := ts.must(201, "POST", fmt.Sprintf(publishPath, st), mgr, reception(nil))
 	rid := r["id"]
 	if r["date"] != day || r["start"] != "09:00" || r["end"] != "11:30" || r["capacity"] != 5.0 || r["remaining"] != 5.0 || len(r["deputies"].([]any)) != 4 ||
-		r["deputies"].([]any)[0].(map[string]any)["name"] != "一号代表" || r["starts_at"] != "2026-11-29T01:00:00Z" {
+		r["deputies"].([]any)[0].(map[string]any)["name"] != "一号代表" || r["starts_at"] != "2026-11-29T09:00:00+08:00" {
 		t.Fatalf("published: %v", r)
 	}
 

@@ -142,7 +142,7 @@ func TestStudyMaterialCreatePublishSearch(t *testing.T) {
 	}
 	// The attached upload is readable by the recipients and the admin, and by no one else.
 	for tok, want := range map[string]int{admin: 200, depATok: 200, depA2Tok: 200, depBTok: 404, otherAdmin: 404} {
-		if st, _, _ := rawCall(t, ts, "GET", slide["url"].(string), tok, "", nil); st != want {
+		if st, _, _ := rawCall(t, ts, "GET", authedPath(t, slide["url"].(string)), tok, "", nil); st != want {
 			t.Errorf("the attachment: want %d, got %d", want, st)
 		}
 	}

@@ -130,7 +130,7 @@ func TestSupervisionWalksAnOpinionPastEveryDeadline(t *testing.T) {
 	doAction(t, ts, depTok, id, "reply", map[string]any{"content": "已经处理，请您评价。"}, 200)
 	tick(clock.Now().Add(8 * 24 * time.Hour))
 	expect("after the rating window", "remind", "overdue", "supervise", "supervise_up", "close_unrated")
-	if v := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", id), resTok, nil); v["status"] != "closed" || v["rating"] != "unrated" {
+	if v := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%v", id), resTok, nil); v["status"] != "closed" || ratingValue(v) != "unrated" {
 		t.Fatalf("auto-closed: %v %v", v["status"], v["rating"])
 	}
 

@@ -73,7 +73,7 @@ func TestUploadedPhotosLoseTheirMetadata(t *testing.T) {
 	if status != 201 || out["content_type"] != "image/jpeg" {
 		t.Fatalf("upload: %d %v", status, out)
 	}
-	status, _, got := rawCall(t, ts, "GET", fmt.Sprint(out["url"]), owner, "", nil)
+	status, _, got := rawCall(t, ts, "GET", fmt.Sprint(out["url"]), "", "", nil)
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(got))
 	if status != 200 || err != nil || cfg.Width != 9 || cfg.Height != 5 {
 		t.Fatalf("read back: %d %v %dx%d", status, err, cfg.Width, cfg.Height)
@@ -106,10 +106,10 @@ func TestUploadsAreCheckedByContent(t *testing.T) {
 
 	img := pngBytes(t)
 	status, out := ts.upload(owner, "photo.txt", img) // the name lies; the bytes are a PNG
-	if status != 201 || out["content_type"] != "image/png" || !strings.HasPrefix(fmt.Sprint(out["url"]), "/api/v1/uploads/") {
+	if status != 201 || out["content_type"] != "image/png" || !strings.HasPrefix(fmt.Sprint(out["url"]), "/api/v1/files/") {
 		t.Fatalf("png upload: %d %v", status, out)
 	}
-	url := fmt.Sprint(out["url"])
+	url := authedPath(t, fmt.Sprint(out["url"]))
 	// A lossless WebP is stored as PNG: Go has no WebP encoder (see upload.reencode).
 	if status, out := ts.upload(owner, "a.webp", webpBytes()); status != 201 || out["content_type"] != "image/png" {
 		t.Fatalf("webp upload: %d %v", status, out)
@@ -233,11 +233,11 @@ func TestDocumentUploadsByAdmins(t *testing.T) {
 	if err := ts.App.Study.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	status, header, got := rawCall(t, ts, "GET", fmt.Sprint(up["url"]), depTok, "", nil)
+	status, header, got := rawCall(t, ts, "GET", authedPath(t, fmt.Sprint(up["url"])), depTok, "", nil)
 	if status != 200 || !bytes.Equal(got, pdf) || header.Get("Content-Type") != "application/pdf" || header.Get("Content-Disposition") != "attachment" {
 		t.Errorf("the deputy downloads the courseware: %d %q", status, header)
 	}
-	if status, _ := ts.call("GET", fmt.Sprint(up["url"]), resident, nil); status != 404 {
+	if status, _ := ts.call("GET", authedPath(t, fmt.Sprint(up["url"])), resident, nil); status != 404 {
 		t.Errorf("a resident fetches the courseware: %d", status)
 	}
 }

@@ -329,11 +329,24 @@ func (s *Service) Inbox(ctx context.Context, a service.Actor, in service.PageInp
 	if err != nil {
 		return InboxPage{}, fmt.Errorf("inbox: %w", err)
 	}
+	for i := range items {
+		items[i].Page = navigable(items[i].Page)
+	}
 	page := InboxPage{Paged: service.PageOf(items, p, func(it InboxItem) int64 { return it.ID })}
 	if page.Unread, err = s.Store.UnreadCount(ctx, a.UserID); err != nil {
 		return InboxPage{}, fmt.Errorf("inbox: %w", err)
 	}
 	return page, nil
+}
+
+// navigable is a stored page as the inbox shows it: with a leading "/", ready for
+// wx.navigateTo. Pages are stored as the subscribe message's page parameter, which WeChat
+// documents without one ("pages/opinion/detail?id=12"); "" stays "" (nothing to open).
+func navigable(page string) string {
+	if page == "" {
+		return ""
+	}
+	return "/" + strings.TrimLeft(page, "/")
 }
 
 // UnreadCount counts the caller's unread inbox items.

@@ -284,6 +284,7 @@ func (s *Service) apply(ctx context.Context, a service.Actor, p Party, cur *Opin
 		st.end = []service.DeadlineStage{allStages}
 		st.start = []service.DeadlineStage{service.StageRating}
 		st.ev.Public, st.ev.Note = true, in.Content
+		data["by"] = replierDisplay(op, role) // as the resident is shown it, whoever handles it later
 		st.images = imagesFor(op.ID, in.Images, ImageReply)
 		st.notify = append(st.notify, func(ctx context.Context) error {
 			return s.notifyResident(ctx, op, service.NotifyReplyReady, "您的意见已答复，请评价", "已答复", "")

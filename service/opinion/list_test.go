@@ -189,7 +189,7 @@ func TestOpinionStagesFreezeOverdue(t *testing.T) {
 	}
 	v = w.get(w.res, id)
 	last := v.Timeline[len(v.Timeline)-1]
-	if v.Status != opinion.Closed || v.Rating != opinion.Unrated || last.Action != "close_unrated" || last.ActorRole != "system" || !last.Public {
+	if v.Status != opinion.Closed || v.Rating == nil || v.Rating.Value != opinion.Unrated || last.Action != "close_unrated" || last.ActorRole != "system" || !last.Public {
 		t.Fatalf("closed as unrated by the system: %+v %+v", v, last)
 	}
 	if len(openStages(v)) != 0 {

@@ -164,17 +164,23 @@ func TestOpinionEvaluateReopensTwiceThenCloses(t *testing.T) {
 	for round := 1; round <= 3; round++ {
 		v := w.act(w.res, id, opinion.ActEvaluate, opinion.ActionInput{Rating: opinion.Unsatisfied, Comment: "没有解决"})
 		if round <= opinion.MaxReopen {
-			if v.Status != opinion.Handling || v.ReopenCount != round || v.Rating != "" {
-				t.Fatalf("round %d: want handling, reopen %d: %+v", round, round, v)
+			// The resident sees their unsatisfied rating while the opinion is handled again.
+			if v.Status != opinion.Handling || v.ReopenCount != round || v.Rating == nil || v.Rating.Value != opinion.Unsatisfied ||
+				v.Rating.Comment != "没有解决" {
+				t.Fatalf("round %d: want handling, reopen %d, the rating shown: %+v", round, round, v)
 			}
 			open := openStages(v)
 			if len(open) != 1 || open[0] != service.StageRehandle {
 				t.Fatalf("round %d: want a rehandle stage, got %v", round, open)
 			}
-			w.act(w.dep1, id, opinion.ActReply, opinion.ActionInput{Content: "再次处理"})
+			// A new reply waits for a new rating.
+			if v := w.act(w.dep1, id, opinion.ActReply, opinion.ActionInput{Content: "再次处理"}); v.Rating != nil ||
+				v.Reply == nil || v.Reply.Content != "再次处理" {
+				t.Fatalf("round %d: the new reply, unrated: %+v %+v", round, v.Reply, v.Rating)
+			}
 			continue
 		}
-		if v.Status != opinion.Closed || v.Rating != opinion.Unsatisfied || v.ClosedAt == nil || len(openStages(v)) != 0 {
+		if v.Status != opinion.Closed || v.Rating == nil || v.Rating.Value != opinion.Unsatisfied || v.ClosedAt == nil || len(openStages(v)) != 0 {
 			t.Fatalf("third unsatisfied: want closed as unsatisfied: %+v", v)
 		}
 	}

@@ -75,6 +75,7 @@ type Receipt struct {
 	Status     Status    `json:"status"`
 	Version    int       `json:"version"`
 	DueAt      time.Time `json:"due_at"`
+	DueDate    string    `json:"due_date"` // the last day of DueAt
 	Channel    string    `json:"channel"`
 	Moderation string    `json:"moderation"`
 	StationID  int64     `json:"station_id"`
@@ -108,7 +109,34 @@ func (s *Service) Submit(ctx context.Context, a service.Actor, key string, in In
 			Fields: []service.FieldError{{Field: "Idempotency-Key", Code: "required", Message: "请求缺少 Idempotency-Key 请求头"}}}
 	}
 	in.Priority, in.ReceptionID = "", 0
+	if service.Clean(in.ContactPhone) == "" {
+		// The phone the resident bound (POST /me/phone) is the contact when the body gives none;
+		// it is sealed and masked like one typed in.
+		phone, err := s.boundPhone(ctx, a.UserID)
+		if err != nil {
+			return SubmitResult{}, err
+		}
+		in.ContactPhone = phone
+	}
 	return s.submit(ctx, a, key, in, false)
+}
+
+// boundPhone is the phone userID bound with getPhoneNumber, "" if none.
+func (s *Service) boundPhone(ctx context.Context, userID int64) (string, error) {
+	u, err := s.Users.UserByID(ctx, userID)
+	if errors.Is(err, service.ErrNotFound) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("submit opinion: %w", err)
+	}
+	if u.PhoneSealed == "" {
+		return "", nil
+	}
+	phone, err := s.Sealer.Open(u.PhoneSealed)
+	if err != nil {
+		return "", fmt.Errorf("submit opinion: %w", err)
+	}
+	return phone, nil
 }
 
 // SubmitOffline registers an opinion a station manager took at a reception day, for a named
@@ -293,7 +321,7 @@ func validateInput(in Input, key string, offline bool) error {
 	service.CheckText(&v, "title", "标题", in.Title, 1, MaxTitle)
 	service.CheckLines(&v, "content", "内容", in.Content, MinContent, MaxContent)
 	service.CheckUploadIDs(&v, "images", in.Images, MaxImages)
-	v.Check(in.ContactPhone != "", "contact.phone", "required", "请填写联系电话")
+	v.Check(in.ContactPhone != "", "contact.phone", "required", "请填写联系电话，或先绑定手机号")
 	v.Check(in.ContactPhone == "" || service.ValidMobile(in.ContactPhone), "contact.phone", "invalid", "请填写有效的中国大陆手机号")
 	service.CheckText(&v, "contact.name", "姓名", in.ContactName, 0, MaxName)
 	if offline {
@@ -592,7 +620,7 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 		if err := s.observe(ctx, stepOf(nil, op, now, nil, nil)); err != nil {
 			return err
 		}
-		r := Receipt{ID: op.ID, PublicNo: op.PublicNo, Status: op.Status, Version: op.Version, DueAt: op.DueAt,
+		r := Receipt{ID: op.ID, PublicNo: op.PublicNo, Status: op.Status, Version: op.Version, DueAt: op.DueAt, DueDate: service.LastDay(op.DueAt),
 			Channel: op.Channel, Moderation: op.Moderation, StationID: op.StationID, CreatedAt: op.CreatedAt}
 		if op.DeputyID != 0 {
 			id := op.DeputyID

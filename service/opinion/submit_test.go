@@ -481,8 +481,11 @@ func TestOpinionHeldFollowup(t *testing.T) {
 	if got := note(w.dep1, "followup"); got == text || !strings.Contains(got, "审核") {
 		t.Fatalf("the deputy must not read a held followup: %q", got)
 	}
-	if v := w.get(w.dep1, id); v.RatingComment != "" || v.Rating != opinion.Satisfied {
-		t.Fatalf("a held rating comment stays off the opinion: %+v", v)
+	if v := w.get(w.dep1, id); v.Rating == nil || v.Rating.Value != opinion.Satisfied || strings.Contains(v.Rating.Comment, "评价里") {
+		t.Fatalf("a held rating comment stays hidden from the deputy: %+v", v.Rating)
+	}
+	if v := w.get(w.res, id); v.Rating == nil || v.Rating.Comment != "评价里也有待审核测试" {
+		t.Fatalf("the resident reads their own held rating comment: %+v", v.Rating)
 	}
 	if _, err := w.tryAct(w.res, id, opinion.ActNote, opinion.ActionInput{Content: "违禁词测试"}); !errors.Is(err, service.ErrForbidden) {
 		t.Fatalf("residents do not write internal notes: %v", err)

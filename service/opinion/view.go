@@ -38,10 +38,11 @@ type View struct {
 	Anonymous              bool        `json:"anonymous"`
 	ContactVisibleToDeputy bool        `json:"contact_visible_to_deputy"`
 	ReopenCount            int         `json:"reopen_count"`
-	Rating                 string      `json:"rating,omitempty"`
-	RatingComment          string      `json:"rating_comment,omitempty"`
+	Reply                  *ReplyView  `json:"reply"`  // the latest reply to the resident; null before the first
+	Rating                 *RatingView `json:"rating"` // the resident's rating of that reply; null until rated
 	MergedInto             *int64      `json:"merged_into"`
 	DueAt                  *time.Time  `json:"due_at"`
+	DueDate                string      `json:"due_date,omitempty"` // the last day of DueAt, YYYY-MM-DD
 	Overdue                bool        `json:"overdue"`
 	CreatedAt              time.Time   `json:"created_at"`
 	UpdatedAt              time.Time   `json:"updated_at"`
@@ -51,6 +52,22 @@ type View struct {
 	Timeline               []EventView `json:"timeline"`
 	Viewer                 string      `json:"viewer"`  // the perspective the view was made for
 	Actions                []Action    `json:"actions"` // what the caller may do now
+}
+
+// ReplyView is the answer (答复) the resident is shown: the latest reply's text, when it was
+// given, and by whom as a display name (a deputy's or the station's name, never a phone).
+type ReplyView struct {
+	Content string    `json:"content"`
+	At      time.Time `json:"at"`
+	By      string    `json:"by"`
+}
+
+// RatingView is the resident's rating of the latest reply, an unsatisfied one included (it
+// reopened the opinion); Value is unrated when the rating window closed without one.
+type RatingView struct {
+	Value   string    `json:"value"`
+	Comment string    `json:"comment"`
+	At      time.Time `json:"at"`
 }
 
 // Ref names a station, deputy or unit.
@@ -87,6 +104,7 @@ type StageView struct {
 	Stage     service.DeadlineStage `json:"stage"`
 	StartedAt time.Time             `json:"started_at"`
 	DueAt     time.Time             `json:"due_at"`
+	DueDate   string                `json:"due_date"` // the last day of DueAt, YYYY-MM-DD
 	EndedAt   *time.Time            `json:"ended_at"`
 	Overdue   bool                  `json:"overdue"`
 }
@@ -122,6 +140,7 @@ type Summary struct {
 	ReopenCount int        `json:"reopen_count"`
 	Rating      string     `json:"rating,omitempty"`
 	DueAt       *time.Time `json:"due_at"`
+	DueDate     string     `json:"due_date,omitempty"` // the last day of DueAt, YYYY-MM-DD
 	Overdue     bool       `json:"overdue"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
@@ -187,8 +206,7 @@ func (s *Service) view(op *Opinion, p Party, imgs []Image, events []Event, stage
 		ID: op.ID, PublicNo: op.PublicNo, Channel: op.Channel, Status: op.Status, Version: op.Version, Moderation: op.Moderation,
 		Station: Ref{ID: op.StationID, Name: op.StationName}, Category: op.Category, Priority: op.Priority,
 		Complex: op.Complex, Title: op.Title, Content: op.Content, Anonymous: op.Anonymous,
-		ContactVisibleToDeputy: op.ContactVisibleToDeputy, ReopenCount: op.ReopenCount, Rating: op.Rating,
-		RatingComment: op.RatingComment, Overdue: shownOverdue(op, now), CreatedAt: op.CreatedAt, UpdatedAt: op.UpdatedAt,
+		ContactVisibleToDeputy: op.ContactVisibleToDeputy, ReopenCount: op.ReopenCount, Overdue: shownOverdue(op, now), CreatedAt: op.CreatedAt, UpdatedAt: op.UpdatedAt,
 		Viewer: viewer, Images: []ImageView{}, Stages: []StageView{}, Timeline: []EventView{},
 		Actions: allowedActions(op, p),
 	}
@@ -204,7 +222,7 @@ func (s *Service) view(op *Opinion, p Party, imgs []Image, events []Event, stage
 	}
 	if !op.DueAt.IsZero() {
 		d := op.DueAt
-		v.DueAt = &d
+		v.DueAt, v.DueDate = &d, service.LastDay(d)
 	}
 	if !op.ClosedAt.IsZero() {
 		c := op.ClosedAt
@@ -225,7 +243,7 @@ func (s *Service) view(op *Opinion, p Party, imgs []Image, events []Event, stage
 		v.Images = append(v.Images, ImageView{ID: im.UploadID, Purpose: im.Purpose})
 	}
 	for _, st := range stages {
-		sv := StageView{Stage: st.Stage, StartedAt: st.StartedAt, DueAt: st.DueAt, Overdue: st.Overdue}
+		sv := StageView{Stage: st.Stage, StartedAt: st.StartedAt, DueAt: st.DueAt, DueDate: service.LastDay(st.DueAt), Overdue: st.Overdue}
 		if st.Open() {
 			sv.Overdue = st.Stage != service.StageRating && now.After(st.DueAt)
 		} else {
@@ -251,11 +269,59 @@ func (s *Service) view(op *Opinion, p Party, imgs []Image, events []Event, stage
 		// A followup or comment the content check could not rate yet is shown to its author and
 		// the manager only.
 		if held, _ := e.Data["held"].(bool); held && viewer != viewManager && p&ByResident == 0 {
-			ev.Note = "（内容审核中）"
+			ev.Note = heldNote
 		}
 		v.Timeline = append(v.Timeline, ev)
 	}
+	v.Reply, v.Rating = answer(op, events, viewer == viewManager || p&ByResident != 0)
 	return v
+}
+
+const heldNote = "（内容审核中）"
+
+// answer finds the latest reply and the rating given to it (an unsatisfied one included),
+// or the system's close as unrated. A rating held by the content check shows its comment only
+// when showHeld (its author and the manager).
+func answer(op *Opinion, events []Event, showHeld bool) (*ReplyView, *RatingView) {
+	var reply *ReplyView
+	var rating *RatingView
+	for _, e := range events { // oldest first: a later reply replaces the earlier one and its rating
+		switch e.Action {
+		case string(ActReply):
+			reply, rating = &ReplyView{Content: e.Note, At: e.At, By: replierName(op, e)}, nil
+		case string(ActEvaluate):
+			value, _ := e.Data["rating"].(string)
+			r := &RatingView{Value: value, Comment: e.Note, At: e.At}
+			if held, _ := e.Data["held"].(bool); held && !showHeld {
+				r.Comment = heldNote
+			}
+			rating = r
+		case string(ActCloseUnrated):
+			rating = &RatingView{Value: Unrated, At: e.At}
+		}
+	}
+	return reply, rating
+}
+
+// replierName is who replied, as the resident is shown it: the name recorded with the reply,
+// or for replies recorded before it was, the deputy's or the station's name.
+func replierName(op *Opinion, e Event) string {
+	if by, _ := e.Data["by"].(string); by != "" {
+		return by
+	}
+	return replierDisplay(op, e.ActorRole)
+}
+
+// replierDisplay names whoever of role replies to op: the deputy, the station, or the congress
+// office above it. Never a person's phone, and never a staff member's own name.
+func replierDisplay(op *Opinion, role string) string {
+	switch {
+	case role == string(service.RoleDeputy) && op.DeputyName != "":
+		return op.DeputyName + " 代表"
+	case role == string(service.RoleAdmin):
+		return "人大常委会工作机构"
+	}
+	return op.StationName
 }
 
 // contactFor masks the resident's contact for viewer.
@@ -324,7 +390,7 @@ func summary(op *Opinion, now time.Time) Summary {
 	}
 	if !op.DueAt.IsZero() {
 		d := op.DueAt
-		out.DueAt = &d
+		out.DueAt, out.DueDate = &d, service.LastDay(d)
 	}
 	return out
 }

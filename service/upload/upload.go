@@ -32,6 +32,8 @@ type Service struct {
 	Attachments []Attachments
 	// Limits bound the re-encoding of images; the zero value means DefaultLimits.
 	Limits Limits
+	// URLs signs the header-less URLs responses show files with (see signed.go).
+	URLs *URLSigner
 }
 
 var (
