@@ -135,23 +135,27 @@ func TestAbuseBadTokensOnEveryRoute(t *testing.T) {
 	ts.must(204, "POST", "/api/v1/auth/logout", revoked, nil)
 	expiring := ts.login("abuse-expired-" + sfx)
 	payload, sig, _ := strings.Cut(good, ".")
-	flip := func(s string) string {
+	// flip changes one character: the last, whose low bits are padding in unpadded base64 (a
+	// token must not have two spellings), and the first.
+	flip := func(s string, at int) string {
 		b := []byte(s)
-		if b[len(b)-1] == 'A' {
-			b[len(b)-1] = 'B'
+		if b[at] == 'A' {
+			b[at] = 'B'
 		} else {
-			b[len(b)-1] = 'A'
+			b[at] = 'A'
 		}
 		return string(b)
 	}
 	bad := map[string]string{
-		"tampered signature": "Bearer " + payload + "." + flip(sig),
-		"tampered payload":   "Bearer " + flip(payload) + "." + sig,
-		"no signature":       "Bearer " + payload,
-		"revoked":            "Bearer " + revoked,
-		"garbage":            "Bearer ' OR 1=1 --",
-		"empty bearer":       "Bearer ",
-		"other scheme":       "Basic " + good,
+		"tampered signature":      "Bearer " + payload + "." + flip(sig, 0),
+		"tampered signature tail": "Bearer " + payload + "." + flip(sig, len(sig)-1),
+		"tampered payload":        "Bearer " + flip(payload, 0) + "." + sig,
+		"tampered payload tail":   "Bearer " + flip(payload, len(payload)-1) + "." + sig,
+		"no signature":            "Bearer " + payload,
+		"revoked":                 "Bearer " + revoked,
+		"garbage":                 "Bearer ' OR 1=1 --",
+		"empty bearer":            "Bearer ",
+		"other scheme":            "Basic " + good,
 	}
 	check := func(name, header string) {
 		for _, rt := range apiRoutes(ts, false) {

@@ -34,11 +34,11 @@ func parseToken(secret []byte, tok string, now time.Time) (tokenClaims, bool) {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(payload))
 	want := m.Sum(nil)
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || !hmac.Equal(got, want) {
 		return tokenClaims{}, false
 	}
-	body, err := base64.RawURLEncoding.DecodeString(payload)
+	body, err := base64.RawURLEncoding.Strict().DecodeString(payload)
 	if err != nil {
 		return tokenClaims{}, false
 	}

@@ -73,7 +73,7 @@ func (s *URLSigner) Sign(id, viewer int64, object string) Grant {
 // Check reports a signature that does not match as not found (as if the file did not exist),
 // and a matching one past its expiry as url_expired (403): the client fetches the view again.
 func (s *URLSigner) Check(id int64, g Grant) error {
-	got, err := base64.RawURLEncoding.DecodeString(g.Sig)
+	got, err := base64.RawURLEncoding.Strict().DecodeString(g.Sig)
 	if err != nil || id <= 0 || g.Viewer <= 0 || !objectRe.MatchString(g.Object) {
 		return errBadSignature
 	}
