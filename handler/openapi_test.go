@@ -23,6 +23,27 @@ func TestMergeOpenAPIRefusesConflictingFragments(t *testing.T) {
 	}
 }
 
+func TestMergeOpenAPIJoinsTheTagsOfFragments(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"openapi/00-base.yaml": {Data: []byte("openapi: 3.0.3\ntags:\n  - {name: A}\n")},
+		"openapi/10-b.yaml":    {Data: []byte("tags:\n  - {name: B}\npaths: {}\n")},
+	}
+	out, err := mergeOpenAPI(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tags []struct{ Name string } `yaml:"tags"`
+	}
+	if err := yaml.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Tags) != 2 || doc.Tags[0].Name != "A" || doc.Tags[1].Name != "B" {
+		t.Fatalf("tags = %+v, want A then B", doc.Tags)
+	}
+}
+
 // TestOpenAPIOperationsAreComplete checks what the linters leave to taste: every operation has
 // a unique operationId, tags and a security statement (public ones say `security: []`), and every
 // response with a body has a schema.

@@ -8,6 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin
 
+if ! command -v npm >/dev/null 2>&1; then
+	echo "[lint-openapi] FAIL: Node.js and npm are needed (the machine's Node.js 20 and npm 11)"
+	exit 1
+fi
 tools=.cache/npm-tools
 mkdir -p "$tools"
 if ! cmp -s tools/openapi-lint/package-lock.json "$tools/package-lock.json" || [ ! -d "$tools/node_modules" ]; then
