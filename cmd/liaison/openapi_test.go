@@ -96,7 +96,8 @@ func ginToOpenAPI(p string) string {
 // the suite gets is checked against the OpenAPI document (kin-openapi's openapi3filter): its
 // status must be documented for the operation, a JSON body must match the schema, any other body
 // must have a documented content type, and a response documented without a body must have none.
-// A mismatch fails the test that made the request, naming the path, the status and the field.
+// A mismatch fails the test that made the request, on one line (scripts/test.sh shows only the
+// first line of a test's message) naming the path, the status, the operation and the field.
 // Pages for people (the web console, /docs) are not in the document and are not checked; an
 // /api/ path that matches no operation is a failure unless the router answered 404 or 405, and
 // then the body must be the error shape.
@@ -220,7 +221,7 @@ func (c *apiContract) check(r *http.Request, w *teeWriter) string {
 	undocumentedFields(resp.Value.Content.Get(ct).Schema.Value, v, "", &extra)
 	if len(extra) > 0 {
 		sort.Strings(extra)
-		return fmt.Sprintf("%s: fields the document does not name:\n\t%s", where, strings.Join(extra, "\n\t"))
+		return fmt.Sprintf("%s: fields the document does not name: %s", where, strings.Join(extra, ", "))
 	}
 	return ""
 }
@@ -341,7 +342,7 @@ func responseErrorMessage(err error) string {
 	if !ok || re.Err == nil {
 		return err.Error()
 	}
-	return re.Reason + ":\n\t" + flattenSchemaErrors(re.Err)
+	return re.Reason + ": " + flattenSchemaErrors(re.Err)
 }
 
 func flattenSchemaErrors(err error) string {
@@ -354,10 +355,10 @@ func flattenSchemaErrors(err error) string {
 			}
 			return
 		}
-		lines = append(lines, err.Error())
+		lines = append(lines, strings.ReplaceAll(err.Error(), "\n", " "))
 	}
 	walk(err)
-	return strings.Join(lines, "\n\t")
+	return strings.Join(lines, "; ")
 }
 
 // report prints how many responses were checked, and returns the operations no response
