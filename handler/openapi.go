@@ -43,6 +43,12 @@ func mergeOpenAPI(fsys fs.FS) ([]byte, error) {
 		if err := yaml.Unmarshal(raw, &frag); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		// The top-level tags are a list: a fragment may add the tags of its area.
+		if tags, ok := frag["tags"].([]any); ok {
+			have, _ := doc["tags"].([]any)
+			doc["tags"] = append(have, tags...)
+			delete(frag, "tags")
+		}
 		if err := mergeInto(doc, frag, name); err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"liaison/handler/docs"
 	"liaison/service"
 	"liaison/service/auth"
 )
@@ -82,6 +83,7 @@ func New(d Deps) *gin.Engine {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", readyz(d.Ready))
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml; charset=utf-8", OpenAPI) })
+	docs.Register(r) // /docs: Redoc rendering /openapi.yaml
 
 	api := r.Group("/api/v1", authenticate(d.Auth), rateLimit(d.Limiter, "api", d.Limits.APIPerMinute, time.Minute, byUserOrIP))
 	auth := &authHandlers{svc: d.Auth}

@@ -27,6 +27,7 @@ func TestMain(m *testing.M) {
 	fake.Start()
 	code := m.Run()
 	fake.Close()
+	code = checkCoverage(code)
 	os.Exit(code)
 }
 
@@ -50,10 +51,12 @@ func (s *syncBuffer) String() string {
 
 // testServer is a real server on 127.0.0.1:0, on the suite's database and KV backends.
 type testServer struct {
-	t    testing.TB
-	App  *App
-	URL  string
-	Logs *syncBuffer
+	t   testing.TB
+	App *App
+	// Router is the app's own handler; App.Handler is it wrapped in the OpenAPI response check.
+	Router http.Handler
+	URL    string
+	Logs   *syncBuffer
 	// Bodies records every response body the harness saw.
 	Bodies *syncBuffer
 	// Seed puts fixtures in place through the server's own services.
@@ -91,6 +94,7 @@ func startServerWith(t testing.TB, cfg config.Config, opt Options) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ts.Router, app.Handler = app.Handler, checkResponses(t, app.Handler)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
