@@ -83,7 +83,7 @@ func New(d Deps) *gin.Engine {
 	r.GET("/readyz", readyz(d.Ready))
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml; charset=utf-8", OpenAPI) })
 
-	api := r.Group("/api/v1", authenticate(d.Auth), rateLimit(d.Limiter, "api", d.Limits.APIPerMinute, time.Minute, byUserOrIP))
+	api := r.Group("/api/v1", authenticate(d.Auth), rateLimit(d.Limiter, "api", d.Limits.APIPerMinute, time.Minute, byUserOrIP), gate)
 	auth := &authHandlers{svc: d.Auth}
 	login := api.Group("", rateLimit(d.Limiter, "login", d.Limits.LoginPerAddrMinute, time.Minute, byIP))
 	login.POST("/auth/wechat/login", auth.wechatLogin)
@@ -91,6 +91,7 @@ func New(d Deps) *gin.Engine {
 
 	me := api.Group("", requireLogin)
 	me.POST("/auth/logout", auth.logout)
+	me.POST("/auth/password/change", auth.changePassword)
 	me.GET("/me", auth.me)
 	me.POST("/me/phone", auth.bindPhone)
 
