@@ -37,7 +37,7 @@ type Deps struct {
 type Routes struct {
 	Public  *gin.RouterGroup // /api/v1: no login needed (a token, if sent, is still checked)
 	Authed  *gin.RouterGroup // /api/v1: login required
-	Admin   *gin.RouterGroup // /api/v1/admin: login required; the service checks the role and region
+	Admin   *gin.RouterGroup // /api/v1/admin: login required; the gate needs an admin grant, the service checks the region
 	Limiter service.Limiter
 	Limits  Limits
 
