@@ -199,25 +199,30 @@ func (s Users) ReplaceGrants(ctx context.Context, userID int64, role service.Rol
 	})
 }
 
-// ListStaff lists console accounts (those with a username) by ID. An account is in the scope
-// when it has grants and each of them lies in it: an admin grant by its region, a station
-// manager's by the station's region, unit staff's by the unit's region; any other grant (an
-// unscoped admin, a deputy) lies only in the scope of everything.
+// ListStaff lists staff accounts by ID: console accounts (with a username) holding a staff role
+// (f.Role, or any of network.StaffRoles). An account is in the scope when each of its grants
+// lies in it: an admin grant by its region, a station manager's by the station's region, unit
+// staff's by the unit's region; any other grant (an unscoped admin, a deputy) lies only in the
+// scope of everything. The holders of the roles are walked through user_grants_role_user, not
+// every user.
 func (s Users) ListStaff(ctx context.Context, f network.StaffFilter) ([]service.User, error) {
+	roles := []string{string(f.Role)}
+	if f.Role == "" {
+		roles = roles[:0]
+		for _, r := range network.StaffRoles {
+			roles = append(roles, string(r))
+		}
+	}
 	var w whereClause
+	w.add(`u.id IN (SELECT h.user_id FROM user_grants h WHERE h.role IN (?) AND h.user_id > ?)`, roles, f.AfterID)
 	w.add("u.username IS NOT NULL")
-	w.add("u.id > ?", f.AfterID)
 	if !f.Scope.All {
 		region := `COALESCE(CASE g.scope_kind WHEN 'region' THEN g.scope_id WHEN 'station' THEN s.region_code WHEN 'unit' THEN n.region_code END, '')`
 		in, args := scopeWhere(region, f.Scope)
-		w.add(`EXISTS (SELECT 1 FROM user_grants g0 WHERE g0.user_id = u.id)`)
 		w.add(`NOT EXISTS (SELECT 1 FROM user_grants g
 			LEFT JOIN stations s ON g.scope_kind = 'station' AND s.id = g.scope_id
 			LEFT JOIN units n ON g.scope_kind = 'unit' AND n.id = g.scope_id
 			WHERE g.user_id = u.id AND NOT `+in+`)`, args...)
-	}
-	if f.Role != "" {
-		w.add(`EXISTS (SELECT 1 FROM user_grants r WHERE r.user_id = u.id AND r.role = ?)`, string(f.Role))
 	}
 	if f.StationID != 0 {
 		w.add(`EXISTS (SELECT 1 FROM user_grants m WHERE m.user_id = u.id AND m.role = ? AND m.scope_kind = ? AND m.scope_id = ?)`,
@@ -226,9 +231,12 @@ func (s Users) ListStaff(ctx context.Context, f network.StaffFilter) ([]service.
 	if f.Q != "" {
 		w.add(`LOWER(u.username) LIKE ? ESCAPE '!'`, likeContains(strings.ToLower(f.Q)))
 	}
+	q, args, err := s.DB.in(`SELECT `+prefixCols("u.", userCols)+` FROM users u`+w.String()+` ORDER BY u.id LIMIT ?`, append(w.args, f.Limit)...)
+	if err != nil {
+		return nil, err
+	}
 	var rows []userRow
-	if err := s.DB.sel(ctx, &rows, `SELECT `+prefixCols("u.", userCols)+` FROM users u`+w.String()+` ORDER BY u.id LIMIT ?`,
-		append(w.args, f.Limit)...); err != nil {
+	if err := s.DB.sel(ctx, &rows, q, args...); err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {

@@ -14,7 +14,8 @@ import (
 // accounts, disables and re-enables them, resets their passwords and moves station managers
 // between stations.
 //
-// An account belongs to a region when it has grants and every one of them lies in the region:
+// A staff account is a console account holding a staff role (StaffRoles). It belongs to a
+// region when every one of its grants lies in the region:
 // an admin grant by its region, a manager's by the station's region, unit staff's by the unit's.
 // An admin reaches the accounts of their regions only; any other is "not found", so an account
 // with a wider reach than the admin's (a city admin, seen from a township; a manager of stations
@@ -45,8 +46,8 @@ type StaffQuery struct {
 
 var errStaffNotFound = service.NotFound("账号不存在")
 
-// staffRoles are the roles an admin manages accounts of.
-var staffRoles = []service.Role{service.RoleAdmin, service.RoleStationManager, service.RoleUnitStaff}
+// StaffRoles are the roles of staff accounts, those an admin manages.
+var StaffRoles = []service.Role{service.RoleAdmin, service.RoleStationManager, service.RoleUnitStaff}
 
 // StaffAccounts lists the console accounts of the admin's regions, by ID.
 func (s *Service) StaffAccounts(ctx context.Context, a service.Actor, q StaffQuery) (service.Paged[service.User], error) {
@@ -58,7 +59,7 @@ func (s *Service) StaffAccounts(ctx context.Context, a service.Actor, q StaffQue
 	f := StaffFilter{Scope: adminScope(a), Q: checkQuery(&v, q.Q), AfterID: p.Last, Limit: p.Fetch()}
 	if q.Role != "" {
 		f.Role = service.Role(q.Role)
-		v.Check(slices.Contains(staffRoles, f.Role), "role", "unknown", "角色须为站长、承办单位工作人员或管理员")
+		v.Check(slices.Contains(StaffRoles, f.Role), "role", "unknown", "角色须为站长、承办单位工作人员或管理员")
 	}
 	if q.StationID != "" {
 		id, err := strconv.ParseInt(q.StationID, 10, 64)
@@ -96,16 +97,15 @@ func (s *Service) StaffAccount(ctx context.Context, a service.Actor, id int64) (
 	return u, nil
 }
 
-// reachesAccount reports whether u is a console account of the admin's regions (see the top).
+// reachesAccount reports whether u is a staff account (a console account with a staff role) of
+// the admin's regions (see the top).
 func (s *Service) reachesAccount(ctx context.Context, a service.Actor, u *service.User) (bool, error) {
-	if u.Username == "" {
+	staff := slices.ContainsFunc(u.Grants, func(g service.Grant) bool { return slices.Contains(StaffRoles, g.Role) })
+	if u.Username == "" || !staff {
 		return false, nil
 	}
 	if adminScope(a).All {
 		return true, nil
-	}
-	if len(u.Grants) == 0 {
-		return false, nil
 	}
 	for _, g := range u.Grants {
 		region, err := s.grantRegion(ctx, g)
