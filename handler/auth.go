@@ -26,10 +26,12 @@ type profileJSON struct {
 	Roles  []service.Role  `json:"roles"`
 	Scopes []service.Grant `json:"scopes"`
 	Phone  string          `json:"phone,omitempty"` // always masked
+	// MustChangePassword: see sessionResponse.
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 func toProfile(p auth.Profile) profileJSON {
-	out := profileJSON{ID: p.ID, Phone: p.PhoneMasked}
+	out := profileJSON{ID: p.ID, Phone: p.PhoneMasked, MustChangePassword: p.MustChangePassword}
 	out.Roles, out.Scopes = rolesAndScopes(p.Grants)
 	return out
 }

@@ -167,7 +167,9 @@ func TestStaffPasswordResetForcesChange(t *testing.T) {
 			t.Fatalf("GET %s before the change: %d %v", path, status, body)
 		}
 	}
-	ts.must(200, "GET", "/api/v1/me", forced, nil)
+	if me := ts.must(200, "GET", "/api/v1/me", forced, nil); me["must_change_password"] != true {
+		t.Fatalf("/me before the change: %v", me)
+	}
 	change := func(old, next string) (int, map[string]any) {
 		return ts.call("POST", "/api/v1/auth/password/change", forced, map[string]string{"old_password": old, "new_password": next})
 	}
