@@ -16,6 +16,9 @@ type sessionResponse struct {
 	Token     string      `json:"token"`
 	ExpiresAt time.Time   `json:"expires_at"`
 	User      profileJSON `json:"user"`
+	// MustChangePassword: the token only allows POST /auth/password/change (and logout, /me)
+	// until the password an admin reset is changed.
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 type profileJSON struct {
@@ -23,23 +26,33 @@ type profileJSON struct {
 	Roles  []service.Role  `json:"roles"`
 	Scopes []service.Grant `json:"scopes"`
 	Phone  string          `json:"phone,omitempty"` // always masked
+	// MustChangePassword: see sessionResponse.
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 func toProfile(p auth.Profile) profileJSON {
-	out := profileJSON{ID: p.ID, Roles: p.Roles, Phone: p.PhoneMasked, Scopes: []service.Grant{}}
-	if out.Roles == nil {
-		out.Roles = []service.Role{}
-	}
-	for _, g := range p.Grants {
-		if g.ScopeKind != "" {
-			out.Scopes = append(out.Scopes, g)
-		}
-	}
+	out := profileJSON{ID: p.ID, Phone: p.PhoneMasked, MustChangePassword: p.MustChangePassword}
+	out.Roles, out.Scopes = rolesAndScopes(p.Grants)
 	return out
 }
 
+// rolesAndScopes is how an account's grants are shown: its role names, and the grants that
+// have a scope (never null).
+func rolesAndScopes(gs []service.Grant) ([]service.Role, []service.Grant) {
+	roles, scopes := service.Actor{Grants: gs}.RoleNames(), []service.Grant{}
+	if roles == nil {
+		roles = []service.Role{}
+	}
+	for _, g := range gs {
+		if g.ScopeKind != "" {
+			scopes = append(scopes, g)
+		}
+	}
+	return roles, scopes
+}
+
 func toSession(s auth.Session) sessionResponse {
-	return sessionResponse{Token: s.Token, ExpiresAt: s.ExpiresAt, User: toProfile(s.User)}
+	return sessionResponse{Token: s.Token, ExpiresAt: s.ExpiresAt, User: toProfile(s.User), MustChangePassword: s.MustChangePassword}
 }
 
 type codeRequest struct {
@@ -105,4 +118,24 @@ func (h *authHandlers) bindPhone(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, toProfile(p))
+}
+
+type passwordChangeRequest struct {
+	OldPassword string `json:"old_password"`
+	NewPassword string `json:"new_password"`
+}
+
+// changePassword sets the caller's own password; every session of theirs ends, and the answer
+// carries a new one.
+func (h *authHandlers) changePassword(c *gin.Context) {
+	var req passwordChangeRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	s, err := h.svc.ChangePassword(c.Request.Context(), actor(c), req.OldPassword, req.NewPassword)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, toSession(s))
 }

@@ -40,6 +40,7 @@ func Network(svc *network.Service) Module {
 		a.POST("/units", h.createUnit)
 		a.GET("/units", h.units)
 		a.POST("/users", h.createStaff)
+		h.staffRoutes(a)
 		a.GET("/categories", h.adminCategories)
 		a.PUT("/categories/:code", h.putCategory)
 	}

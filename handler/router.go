@@ -38,7 +38,7 @@ type Deps struct {
 type Routes struct {
 	Public  *gin.RouterGroup // /api/v1: no login needed (a token, if sent, is still checked)
 	Authed  *gin.RouterGroup // /api/v1: login required
-	Admin   *gin.RouterGroup // /api/v1/admin: login required; the service checks the role and region
+	Admin   *gin.RouterGroup // /api/v1/admin: login required; the gate needs an admin grant, the service checks the region
 	Limiter service.Limiter
 	Limits  Limits
 
@@ -85,7 +85,7 @@ func New(d Deps) *gin.Engine {
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml; charset=utf-8", OpenAPI) })
 	docs.Register(r) // /docs: Redoc rendering /openapi.yaml
 
-	api := r.Group("/api/v1", authenticate(d.Auth), rateLimit(d.Limiter, "api", d.Limits.APIPerMinute, time.Minute, byUserOrIP))
+	api := r.Group("/api/v1", authenticate(d.Auth), rateLimit(d.Limiter, "api", d.Limits.APIPerMinute, time.Minute, byUserOrIP), gate)
 	auth := &authHandlers{svc: d.Auth}
 	login := api.Group("", rateLimit(d.Limiter, "login", d.Limits.LoginPerAddrMinute, time.Minute, byIP))
 	login.POST("/auth/wechat/login", auth.wechatLogin)
@@ -93,6 +93,7 @@ func New(d Deps) *gin.Engine {
 
 	me := api.Group("", requireLogin)
 	me.POST("/auth/logout", auth.logout)
+	me.POST("/auth/password/change", auth.changePassword)
 	me.GET("/me", auth.me)
 	me.POST("/me/phone", auth.bindPhone)
 

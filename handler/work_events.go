@@ -17,8 +17,10 @@ import (
 
 // WorkEvents streams live dashboard updates as Server-Sent Events. stopping ends every stream
 // when the server shuts down, so graceful shutdown is not held up by open dashboards. The
-// caller is checked again at every heartbeat, so a logout, a disabled account or a removed
-// grant ends the stream within one heartbeat, and the stream never outlives its token.
+// caller is checked again at every heartbeat, and at once when their account changes (disabled,
+// password reset, grants changed: auth announces it to every instance), so a disabled account's
+// stream ends within moments, a logout within one heartbeat, and the stream never outlives its
+// token.
 func WorkEvents(live *opinion.Live, auth *auth.Service, stopping context.Context) Module {
 	return func(r Routes) {
 		r.Authed.GET("/work/events", func(c *gin.Context) {
@@ -40,6 +42,8 @@ func WorkEvents(live *opinion.Live, auth *auth.Service, stopping context.Context
 			heartbeat := time.NewTicker(20 * time.Second)
 			defer heartbeat.Stop()
 			a := actor(c)
+			changed, unwatch := auth.WatchUser(a.UserID)
+			defer unwatch()
 			expired := time.NewTimer(time.Until(a.TokenExp))
 			defer expired.Stop()
 			token := strings.TrimSpace(strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer "))
@@ -51,10 +55,13 @@ func WorkEvents(live *opinion.Live, auth *auth.Service, stopping context.Context
 					return
 				case <-expired.C:
 					return
+				case <-changed:
+					if !stillValid(ctx, auth, token, a) {
+						return
+					}
+					continue
 				case <-heartbeat.C:
-					again, err := auth.Authenticate(ctx, token, a.IP, a.RequestID)
-					if err != nil || !again.IsStaff() || !sameGrants(again.Grants, a.Grants) {
-						// Logged out, disabled or re-scoped: the client reconnects with its new reach.
+					if !stillValid(ctx, auth, token, a) {
 						return
 					}
 					fmt.Fprint(c.Writer, ": ping\n\n")
@@ -69,6 +76,13 @@ func WorkEvents(live *opinion.Live, auth *auth.Service, stopping context.Context
 			}
 		})
 	}
+}
+
+// stillValid checks the stream's caller again: logged out, disabled, password reset or
+// re-scoped ends the stream, and the client reconnects with its new reach (if any).
+func stillValid(ctx context.Context, auth *auth.Service, token string, a service.Actor) bool {
+	again, err := auth.Authenticate(ctx, token, a.IP, a.RequestID)
+	return err == nil && again.IsStaff() && sameGrants(again.Grants, a.Grants)
 }
 
 func sameGrants(a, b []service.Grant) bool {

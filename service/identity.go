@@ -45,9 +45,13 @@ type User struct {
 	PhoneSealed      string
 	PhoneIndex       string
 	Disabled         bool
-	Grants           []Grant
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// TokenGen is stamped into the user's tokens; raising it ends every session issued before.
+	TokenGen int64
+	// MustChangePassword: after an admin's reset, a login may only change the password.
+	MustChangePassword bool
+	Grants             []Grant
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // Actor is who is calling, passed explicitly to every service method.
@@ -59,6 +63,9 @@ type Actor struct {
 	IP        string
 	RequestID string
 	System    bool // background workers
+	// MustChangePassword: the caller logged in with a password an admin reset, and may only
+	// change it (or log out, or read their profile) until they do.
+	MustChangePassword bool
 }
 
 // SystemActor is the actor for background workers.

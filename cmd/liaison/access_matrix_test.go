@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"liaison/internal/testenv"
 	"liaison/service"
@@ -105,6 +108,14 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	}
 
 	const missing = 999999999 // no opinion, upload or station has this ID
+	refused := func(t *testing.T, what string, status int, got, want []byte) {
+		t.Helper()
+		if status != 403 || errCode(decodeJSON(t, got)) != "forbidden" {
+			t.Errorf("%s: a route the role may never use: want 403 forbidden, got %d %.300q", what, status, got)
+		} else if !bytes.Equal(got, want) {
+			t.Errorf("%s: the 403 differs from the one for a missing ID:\n got %s\nwant %s", what, got, want)
+		}
+	}
 	notFound := func(t *testing.T, what string, status int, got, want []byte) {
 		t.Helper()
 		if status != 404 || errCode(decodeJSON(t, got)) != "not_found" {
@@ -176,7 +187,8 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		viewer string
 		// note, followup: the status of posting that action on A (403: in reach, not their part).
 		note, followup int
-		// work: the status of the staff lists (worklist, ledger, supervision); 404 for residents.
+		// work: the status of the staff lists (worklist, ledger, supervision); 403 for residents,
+		// whose role may never use them.
 		work int
 		// listsA, listsB: A or B appears in those staff lists.
 		listsA, listsB bool
@@ -189,7 +201,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		// duty: their part in deputy A's duty record: "owner", "reviewer" or "" (404).
 		duty string
 		// review: the status of approving A's record (A's manager approves it first, so the
-		// admin of its district finds it reviewed already).
+		// admin of its district finds it reviewed already; 403 for roles that never review).
 		review int
 		// dutyQueue: the status of the review queue; queueA, queueB: A's or B's record is in it.
 		dutyQueue      int
@@ -201,22 +213,22 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		reception string
 	}
 	actors := []actorCase{
-		{name: "resident 1", tok: res1Tok, viewer: "resident", note: 403, followup: 200, work: 404, mine: true, inbox: true, review: 404, dutyQueue: 404,
+		{name: "resident 1", tok: res1Tok, viewer: "resident", note: 403, followup: 200, work: 403, mine: true, inbox: true, review: 403, dutyQueue: 403,
 			reception: "resident"},
-		{name: "deputy A", tok: depATok, viewer: "deputy", note: 200, followup: 403, work: 200, listsA: true, inbox: true, duty: "owner", review: 404, dutyQueue: 404,
+		{name: "deputy A", tok: depATok, viewer: "deputy", note: 200, followup: 403, work: 200, listsA: true, inbox: true, duty: "owner", review: 403, dutyQueue: 403,
 			reception: "host"},
 		{name: "manager A", tok: mgrATok, viewer: "station_manager", note: 200, followup: 403, work: 200, listsA: true, stats: true, inbox: true,
 			duty: "reviewer", review: 200, dutyQueue: 200, queueA: true, publish: true, reception: "screen"},
-		{name: "unit staff A", tok: unitATok, viewer: "unit_staff", note: 200, followup: 403, work: 200, listsA: true, inbox: true, review: 404, dutyQueue: 404},
+		{name: "unit staff A", tok: unitATok, viewer: "unit_staff", note: 200, followup: 403, work: 200, listsA: true, inbox: true, review: 403, dutyQueue: 403},
 		// The district's admins are the congress office above A's station: told when A stays overdue.
 		{name: "admin of A's district", tok: adminATok, viewer: "admin", note: 200, followup: 403, work: 200, listsA: true, stats: true, inbox: true,
 			duty: "reviewer", review: 409, dutyQueue: 200, publish: true},
-		{name: "resident 2", tok: res2Tok, note: 404, followup: 404, work: 404, review: 404, dutyQueue: 404, reception: "resident"},
-		{name: "deputy B", tok: depBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 404},
+		{name: "resident 2", tok: res2Tok, note: 404, followup: 404, work: 403, review: 403, dutyQueue: 403, reception: "resident"},
+		{name: "deputy B", tok: depBTok, note: 404, followup: 404, work: 200, listsB: true, review: 403, dutyQueue: 403},
 		{name: "manager B", tok: mgrBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 200, queueB: true},
-		{name: "unit staff B", tok: unitBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 404},
+		{name: "unit staff B", tok: unitBTok, note: 404, followup: 404, work: 200, listsB: true, review: 403, dutyQueue: 403},
 		{name: "admin of B's district", tok: adminBTok, note: 404, followup: 404, work: 200, listsB: true, review: 404, dutyQueue: 200, queueB: true},
-		{name: "fresh resident", tok: freshTok, note: 404, followup: 404, work: 404, review: 404, dutyQueue: 404, reception: "resident"},
+		{name: "fresh resident", tok: freshTok, note: 404, followup: 404, work: 403, review: 403, dutyQueue: 403, reception: "resident"},
 	}
 
 	// act posts an action on A, first with its current version and then with a stale one. Out
@@ -238,7 +250,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		status, _, raw = rawCall(t, ts, "POST", fmt.Sprintf("/api/v1/opinions/%v/%s", idA, action), a.tok, "", body)
 		notFound(t, action+" with a stale version", status, raw, missingRaw)
 	}
-	// staffList checks a worklist-shaped route: 404 for residents; for staff, A and B appear
+	// staffList checks a worklist-shaped route: 403 for residents; for staff, A and B appear
 	// exactly when they should.
 	staffList := func(t *testing.T, a actorCase, path string) {
 		t.Helper()
@@ -247,8 +259,8 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			t.Errorf("%s: want %d, got %d %s", path, a.work, status, raw)
 			return
 		}
-		if status == 404 {
-			if errCode(decodeJSON(t, raw)) != "not_found" {
+		if status == 403 {
+			if errCode(decodeJSON(t, raw)) != "forbidden" {
 				t.Errorf("%s: %s", path, raw)
 			}
 			return
@@ -369,11 +381,16 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 
 	// hidden: what someone out of reach of object id gets is the 404 of a missing one (path has
 	// a %v for the ID), with nothing of the object (its mark) in it.
+	// A route the actor's role may never use is the same 403 forbidden for both (issue 12).
 	hidden := func(t *testing.T, a actorCase, method, path string, id any, mark string, body any) {
 		t.Helper()
 		status, _, raw := rawCall(t, ts, method, fmt.Sprintf(path, id), a.tok, "", body)
 		_, _, want := rawCall(t, ts, method, fmt.Sprintf(path, missing), a.tok, "", body)
-		notFound(t, method+" "+path, status, raw, want)
+		if roleNever(actorRole(a.name), method, strings.ReplaceAll(path, "%v", ":id")) {
+			refused(t, method+" "+path, status, raw, want)
+		} else {
+			notFound(t, method+" "+path, status, raw, want)
+		}
 		if mark != "" && bytes.Contains(raw, []byte(mark)) {
 			t.Errorf("%s %s carries %q: %s", method, path, mark, raw)
 		}
@@ -484,10 +501,14 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		}},
 		{"POST /work/duties/review", func(t *testing.T, a actorCase) {
 			body := map[string]any{"ids": []any{dutyA}, "decision": "approve"}
-			if a.review == 404 {
+			if a.review == 404 || a.review == 403 {
 				status, _, raw := rawCall(t, ts, "POST", "/api/v1/work/duties/review", a.tok, "", body)
 				_, _, want := rawCall(t, ts, "POST", "/api/v1/work/duties/review", a.tok, "", map[string]any{"ids": []any{missing}, "decision": "approve"})
-				notFound(t, "review", status, raw, want)
+				if a.review == 403 {
+					refused(t, "review", status, raw, want)
+				} else {
+					notFound(t, "review", status, raw, want)
+				}
 				return
 			}
 			if st, out := ts.call("POST", "/api/v1/work/duties/review", a.tok, body); st != a.review {
@@ -595,7 +616,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		}},
 		{"POST /admin/materials", func(t *testing.T, a actorCase) {
 			body := map[string]any{"title": "各区学习资料", "category": "duty", "body": "内容", "audience": map[string]any{"all": true}}
-			want := 404
+			want := 403
 			if strings.HasPrefix(a.name, "admin") {
 				want = 201
 			}
@@ -637,8 +658,8 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		{"GET /me/materials", func(t *testing.T, a actorCase) {
 			status, out := ts.call("GET", "/api/v1/me/materials", a.tok, nil)
 			if !strings.HasPrefix(a.name, "deputy") {
-				if status != 404 {
-					t.Errorf("my materials: want 404, got %d %v", status, out)
+				if status != 403 || errCode(out) != "forbidden" {
+					t.Errorf("my materials: want 403, got %d %v", status, out)
 				}
 				return
 			}
@@ -658,18 +679,22 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		}},
 		{"POST /admin/retention/run", func(t *testing.T, a actorCase) {
 			// Only a province-wide admin may run or even see the retention run; the district
-			// admins of the matrix are no exception.
+			// admins of the matrix are no exception. Anyone else's role never may (403).
+			want, code := 404, "not_found"
+			if !strings.HasPrefix(a.name, "admin") {
+				want, code = 403, "forbidden"
+			}
 			for _, dry := range []bool{true, false} {
-				if st, out := ts.call("POST", "/api/v1/admin/retention/run", a.tok, map[string]any{"dry_run": dry}); st != 404 || errCode(out) != "not_found" {
-					t.Errorf("retention run (dry %v): want 404, got %d %v", dry, st, out)
+				if st, out := ts.call("POST", "/api/v1/admin/retention/run", a.tok, map[string]any{"dry_run": dry}); st != want || errCode(out) != code {
+					t.Errorf("retention run (dry %v): want %d, got %d %v", dry, want, st, out)
 				}
 			}
 		}},
 		{"GET /materials", func(t *testing.T, a actorCase) {
 			status, out := ts.call("GET", "/api/v1/materials?q="+url.QueryEscape("学习资料"), a.tok, nil)
 			if !studySearch[a.name] {
-				if status != 404 {
-					t.Errorf("search materials: want 404, got %d %v", status, out)
+				if status != 403 || errCode(out) != "forbidden" {
+					t.Errorf("search materials: want 403, got %d %v", status, out)
 				}
 				return
 			}
@@ -699,7 +724,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		{"POST /admin/trainings", func(t *testing.T, a actorCase) {
 			body := map[string]any{"title": "各区培训班", "mode": "offline", "place": "会议室", "capacity": 5, "audience": map[string]any{"all": true},
 				"starts_at": clock.Now().Add(24 * time.Hour).Format(time.RFC3339), "ends_at": clock.Now().Add(26 * time.Hour).Format(time.RFC3339)}
-			want := map[bool]int{true: 201, false: 404}[strings.HasPrefix(a.name, "admin")]
+			want := map[bool]int{true: 201, false: 403}[strings.HasPrefix(a.name, "admin")]
 			if st, out := ts.call("POST", "/api/v1/admin/trainings", a.tok, body); st != want {
 				t.Errorf("schedule a class: want %d, got %d %v", want, st, out)
 			}
@@ -707,8 +732,8 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		{"GET /admin/trainings", func(t *testing.T, a actorCase) {
 			status, out := ts.call("GET", "/api/v1/admin/trainings", a.tok, nil)
 			if !strings.HasPrefix(a.name, "admin") {
-				if status != 404 {
-					t.Errorf("list classes: want 404, got %d %v", status, out)
+				if status != 403 || errCode(out) != "forbidden" {
+					t.Errorf("list classes: want 403, got %d %v", status, out)
 				}
 				return
 			}
@@ -738,8 +763,8 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 		{"GET /trainings", func(t *testing.T, a actorCase) {
 			status, out := ts.call("GET", "/api/v1/trainings", a.tok, nil)
 			if !strings.HasPrefix(a.name, "deputy") {
-				if status != 404 {
-					t.Errorf("my classes: want 404, got %d %v", status, out)
+				if status != 403 || errCode(out) != "forbidden" {
+					t.Errorf("my classes: want 403, got %d %v", status, out)
 				}
 				return
 			}
@@ -801,5 +826,105 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 	}
 	if counts["note"] != 4 || counts["followup"] != 1 {
 		t.Errorf("A's timeline: %d notes, %d follow-ups; want 4 and 1", counts["note"], counts["followup"])
+	}
+}
+
+// actorRole is the role of a matrix actor, by its name.
+func actorRole(name string) service.Role {
+	for prefix, r := range map[string]service.Role{"resident": service.RoleResident, "fresh resident": service.RoleResident, "deputy": service.RoleDeputy,
+		"manager": service.RoleStationManager, "unit staff": service.RoleUnitStaff, "admin": service.RoleAdmin} {
+		if strings.HasPrefix(name, prefix) {
+			return r
+		}
+	}
+	panic("no role for actor " + name)
+}
+
+// mayUse lists, for the routes only some roles may use at all, those roles (issue 12); written
+// out here apart from the gate's own table, so the two check each other. Everything under
+// /api/v1/admin/ is for admins, everything under /api/v1/work/ for deputies and staff.
+var mayUse = map[string][]service.Role{
+	"GET /api/v1/work/duties":                   {service.RoleStationManager, service.RoleAdmin},
+	"POST /api/v1/work/duties/review":           {service.RoleStationManager, service.RoleAdmin},
+	"GET /api/v1/work/deputies":                 {service.RoleStationManager, service.RoleAdmin},
+	"POST /api/v1/work/stations/:id/receptions": {service.RoleStationManager, service.RoleAdmin},
+	"GET /api/v1/work/receptions/:id/code":      {service.RoleStationManager},
+	"POST /api/v1/work/opinions/offline":        {service.RoleStationManager},
+	"POST /api/v1/duties":                       {service.RoleDeputy},
+	"PUT /api/v1/duties/:id":                    {service.RoleDeputy},
+	"POST /api/v1/duties/:id/submit":            {service.RoleDeputy},
+	"GET /api/v1/me/materials":                  {service.RoleDeputy},
+	"POST /api/v1/materials/:id/progress":       {service.RoleDeputy},
+	"GET /api/v1/materials":                     {service.RoleDeputy, service.RoleAdmin},
+	"GET /api/v1/materials/:id":                 {service.RoleDeputy, service.RoleAdmin},
+	"GET /api/v1/trainings":                     {service.RoleDeputy},
+	"GET /api/v1/trainings/:id":                 {service.RoleDeputy, service.RoleAdmin},
+	"POST /api/v1/trainings/:id/enroll":         {service.RoleDeputy},
+	"DELETE /api/v1/trainings/:id/enroll":       {service.RoleDeputy},
+	"POST /api/v1/trainings/:id/checkin":        {service.RoleDeputy},
+	"POST /api/v1/receptions/:id/checkin":       {service.RoleDeputy},
+	"POST /api/v1/opinions":                     {service.RoleResident},
+	"POST /api/v1/receptions/:id/bookings":      {service.RoleResident},
+}
+
+// roleNever reports whether a role may never use a route (method and gin pattern).
+func roleNever(role service.Role, method, route string) bool {
+	if roles, ok := mayUse[method+" "+route]; ok {
+		return !slices.Contains(roles, role)
+	}
+	switch {
+	case strings.HasPrefix(route, "/api/v1/admin/"):
+		return role != service.RoleAdmin
+	case strings.HasPrefix(route, "/api/v1/work/"):
+		return role == service.RoleResident
+	}
+	return false
+}
+
+// TestRoleNeverRoutesAnswerForbidden walks every registered API route as a resident and as a
+// deputy: a route their role may never use answers exactly 403 forbidden with a Chinese message,
+// the same on every route; no other route answers 403 forbidden to a request with an ID that
+// does not exist and an empty body.
+func TestRoleNeverRoutesAnswerForbidden(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	st := ts.Seed.Station("甲街道联络站", "440106001000")
+	dep := ts.Seed.Deputy("甲代表", service.DeputyActive, []int64{st}, "traffic")
+	callers := []struct {
+		role service.Role
+		tok  string
+	}{{service.RoleResident, ts.login(fmt.Sprint("gate-res-", uniqueSeq.Add(1), "-", time.Now().UnixNano()))}, {service.RoleDeputy, deputyLogin(t, ts, dep)}}
+	routes := ts.App.Handler.(*gin.Engine).Routes()
+	never := map[service.Role]int{}
+	for _, r := range routes {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || r.Path == "/api/v1/auth/logout" {
+			continue // logging out would end the walk's session
+		}
+		path := r.Path
+		for _, p := range []string{":id", ":code", ":date", ":action"} {
+			path = strings.ReplaceAll(path, p, "999999999")
+		}
+		for _, c := range callers {
+			if r.Path == "/api/v1/work/events" && !roleNever(c.role, r.Method, r.Path) {
+				continue // a stream that stays open
+			}
+			status, _, raw := rawCall(t, ts, r.Method, path, c.tok, "", map[string]any{})
+			var body map[string]any
+			_ = json.Unmarshal(raw, &body) // exports answer a workbook
+			if roleNever(c.role, r.Method, r.Path) {
+				never[c.role]++
+				msg := errMessage(body)
+				if status != 403 || errCode(body) != "forbidden" || !strings.ContainsFunc(msg, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+					t.Errorf("%s %s as %s (never theirs): want 403 forbidden with a Chinese message, got %d %s", r.Method, r.Path, c.role, status, raw)
+				}
+			} else if status == 403 && errCode(body) == "forbidden" {
+				t.Errorf("%s %s as %s: refused by role, but the role may use it: %s", r.Method, r.Path, c.role, raw)
+			}
+		}
+	}
+	// The walk reached the gated groups: every admin route for both, the work routes too for
+	// the resident.
+	if never[service.RoleResident] <= never[service.RoleDeputy] || never[service.RoleDeputy] < 30 {
+		t.Fatalf("role-never routes walked: %v", never)
 	}
 }

@@ -191,7 +191,7 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		collectors.NewDBStatsCollector(db.X.DB, string(db.Dialect)), queueCollector{db})
 	calendarSvc := &calendar.Service{Store: repo.Calendar{DB: db}, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
 	deadlinePolicy := &calendar.DeadlinePolicy{Store: repo.DeadlineRules{DB: db}, Calendar: calendarSvc, Audit: repo.Audit{DB: db}, Tx: db, Clock: opt.Clock}
-	a.Network = &network.Service{Store: repo.Network{DB: db}, Grants: a.Auth, Accounts: a.Auth, Audit: repo.Audit{DB: db},
+	a.Network = &network.Service{Store: repo.Network{DB: db}, Grants: a.Auth, Accounts: a.Auth, Staff: repo.Users{DB: db}, Audit: repo.Audit{DB: db},
 		Tx: db, Sealer: sealer, Clock: opt.Clock, Rates: stats.Rater{Store: repo.Stats{DB: db}}, PubSub: a.Shared}
 	a.Stats = &stats.Service{Store: repo.Stats{DB: db}, Lookup: a.Network, Clock: opt.Clock, Tx: db}
 	if err := a.Network.SeedCategories(ctx); err != nil {

@@ -94,11 +94,11 @@ func TestLedgerExportIsValidXLSXWithinReach(t *testing.T) {
 		t.Fatalf("status filter: %d rows", len(rows))
 	}
 	// Visibility is the worklist's: another station's manager gets only the header; a resident
-	// gets 404; a bad filter is a 400.
+	// is refused by role (403: the ledger is a staff route); a bad filter is a 400.
 	if _, rows := fetchLedger(t, ts, otherTok, ""); len(rows) != 1 {
 		t.Fatalf("other station's manager: %d rows", len(rows))
 	}
-	if status, _ := fetchLedger(t, ts, resTok, ""); status != 404 {
+	if status, _ := fetchLedger(t, ts, resTok, ""); status != 403 {
 		t.Fatalf("resident: %d", status)
 	}
 	if status, _ := fetchLedger(t, ts, mgrTok, "?from=yesterday"); status != 400 {

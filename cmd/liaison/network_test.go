@@ -227,11 +227,11 @@ func TestNetworkEndToEnd(t *testing.T) {
 	if me := ts.must(200, "GET", "/api/v1/me", mgr, nil); !strings.Contains(fmt.Sprint(me["scopes"]), fmt.Sprintf("scope_id:%d scope_kind:station", sid)) {
 		t.Fatalf("manager scopes: %v", me)
 	}
-	// A non-admin: 403 to create, 404 for objects.
+	// A non-admin: 403 on every admin route, objects included (the role may never use them).
 	if st, out := ts.call("POST", "/api/v1/admin/stations", wx, map[string]any{"name": "x"}); st != 403 || errCode(out) != "forbidden" {
 		t.Fatalf("resident creates: %d %v", st, out)
 	}
-	if st, _ := ts.call("GET", fmt.Sprintf("/api/v1/admin/deputies/%d", did), mgr, nil); st != 404 {
+	if st, _ := ts.call("GET", fmt.Sprintf("/api/v1/admin/deputies/%d", did), mgr, nil); st != 403 {
 		t.Fatalf("manager reads admin deputy: %d", st)
 	}
 	ts.must(200, "PUT", "/api/v1/admin/categories/housing", adm, map[string]any{"name": "住房保障", "sort": 55})

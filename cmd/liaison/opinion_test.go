@@ -280,7 +280,7 @@ func TestOpinionVisibilityOverHTTP(t *testing.T) {
 			t.Errorf("%s of another scope: list %d %v", who, got, b)
 		}
 	}
-	if got, _ := ts.call("GET", "/api/v1/work/opinions", owner, nil); got != 404 {
+	if got, _ := ts.call("GET", "/api/v1/work/opinions", owner, nil); got != 403 {
 		t.Errorf("a resident has no worklist: %d", got)
 	}
 	// The worklist with its counts for the manager.
@@ -317,7 +317,7 @@ func TestOpinionOfflineIntakeAndRateLimit(t *testing.T) {
 	if got, _ := ts.call("POST", "/api/v1/work/opinions/offline", mgr, opinionBody(other, "别的站")); got != 404 {
 		t.Fatalf("another station's manager: %d", got)
 	}
-	if got, _ := ts.call("POST", "/api/v1/work/opinions/offline", ts.login("offline-resident"), opinionBody(st, "群众")); got != 404 {
+	if got, _ := ts.call("POST", "/api/v1/work/opinions/offline", ts.login("offline-resident"), opinionBody(st, "群众")); got != 403 {
 		t.Fatalf("a resident registering offline: %d", got)
 	}
 	// The manager speaks for the resident: accept, reply, and the rating.

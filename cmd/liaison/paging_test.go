@@ -103,7 +103,11 @@ func TestPagingRuleOnEveryList(t *testing.T) {
 		{fmt.Sprintf("/api/v1/admin/materials/%v/stats", material), admin, "/api/v1/admin/materials/{id}/stats"},
 		{"/api/v1/admin/trainings", admin, ""},
 		{"/api/v1/trainings", dep, ""},
+		{"/api/v1/admin/users", admin, ""},
 	}
+	// A third console account of the admin's province for the staff list (the manager and the
+	// admin are the others).
+	ts.Seed.Staff(service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: fmt.Sprint(stations[1])})
 	var covered []string
 	for _, l := range lists {
 		if l.doc != "" {

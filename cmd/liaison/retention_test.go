@@ -123,9 +123,10 @@ func TestRetentionErasesPersonalDataOfOldClosedItems(t *testing.T) {
 	oldBefore := load(oldID)
 	notes := count(`SELECT COUNT(*) FROM opinion_events WHERE opinion_id = ? AND note <> ''`, oldID)
 
-	// Only a province-wide admin; anyone else is told the route does not exist.
-	for _, tok := range []string{districtTok, mgrTok, depTok, res} {
-		if status, out := ts.call("POST", "/api/v1/admin/retention/run", tok, map[string]any{"dry_run": true}); status != 404 || errCode(out) != "not_found" {
+	// Only a province-wide admin; a district admin is told the route does not exist, and
+	// anyone else's role may never use it (403).
+	for tok, want := range map[string]string{districtTok: "not_found", mgrTok: "forbidden", depTok: "forbidden", res: "forbidden"} {
+		if status, out := ts.call("POST", "/api/v1/admin/retention/run", tok, map[string]any{"dry_run": true}); errCode(out) != want || status != map[string]int{"not_found": 404, "forbidden": 403}[want] {
 			t.Errorf("retention run by a non-province caller: %d %v", status, out)
 		}
 	}

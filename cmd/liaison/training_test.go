@@ -98,7 +98,7 @@ func TestTrainingClassLife(t *testing.T) {
 			t.Errorf("%s: want 400 with %s=%s, got %d %v", bad.name, bad.field, bad.code, status, out)
 		}
 	}
-	if st, out := ts.call("POST", "/api/v1/admin/trainings", toks[0], offline(nil)); st != 404 {
+	if st, out := ts.call("POST", "/api/v1/admin/trainings", toks[0], offline(nil)); st != 403 || errCode(out) != "forbidden" {
 		t.Errorf("a deputy schedules a class: %d %v", st, out)
 	}
 	c1 := ts.must(201, "POST", "/api/v1/admin/trainings", admin, offline(nil))
@@ -225,8 +225,10 @@ func TestTrainingClassLife(t *testing.T) {
 		t.Helper()
 		return ts.call("POST", c1Path+"/checkin", toks[i], map[string]any{"code": code})
 	}
-	for name, tok := range map[string]string{"the other district's admin": otherAdmin, "an enrolled deputy": toks[enrolled[0]]} {
-		sameNotFound(name+" reads the code", "GET", "/api/v1/admin/trainings/%v/checkin-code", c1["id"], tok, nil)
+	sameNotFound("the other district's admin reads the code", "GET", "/api/v1/admin/trainings/%v/checkin-code", c1["id"], otherAdmin, nil)
+	// A deputy's role may never use an admin route: 403, whatever the class.
+	if st, out := ts.call("GET", fmt.Sprintf("/api/v1/admin/trainings/%v/checkin-code", c1["id"]), toks[enrolled[0]], nil); st != 403 || errCode(out) != "forbidden" {
+		t.Errorf("an enrolled deputy reads the code: %d %v", st, out)
 	}
 	clock.Set(beijing(day, 8, 20, 0))
 	if st, out := checkin(enrolled[0], code()); st != 409 || errCode(out) != "outside_window" {
@@ -269,8 +271,9 @@ func TestTrainingClassLife(t *testing.T) {
 	ts.must(200, "POST", fmt.Sprintf("/api/v1/admin/deputies/%d/status", leaver), admin,
 		map[string]string{"status": service.DeputyResigned, "effective_on": day, "note": "辞去代表职务"})
 	c4Code := ts.must(200, "GET", fmt.Sprintf("/api/v1/admin/trainings/%v/checkin-code", c4["id"]), admin, nil)["code"]
-	if st, out := ts.call("POST", fmt.Sprintf("/api/v1/trainings/%v/checkin", c4["id"]), leaverTok, map[string]any{"code": c4Code}); st != 404 ||
-		errCode(out) != "not_found" {
+	// Having left office, they hold no deputy role: the route is no longer theirs at all (403).
+	if st, out := ts.call("POST", fmt.Sprintf("/api/v1/trainings/%v/checkin", c4["id"]), leaverTok, map[string]any{"code": c4Code}); st != 403 ||
+		errCode(out) != "forbidden" {
 		t.Errorf("a resigned deputy checks in: %d %v", st, out)
 	}
 	// Once it has started, nobody withdraws.

@@ -38,7 +38,7 @@ func NewSeed(t testing.TB, db *repo.DB, clock service.Clock) Seed {
 	}
 	users, audit := repo.Users{DB: db}, repo.Audit{DB: db}
 	accounts := &auth.Service{Users: users, Audit: audit, Tx: db, Sealer: sealer, Clock: clock}
-	net := &network.Service{Store: repo.Network{DB: db}, Grants: users, Accounts: accounts, Audit: audit, Tx: db, Sealer: sealer, Clock: clock}
+	net := &network.Service{Store: repo.Network{DB: db}, Grants: users, Accounts: accounts, Staff: users, Audit: audit, Tx: db, Sealer: sealer, Clock: clock}
 	return Seed{T: t, Network: net, Auth: accounts}
 }
 

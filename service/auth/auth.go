@@ -50,14 +50,18 @@ type Session struct {
 	Token     string
 	ExpiresAt time.Time
 	User      Profile
+	// MustChangePassword: the password was reset by an admin; the token only allows changing
+	// it (and logging out, and reading the profile).
+	MustChangePassword bool
 }
 
 // Profile is a user as the user sees themself.
 type Profile struct {
-	ID          int64
-	Roles       []service.Role
-	Grants      []service.Grant
-	PhoneMasked string
+	ID                 int64
+	Roles              []service.Role
+	Grants             []service.Grant
+	PhoneMasked        string
+	MustChangePassword bool
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now() }
@@ -134,9 +138,15 @@ func (s *Service) LoginPassword(ctx context.Context, username, password, ip, req
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	if !CheckPassword(hash, password) || u == nil || u.Disabled {
+	if !CheckPassword(hash, password) || u == nil {
 		_ = s.Audit.AppendAudit(ctx, service.NewAuditEntry(service.Actor{IP: ip, RequestID: requestID}, s.now(), "login.password.failed", "", "", ""))
 		return Session{}, errBadCredentials
+	}
+	if u.Disabled {
+		// Only someone who knows the password learns that the account exists and is disabled,
+		// and learns whom to ask. The attempt stays counted.
+		_ = s.Audit.AppendAudit(ctx, service.NewAuditEntry(service.Actor{UserID: u.ID, IP: ip, RequestID: requestID}, s.now(), "login.password.disabled", "user", strconv.FormatInt(u.ID, 10), ""))
+		return Session{}, errDisabled
 	}
 	for _, k := range counted {
 		// A refund that fails leaves one attempt counted: a login a little sooner refused,
@@ -149,13 +159,15 @@ func (s *Service) LoginPassword(ctx context.Context, username, password, ip, req
 	return s.issue(u)
 }
 
+var errDisabled = service.NewError(service.ErrForbidden, "account_disabled", "账号已停用，请联系所在地区的人大工委管理员")
+
 func (s *Service) issue(u *service.User) (Session, error) {
 	if u.Disabled {
-		return Session{}, service.NewError(service.ErrForbidden, "disabled", "账号已停用")
+		return Session{}, errDisabled
 	}
 	exp := s.now().Add(s.TTL).Truncate(time.Second)
-	tok := signToken(s.Secret, tokenClaims{UserID: u.ID, ID: newTokenID(), Exp: exp.Unix()})
-	return Session{Token: tok, ExpiresAt: exp, User: s.profile(u)}, nil
+	tok := signToken(s.Secret, tokenClaims{UserID: u.ID, ID: newTokenID(), Exp: exp.Unix(), Gen: u.TokenGen})
+	return Session{Token: tok, ExpiresAt: exp, User: s.profile(u), MustChangePassword: u.MustChangePassword}, nil
 }
 
 func newTokenID() string {
@@ -185,10 +197,12 @@ func (s *Service) Authenticate(ctx context.Context, token, ip, requestID string)
 	} else if err != nil {
 		return service.Actor{}, fmt.Errorf("authenticate: %w", err)
 	}
-	if u.Disabled {
+	if u.Disabled || c.Gen != u.TokenGen {
+		// Disabled, or the sessions were ended (reset or changed password) after this token.
 		return service.Actor{}, errBadToken
 	}
-	return service.Actor{UserID: u.ID, Grants: u.Grants, TokenID: c.ID, TokenExp: time.Unix(c.Exp, 0), IP: ip, RequestID: requestID}, nil
+	return service.Actor{UserID: u.ID, Grants: u.Grants, TokenID: c.ID, TokenExp: time.Unix(c.Exp, 0), IP: ip, RequestID: requestID,
+		MustChangePassword: u.MustChangePassword}, nil
 }
 
 // Logout revokes the caller's token until it would have expired.
@@ -215,7 +229,7 @@ func (s *Service) Me(ctx context.Context, a service.Actor) (Profile, error) {
 }
 
 func (s *Service) profile(u *service.User) Profile {
-	p := Profile{ID: u.ID, Grants: u.Grants, Roles: service.Actor{Grants: u.Grants}.RoleNames()}
+	p := Profile{ID: u.ID, Grants: u.Grants, Roles: service.Actor{Grants: u.Grants}.RoleNames(), MustChangePassword: u.MustChangePassword}
 	if u.PhoneSealed != "" {
 		if phone, err := s.Sealer.Open(u.PhoneSealed); err == nil {
 			p.PhoneMasked = service.MaskPhone(phone)
@@ -256,7 +270,7 @@ func (s *Service) BindPhone(ctx context.Context, a service.Actor, code string) (
 func (s *Service) CreateUser(ctx context.Context, a service.Actor, in service.NewUser) (*service.User, error) {
 	var v service.Validator
 	v.Check(service.ValidUsername(in.Username), "username", "invalid", "用户名须为 3-64 位字母、数字、下划线、点或横线")
-	v.Check(utf8.RuneCountInString(in.Password) >= 10 && len(in.Password) <= 128, "password", "too_short", "密码至少 10 位")
+	checkNewPassword(&v, "password", in.Password)
 	v.Check(len(in.Grants) > 0, "role", "required", "请指定角色")
 	for i, g := range in.Grants {
 		v.Check(validRole(g.Role), "role", "invalid", "角色无效")
@@ -341,4 +355,9 @@ type UserStore interface {
 	SetPhone(ctx context.Context, userID int64, sealed, index string, now time.Time) error
 	AddGrant(ctx context.Context, userID int64, g service.Grant) error
 	RemoveGrant(ctx context.Context, userID int64, g service.Grant) error
+	// SetDisabled and SetPassword also raise the user's token generation, ending their sessions.
+	SetDisabled(ctx context.Context, userID int64, disabled bool, now time.Time) error
+	SetPassword(ctx context.Context, userID int64, hash string, mustChange bool, now time.Time) error
+	// ReplaceGrants replaces the user's grants of role.
+	ReplaceGrants(ctx context.Context, userID int64, role service.Role, gs []service.Grant, now time.Time) error
 }

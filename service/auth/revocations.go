@@ -60,6 +60,9 @@ type memory struct {
 	caughtUp  time.Time            // when the store was last read (zero: never)
 	refreshMu sync.Mutex           // one catch-up at a time
 	users     service.TTLCache[int64, *service.User]
+
+	watchMu  sync.Mutex
+	watchers map[int64]map[chan struct{}]struct{} // user ID -> channels told of a change
 }
 
 func (s *Service) refreshEvery() time.Duration {
@@ -205,8 +208,44 @@ func (s *Service) apply(ctx context.Context, msgs <-chan []byte) {
 	}
 }
 
-// forgetHere drops a user from this instance's cache.
-func (s *Service) forgetHere(userID int64) { s.mem.users.Delete(userID) }
+// forgetHere drops a user from this instance's cache and tells those watching the user.
+func (s *Service) forgetHere(userID int64) {
+	s.mem.users.Delete(userID)
+	m := &s.mem
+	m.watchMu.Lock()
+	defer m.watchMu.Unlock()
+	for ch := range m.watchers[userID] {
+		select {
+		case ch <- struct{}{}:
+		default: // a change is already pending there
+		}
+	}
+}
+
+// WatchUser returns a channel that receives when the user changes (disabled, grants or password
+// changed; here or, through the announcement, on another instance), so a long-lived connection
+// can check its caller again at once instead of at its next heartbeat. cancel stops the watch.
+func (s *Service) WatchUser(userID int64) (changed <-chan struct{}, cancel func()) {
+	ch := make(chan struct{}, 1)
+	m := &s.mem
+	m.watchMu.Lock()
+	if m.watchers == nil {
+		m.watchers = map[int64]map[chan struct{}]struct{}{}
+	}
+	if m.watchers[userID] == nil {
+		m.watchers[userID] = map[chan struct{}]struct{}{}
+	}
+	m.watchers[userID][ch] = struct{}{}
+	m.watchMu.Unlock()
+	return ch, func() {
+		m.watchMu.Lock()
+		delete(m.watchers[userID], ch)
+		if len(m.watchers[userID]) == 0 {
+			delete(m.watchers, userID)
+		}
+		m.watchMu.Unlock()
+	}
+}
 
 // UserChanged drops a user from every instance's cache: call it after changing their grants or
 // disabling them.

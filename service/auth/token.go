@@ -16,6 +16,9 @@ type tokenClaims struct {
 	UserID int64  `json:"u"`
 	ID     string `json:"j"`
 	Exp    int64  `json:"e"`
+	// Gen is the user's token generation when the token was issued (service.User.TokenGen): a
+	// token of an older generation is refused.
+	Gen int64 `json:"g,omitempty"`
 }
 
 func signToken(secret []byte, c tokenClaims) string {

@@ -17,7 +17,8 @@ import (
 type Service struct {
 	Store    Store
 	Grants   GrantStore // gives a bound WeChat user the deputy role
-	Accounts Accounts   // creates staff accounts
+	Accounts Accounts   // creates and manages staff accounts
+	Staff    StaffDirectory
 	Audit    service.AuditStore
 	Tx       service.TxRunner
 	Sealer   service.Sealer
@@ -353,9 +354,14 @@ type StationRater interface {
 	StationRates(ctx context.Context, stationID int64, from, to time.Time) (service.StationRates, error)
 }
 
-// Accounts creates console accounts; the auth area implements it.
+// Accounts creates and manages console accounts; the auth area implements it. The methods that
+// change an account write, audit and end sessions; the checks of who may are the network's.
 type Accounts interface {
 	CreateUser(ctx context.Context, a service.Actor, in service.NewUser) (*service.User, error)
+	User(ctx context.Context, id int64) (*service.User, error)
+	SetDisabled(ctx context.Context, a service.Actor, userID int64, disabled bool) error
+	ResetPassword(ctx context.Context, a service.Actor, userID int64) (string, error)
+	SetStations(ctx context.Context, a service.Actor, userID int64, stationIDs []int64) error
 }
 
 // GrantStore gives a user a role and takes it back; the accounts' store implements it.
