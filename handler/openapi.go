@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -53,7 +54,46 @@ func mergeOpenAPI(fsys fs.FS) ([]byte, error) {
 			return nil, err
 		}
 	}
+	addCommonResponses(doc)
 	return yaml.Marshal(doc)
+}
+
+// addCommonResponses documents, on every API operation, the answers that come from the router's
+// middleware rather than from the operation: a missing, expired or revoked token is 401 even on
+// the public routes (a client with a broken token must learn it); the per-minute limit is 429
+// everywhere; a body over the limit is 413; a logged-in caller who must first change their
+// password, or whose role may never use the route, is 403; an unreachable database or Redis is
+// 503 with Retry-After. Fragments may still describe them more precisely.
+func addCommonResponses(doc map[string]any) {
+	paths, _ := doc["paths"].(map[string]any)
+	for path, item := range paths {
+		ops, _ := item.(map[string]any)
+		if !strings.HasPrefix(path, "/api/v1/") {
+			continue
+		}
+		for method, op := range ops {
+			o, ok := op.(map[string]any)
+			if !ok {
+				continue
+			}
+			codes := []string{"401", "429", "503"}
+			if method == "post" || method == "put" || method == "patch" {
+				codes = append(codes, "413")
+			}
+			if sec, ok := o["security"].([]any); !ok || len(sec) > 0 {
+				codes = append(codes, "403")
+			}
+			responses, _ := o["responses"].(map[string]any)
+			if responses == nil {
+				continue
+			}
+			for _, code := range codes {
+				if _, ok := responses[code]; !ok {
+					responses[code] = map[string]any{"$ref": "#/components/responses/Error"}
+				}
+			}
+		}
+	}
 }
 
 // mergeInto merges maps recursively; the same leaf defined twice is an error, so two fragments

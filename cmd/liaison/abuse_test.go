@@ -44,7 +44,7 @@ type route struct{ method, path string }
 // apiRoutes lists the server's /api/v1 routes, sorted, optionally only those with a body.
 func apiRoutes(ts *testServer, withBody bool) []route {
 	var out []route
-	for _, rt := range ts.App.Handler.(*gin.Engine).Routes() {
+	for _, rt := range ts.Router.(*gin.Engine).Routes() {
 		if !strings.HasPrefix(rt.Path, "/api/v1/") || strings.HasPrefix(rt.Path, "/api/v1/dev/") {
 			continue
 		}

@@ -894,7 +894,7 @@ func TestRoleNeverRoutesAnswerForbidden(t *testing.T) {
 		role service.Role
 		tok  string
 	}{{service.RoleResident, ts.login(fmt.Sprint("gate-res-", uniqueSeq.Add(1), "-", time.Now().UnixNano()))}, {service.RoleDeputy, deputyLogin(t, ts, dep)}}
-	routes := ts.App.Handler.(*gin.Engine).Routes()
+	routes := ts.Router.(*gin.Engine).Routes()
 	never := map[service.Role]int{}
 	for _, r := range routes {
 		if !strings.HasPrefix(r.Path, "/api/v1/") || r.Path == "/api/v1/auth/logout" {
