@@ -1,0 +1,158 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestConsoleCSRF: every state-changing console request needs the session's CSRF token; a form
+// posted without it, or with another's, changes nothing.
+func TestConsoleCSRF(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	w := newConsoleWorld(t, ts)
+	cc := newConsoleClient(t, ts)
+
+	// The login form has its own token.
+	if st, _, _ := cc.post("/console/login", url.Values{"username": {w.mgr.Username}, "password": {"x"}}); st != http.StatusForbidden {
+		t.Fatalf("login without a token: %d", st)
+	}
+	cc.login(w.mgr)
+	path := fmt.Sprintf("/console/opinions/%d", w.opinionID)
+	_, page := cc.get(path)
+	token := csrfIn(t, page)
+	accept := func(csrf string) (int, string) {
+		v := url.Values{"version": {"1"}}
+		if csrf != "" {
+			v.Set("csrf", csrf)
+		}
+		st, _, body := cc.post(path+"/accept", v)
+		return st, body
+	}
+	other := newConsoleClient(t, ts)
+	other.login(w.otherMgr)
+	_, otherPage := other.get("/console/triage")
+	for name, csrf := range map[string]string{"none": "", "wrong": strings.Repeat("0", len(token)), "another session's": csrfIn(t, otherPage)} {
+		if st, _ := accept(csrf); st != http.StatusForbidden {
+			t.Errorf("%s token: want 403, got %d", name, st)
+		}
+	}
+	if st, _, _ := cc.post("/console/logout", nil); st != http.StatusForbidden {
+		t.Errorf("logout without a token: %d", st)
+	}
+	if v := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%d", w.opinionID), loginAs(ts, w.mgr), nil); v["status"] != "submitted" {
+		t.Fatalf("a refused form changed the opinion: %v", v["status"])
+	}
+	// The header htmx sends works as well as the field.
+	req, _ := http.NewRequest("POST", ts.URL+path+"/accept", strings.NewReader("version=1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-CSRF-Token", token)
+	req.Header.Set("HX-Request", "true")
+	if st, _, body := cc.do(req); st != http.StatusOK || !strings.Contains(body, "办理中") {
+		t.Fatalf("accept with the header: %d %.400s", st, body)
+	}
+}
+
+// TestConsoleSessionFixation: a session cookie planted before login is never the one after it,
+// whether it is junk or a real session of someone else.
+func TestConsoleSessionFixation(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	w := newConsoleWorld(t, ts)
+	attacker := newConsoleClient(t, ts)
+	attacker.login(w.otherMgr)
+	for name, planted := range map[string]string{"junk": "attacker-chosen-value", "the attacker's own session": attacker.session()} {
+		cc := newConsoleClient(t, ts)
+		cc.setSession(planted)
+		cc.login(w.mgr)
+		if got := cc.session(); got == "" || got == planted {
+			t.Fatalf("%s: the session after login is %q", name, got)
+		}
+		// And the victim is themself after login: their station's opinion is in their queue.
+		if _, body := cc.get("/console/triage"); !strings.Contains(body, w.title) {
+			t.Fatalf("%s: the victim's queue lacks their opinion", name)
+		}
+	}
+	// Two logins of one account are two sessions.
+	a, b := newConsoleClient(t, ts), newConsoleClient(t, ts)
+	a.login(w.mgr)
+	b.login(w.mgr)
+	if a.session() == b.session() {
+		t.Fatal("two logins share a session")
+	}
+}
+
+// TestConsoleLogout: after logout the old cookie opens nothing, in the console or the API.
+func TestConsoleLogout(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	w := newConsoleWorld(t, ts)
+	cc := newConsoleClient(t, ts)
+	cc.login(w.mgr)
+	old := cc.session()
+	_, page := cc.get("/console/triage")
+	st, hdr, _ := cc.post("/console/logout", url.Values{"csrf": {csrfIn(t, page)}})
+	if st != http.StatusSeeOther || hdr.Get("Location") != "/console/login" || cc.session() != "" {
+		t.Fatalf("logout: %d %q, cookie %q", st, hdr.Get("Location"), cc.session())
+	}
+	replay := newConsoleClient(t, ts)
+	replay.setSession(old)
+	req, _ := http.NewRequest("GET", ts.URL+"/console/triage", nil)
+	if st, hdr, _ := replay.do(req); st != http.StatusSeeOther || hdr.Get("Location") != "/console/login" {
+		t.Fatalf("the old cookie after logout: %d %q", st, hdr.Get("Location"))
+	}
+	if st, _ := replay.get(fmt.Sprintf("/console/opinions/%d", w.opinionID)); st != http.StatusSeeOther {
+		t.Fatalf("an opinion with the old cookie: %d", st)
+	}
+	if st, _ := ts.call("GET", "/api/v1/me", old, nil); st != http.StatusUnauthorized {
+		t.Fatalf("the old token in the API: %d", st)
+	}
+}
+
+// TestConsoleOtherStationSeesNothing: a manager of another station finds none of this
+// station's items on any console page, while this station's manager does.
+func TestConsoleOtherStationSeesNothing(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	w := newConsoleWorld(t, ts)
+	pages := []string{"/console/triage", "/console/triage/rows", "/console/opinions", "/console/opinions?status=submitted",
+		"/console/opinions?q=" + url.QueryEscape("路灯不亮"), fmt.Sprintf("/console/opinions?station_id=%d", w.station),
+		"/console/supervision", "/console/duties", "/console/duties?status=submitted,approved,rejected", "/console/stats",
+		fmt.Sprintf("/console/stats?scope=station&id=%d", w.station)}
+	own, other := newConsoleClient(t, ts), newConsoleClient(t, ts)
+	own.login(w.mgr)
+	other.login(w.otherMgr)
+	secrets := []string{w.title, w.publicNo, w.duty, "甲街道联络站"}
+	seen := map[string]bool{}
+	for _, p := range pages {
+		_, body := own.get(p)
+		for _, s := range secrets {
+			seen[s] = seen[s] || strings.Contains(body, s)
+		}
+		st, body := other.get(p)
+		if st >= 500 || st == http.StatusSeeOther {
+			t.Errorf("%s: %d", p, st)
+		}
+		for _, s := range secrets {
+			if strings.Contains(body, s) {
+				t.Errorf("%s shows the other station's %q", p, s)
+			}
+		}
+	}
+	for _, s := range secrets {
+		if !seen[s] {
+			t.Errorf("the station's own manager never saw %q: the check proves nothing", s)
+		}
+	}
+	detail := fmt.Sprintf("/console/opinions/%d", w.opinionID)
+	if st, body := other.get(detail); st != http.StatusNotFound || strings.Contains(body, w.title) {
+		t.Errorf("the detail: %d", st)
+	}
+	_, page := other.get("/console/triage")
+	if st, _, body := other.post(detail+"/accept", url.Values{"csrf": {csrfIn(t, page)}, "version": {"1"}}); st != http.StatusNotFound || strings.Contains(body, w.title) {
+		t.Errorf("an action: %d", st)
+	}
+}
