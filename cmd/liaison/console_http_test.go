@@ -147,6 +147,13 @@ func TestConsoleOtherStationSeesNothing(t *testing.T) {
 			t.Errorf("the station's own manager never saw %q: the check proves nothing", s)
 		}
 	}
+	// The ledger download is the API's export, under the same reach.
+	for cc, rows := range map[*consoleClient]string{own: "1", other: "0"} {
+		req, _ := http.NewRequest("GET", ts.URL+"/console/ledger?status=submitted", nil)
+		if st, hdr, _ := cc.do(req); st != http.StatusOK || hdr.Get("X-Ledger-Rows") != rows {
+			t.Errorf("ledger: %d with %q rows, want %s", st, hdr.Get("X-Ledger-Rows"), rows)
+		}
+	}
 	detail := fmt.Sprintf("/console/opinions/%d", w.opinionID)
 	if st, body := other.get(detail); st != http.StatusNotFound || strings.Contains(body, w.title) {
 		t.Errorf("the detail: %d", st)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"liaison/handler"
 	"liaison/service"
 	"liaison/service/opinion"
 )
@@ -21,6 +22,8 @@ func (h *console) opinionRoutes(g *gin.RouterGroup) {
 	g.GET("/supervision", func(c *gin.Context) { h.worklist(c, true) })
 	g.GET("/opinions/:id", h.opinion)
 	g.POST("/opinions/:id/:action", h.act)
+	// The ledger of the worklist's filters, by the API's own export code.
+	g.GET("/ledger", handler.LedgerDownload(h.Opinions))
 }
 
 type option struct{ Value, Label string }
