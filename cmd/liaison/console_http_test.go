@@ -120,7 +120,7 @@ func TestConsoleOtherStationSeesNothing(t *testing.T) {
 	w := newConsoleWorld(t, ts)
 	pages := []string{"/console/triage", "/console/triage/rows", "/console/opinions", "/console/opinions?status=submitted",
 		"/console/opinions?q=" + url.QueryEscape("路灯不亮"), fmt.Sprintf("/console/opinions?station_id=%d", w.station),
-		"/console/supervision", "/console/duties", "/console/duties?status=submitted,approved,rejected", "/console/stats",
+		"/console/supervision", "/console/receptions", "/console/duties", "/console/duties?status=submitted,approved,rejected", "/console/stats",
 		fmt.Sprintf("/console/stats?scope=station&id=%d", w.station)}
 	own, other := newConsoleClient(t, ts), newConsoleClient(t, ts)
 	own.login(w.mgr)

@@ -75,6 +75,7 @@ func Mount(r *gin.Engine, d Deps) {
 	h.opinionRoutes(in)
 	h.dutyRoutes(in)
 	h.statsRoutes(in)
+	h.receptionRoutes(in)
 }
 
 // headers replace the API's CSP, which allows nothing, with one that lets the console's own

@@ -47,6 +47,7 @@ var funcs = template.FuncMap{
 	"dutyType":   duty.TypeName,
 	"dutyStatus": duty.StatusName,
 	"when":       when,
+	"clock":      func(t time.Time) string { return t.In(service.Zone).Format("15:04") },
 	"pct":        func(f float64) string { return strconv.FormatFloat(pct(f), 'f', 1, 64) },
 	"count":      func(m map[opinion.Status]int, s string) int { return m[opinion.Status(s)] },
 }
