@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,4 +50,61 @@ func TestConsoleReceptionSchedule(t *testing.T) {
 	if st != http.StatusNotFound {
 		t.Fatalf("another station's manager publishes: %d", st)
 	}
+}
+
+// TestConsoleMaterials: an admin writes a draft (a refused one shows the field messages),
+// publishes it, and reads who received and opened it; a station manager has no such page.
+func TestConsoleMaterials(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	w := newConsoleWorld(t, ts)
+	admin := ts.Seed.Staff(service.Grant{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440106"})
+	cc := newConsoleClient(t, ts)
+	cc.login(admin)
+	_, page := cc.get("/console/materials")
+	csrf := csrfIn(t, page)
+	st, _, body := cc.post("/console/materials", url.Values{"csrf": {csrf}, "body": {"正文"}, "required": {"true"}})
+	if st != http.StatusBadRequest {
+		t.Fatalf("an incomplete draft: %d", st)
+	}
+	for _, msg := range []string{"请选择资料分类", "必学资料须设置完成期限", ">正文</textarea>"} {
+		if !strings.Contains(body, msg) {
+			t.Errorf("the refused form lacks %s", msg)
+		}
+	}
+	title := fmt.Sprintf("一要点三计划%d", uniqueSeq.Add(1))
+	st, _, body = cc.post("/console/materials", url.Values{"csrf": {csrf}, "title": {title}, "category": {"briefing"},
+		"body": {"今年的工作要点"}, "station_ids": {fmt.Sprint(w.station)}})
+	if st != http.StatusOK || !strings.Contains(body, "已保存草稿") || !strings.Contains(body, title) {
+		t.Fatalf("draft: %d %.600s", st, body)
+	}
+	m := regexpFind(t, `<tr data-id="(\d+)"><td>`+title, body)
+	st, _, body = cc.post("/console/materials/"+m+"/publish", url.Values{"csrf": {csrf}})
+	if st != http.StatusOK || !strings.Contains(body, "开始发布") {
+		t.Fatalf("publish: %d %.600s", st, body)
+	}
+	if err := ts.App.Study.Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	st, body = cc.get("/console/materials/" + m + "/stats")
+	if st != http.StatusOK || !strings.Contains(body, "已送达 <b>2</b>") || !strings.Contains(body, "陈代表") || !strings.Contains(body, "甲街道联络站") {
+		t.Fatalf("reading figures: %d %.1500s", st, body)
+	}
+	mgr := newConsoleClient(t, ts)
+	mgr.login(w.mgr)
+	if st, _ := mgr.get("/console/materials"); st != http.StatusNotFound {
+		t.Fatalf("a manager's materials page: %d", st)
+	}
+	if st, _ := mgr.get("/console/materials/" + m + "/stats"); st != http.StatusNotFound {
+		t.Fatalf("a manager's reading figures: %d", st)
+	}
+}
+
+func regexpFind(t *testing.T, pattern, s string) string {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("%s not in %.1000s", pattern, s)
+	}
+	return m[1]
 }

@@ -19,6 +19,7 @@ import (
 	"liaison/service/network"
 	"liaison/service/opinion"
 	"liaison/service/stats"
+	"liaison/service/study"
 )
 
 //go:embed templates/*.html
@@ -35,6 +36,7 @@ type Deps struct {
 	Network  *network.Service
 	Duty     *duty.Service
 	Stats    *stats.Service
+	Study    *study.Service
 	// Stopping ends the live streams when the server shuts down.
 	Stopping context.Context
 	Log      *slog.Logger
@@ -76,6 +78,7 @@ func Mount(r *gin.Engine, d Deps) {
 	h.dutyRoutes(in)
 	h.statsRoutes(in)
 	h.receptionRoutes(in)
+	h.materialRoutes(in)
 }
 
 // headers replace the API's CSP, which allows nothing, with one that lets the console's own

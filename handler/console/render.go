@@ -18,6 +18,7 @@ import (
 	"liaison/service"
 	"liaison/service/duty"
 	"liaison/service/opinion"
+	"liaison/service/study"
 )
 
 // view is what every page's layout gets.
@@ -39,17 +40,19 @@ type userInfo struct {
 type pages map[string]*template.Template
 
 var funcs = template.FuncMap{
-	"statusName": func(s opinion.Status) string { return opinion.StatusNames[s] },
-	"actionName": func(a any) string { return nameOr(actionNames, strings.TrimSpace(toString(a))) },
-	"roleName":   func(r any) string { return nameOr(roleNames, toString(r)) },
-	"stageName":  func(s service.DeadlineStage) string { return nameOr(stageNames, string(s)) },
-	"ratingName": func(r string) string { return opinion.RatingNames[r] },
-	"dutyType":   duty.TypeName,
-	"dutyStatus": duty.StatusName,
-	"when":       when,
-	"clock":      func(t time.Time) string { return t.In(service.Zone).Format("15:04") },
-	"pct":        func(f float64) string { return strconv.FormatFloat(pct(f), 'f', 1, 64) },
-	"count":      func(m map[opinion.Status]int, s string) int { return m[opinion.Status(s)] },
+	"statusName":     func(s opinion.Status) string { return opinion.StatusNames[s] },
+	"actionName":     func(a any) string { return nameOr(actionNames, strings.TrimSpace(toString(a))) },
+	"roleName":       func(r any) string { return nameOr(roleNames, toString(r)) },
+	"stageName":      func(s service.DeadlineStage) string { return nameOr(stageNames, string(s)) },
+	"ratingName":     func(r string) string { return opinion.RatingNames[r] },
+	"dutyType":       duty.TypeName,
+	"dutyStatus":     duty.StatusName,
+	"when":           when,
+	"studyCategory":  study.CategoryName,
+	"materialStatus": func(s study.Status) string { return materialStatusNames[s] },
+	"clock":          func(t time.Time) string { return t.In(service.Zone).Format("15:04") },
+	"pct":            func(f float64) string { return strconv.FormatFloat(pct(f), 'f', 1, 64) },
+	"count":          func(m map[opinion.Status]int, s string) int { return m[opinion.Status(s)] },
 }
 
 func toString(v any) string {
