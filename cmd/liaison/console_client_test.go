@@ -94,11 +94,13 @@ func (cc *consoleClient) setSession(v string) {
 }
 
 // consoleWorld is a station with a deputy, a unit and a manager, one opinion waiting for
-// triage, and a duty record waiting for review; beside it another station with its own manager.
+// triage, and a duty record waiting for review; beside it another station with its own manager,
+// and an admin of the district.
 type consoleWorld struct {
 	ts                        *testServer
 	station, other, dep, unit int64
 	mgr, otherMgr, unitStaff  *service.User
+	admin                     *service.User // the district's congress office
 	opinionID                 int64
 	publicNo, title, duty     string
 }
@@ -114,6 +116,7 @@ func newConsoleWorld(t testing.TB, ts *testServer) *consoleWorld {
 	w.unit = ts.Seed.Unit("区交通运输局", "440106000000")
 	w.mgr = ts.Seed.Staff(service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: fmt.Sprint(w.station)})
 	w.otherMgr = ts.Seed.Staff(service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: fmt.Sprint(w.other)})
+	w.admin = ts.Seed.Staff(service.Grant{Role: service.RoleAdmin, ScopeKind: service.ScopeRegion, ScopeID: "440106"})
 	w.unitStaff = ts.Seed.Staff(service.Grant{Role: service.RoleUnitStaff, ScopeKind: service.ScopeUnit, ScopeID: fmt.Sprint(w.unit)})
 
 	res := ts.login(fmt.Sprintf("console-resident-%d", n))

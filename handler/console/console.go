@@ -79,6 +79,7 @@ func Mount(r *gin.Engine, d Deps) {
 	h.statsRoutes(in)
 	h.receptionRoutes(in)
 	h.materialRoutes(in)
+	h.adminRoutes(in)
 }
 
 // headers replace the API's CSP, which allows nothing, with one that lets the console's own

@@ -53,6 +53,7 @@ var funcs = template.FuncMap{
 	"clock":          func(t time.Time) string { return t.In(service.Zone).Format("15:04") },
 	"pct":            func(f float64) string { return strconv.FormatFloat(pct(f), 'f', 1, 64) },
 	"count":          func(m map[opinion.Status]int, s string) int { return m[opinion.Status(s)] },
+	"fieldsOf":       func(fs []field, f *form) fieldSet { return fieldSet{Fields: fs, Form: f} },
 }
 
 func toString(v any) string {
@@ -136,6 +137,12 @@ func (h *console) viewFor(c *gin.Context, title, nav string, data any) view {
 		u.Roles = append(u.Roles, nameOr(roleNames, string(r)))
 	}
 	return view{Title: title, Nav: nav, User: u, CSRF: csrfToken(c.GetString(ctxToken)), Data: data}
+}
+
+// fieldSet is a form's inputs with what was entered and the errors, for the "fields" template.
+type fieldSet struct {
+	Fields []field
+	Form   *form
 }
 
 // form is a submitted form as it is shown again: the values entered, the service's field
