@@ -85,8 +85,8 @@ func screenshotDir(t *testing.T) string {
 // staff would: log in, watch the triage queue update live, open an opinion with the keyboard,
 // assign it (after a refused empty form shows the service's field error), accept and transfer
 // it, let the unit answer, reply, and see each step land in the timeline; approve a duty record
-// in the batch review; open the statistics and check that the charts were drawn. Every page is
-// saved as a screenshot.
+// in the batch review; open the statistics and check that the charts were drawn; then visit the
+// congress office's pages. Every page is saved as a screenshot.
 func TestConsoleInBrowser(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, testConfig(t))
@@ -223,6 +223,22 @@ func TestConsoleInBrowser(t *testing.T) {
 	shot("worklist")
 	step("supervision", chromedp.Navigate(ts.URL+"/console/supervision"), chromedp.WaitVisible(css("#worklist")))
 	shot("supervision")
+	step("receptions", chromedp.Navigate(ts.URL+"/console/receptions"), chromedp.WaitVisible(css("#publish-reception")))
+	shot("receptions")
+
+	// The congress office's pages.
+	step("manager logout", chromedp.Click(css("#logout")), chromedp.WaitVisible(css("#username")))
+	login(w.admin)
+	for _, p := range []struct{ path, sel, name string }{
+		{"/console/materials", "#new-material", "materials"},
+		{"/console/admin/stations", "#import-form", "admin-stations"},
+		{"/console/admin/deputies", "#admin-list", "admin-deputies"},
+		{"/console/admin/units", "#admin-list", "admin-units"},
+		{"/console/admin/users", "#create-users", "admin-users"},
+	} {
+		step(p.name, chromedp.Navigate(ts.URL+p.path), chromedp.WaitVisible(css(p.sel)))
+		shot(p.name)
+	}
 
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the pages broke their CSP or threw:\n%s", strings.Join(p, "\n"))

@@ -163,3 +163,41 @@ func TestConsoleOtherStationSeesNothing(t *testing.T) {
 		t.Errorf("an action: %d", st)
 	}
 }
+
+// TestConsoleHeadersAndPaging: console pages allow only their own scripts and are never framed
+// or cached; the worklist pages with the API's cursor and keeps its filters on the next page.
+func TestConsoleHeadersAndPaging(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	w := newConsoleWorld(t, ts)
+	res := ts.login(fmt.Sprintf("console-paging-%d", uniqueSeq.Add(1)))
+	for i := range 2 {
+		submitOpinion(t, ts, res, fmt.Sprintf("console-paging-%d-%d", uniqueSeq.Add(1), i), opinionBody(w.station, fmt.Sprintf("翻页意见%d", i)), 201)
+	}
+	cc := newConsoleClient(t, ts)
+	cc.login(w.mgr)
+	req, _ := http.NewRequest("GET", ts.URL+"/console/opinions?status=submitted&limit=2", nil)
+	st, hdr, first := cc.do(req)
+	csp := hdr.Get("Content-Security-Policy")
+	if st != http.StatusOK || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") ||
+		hdr.Get("X-Frame-Options") != "DENY" || hdr.Get("Cache-Control") != "no-store" {
+		t.Fatalf("headers: %d %v", st, hdr)
+	}
+	if strings.Count(first, `<tr data-id=`) != 2 || !strings.Contains(first, "翻页意见1") || strings.Contains(first, w.title) {
+		t.Fatalf("first page: %.2000s", first)
+	}
+	next := regexpFind(t, `href="(/console/opinions\?[^"]+)" id="next-page"`, first)
+	next = strings.ReplaceAll(next, "&amp;", "&")
+	if !strings.Contains(next, "status=submitted") || !strings.Contains(next, "cursor=") {
+		t.Fatalf("next page link: %s", next)
+	}
+	_, second := cc.get(next)
+	if strings.Count(second, `<tr data-id=`) != 1 || !strings.Contains(second, w.title) || strings.Contains(second, `id="next-page"`) {
+		t.Fatalf("second page: %.2000s", second)
+	}
+	// A bad filter is the service's field error beside the field, not an error page.
+	st, bad := cc.get("/console/opinions?from=yesterday&cursor=nonsense")
+	if st != http.StatusBadRequest || !strings.Contains(bad, `class="ferr"`) || !strings.Contains(bad, `name="from" value="yesterday"`) {
+		t.Fatalf("bad filters: %d %.1500s", st, bad)
+	}
+}
