@@ -195,6 +195,13 @@ func TestConsoleHeadersAndPaging(t *testing.T) {
 	if strings.Count(second, `<tr data-id=`) != 1 || !strings.Contains(second, w.title) || strings.Contains(second, `id="next-page"`) {
 		t.Fatalf("second page: %.2000s", second)
 	}
+	// The static files are served, their folders are not listed.
+	if st, js := cc.get("/console/static/vendor/htmx.min.js"); st != http.StatusOK || !strings.Contains(js, "htmx") {
+		t.Fatalf("htmx: %d", st)
+	}
+	if st, _ := cc.get("/console/static/vendor/"); st != http.StatusNotFound {
+		t.Fatalf("a static folder: %d", st)
+	}
 	// A bad filter is the service's field error beside the field, not an error page.
 	st, bad := cc.get("/console/opinions?from=yesterday&cursor=nonsense")
 	if st != http.StatusBadRequest || !strings.Contains(bad, `class="ferr"`) || !strings.Contains(bad, `name="from" value="yesterday"`) {

@@ -63,6 +63,10 @@ func Mount(r *gin.Engine, d Deps) {
 	files := http.FileServer(http.FS(static))
 	g := r.Group("/console", h.headers)
 	g.GET("/static/*file", func(c *gin.Context) {
+		if strings.HasSuffix(c.Param("file"), "/") {
+			c.Status(http.StatusNotFound) // files only, no directory listings
+			return
+		}
 		c.Header("Cache-Control", "private, max-age=3600")
 		c.Request.URL.Path = c.Param("file")
 		files.ServeHTTP(c.Writer, c.Request)
