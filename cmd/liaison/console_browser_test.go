@@ -36,7 +36,7 @@ func browserTab(t *testing.T) (context.Context, func() []string) {
 		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(profile), chromedp.WindowSize(1366, 768))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelTime := context.WithTimeout(ctx, 5*time.Minute) // CI runs the suite in parallel on two cores
 	t.Cleanup(func() {
 		cancelTime()
 		cancelTab()
