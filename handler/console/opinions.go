@@ -103,11 +103,9 @@ func (h *console) list(c *gin.Context, path string, q url.Values, supervised boo
 	if err == nil {
 		d.Page, err = h.Opinions.Worklist(ctx, a, in)
 	}
-	if err != nil && !d.Filter.take(err) {
+	// A field error is a filter problem, shown on the form; anything else is the page's error.
+	if err != nil && (!d.Filter.take(err) || len(d.Filter.Errors) == 0) {
 		return d, err
-	}
-	if err != nil && len(d.Filter.Errors) == 0 {
-		return d, err // not a filter problem: show it as the page's error
 	}
 	if d.Page.NextCursor != nil {
 		next := url.Values{}
