@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"liaison/internal/testenv"
+	"liaison/service"
 )
 
 // TestConsoleCSRF: every state-changing console request needs the session's CSRF token; a form
@@ -206,5 +209,24 @@ func TestConsoleHeadersAndPaging(t *testing.T) {
 	st, bad := cc.get("/console/opinions?from=yesterday&cursor=nonsense")
 	if st != http.StatusBadRequest || !strings.Contains(bad, `class="ferr"`) || !strings.Contains(bad, `name="from" value="yesterday"`) {
 		t.Fatalf("bad filters: %d %.1500s", st, bad)
+	}
+}
+
+// TestConsoleLoginSharesTheAPILimit: login requests from one address count in one bucket,
+// whether they come through the API or the console.
+func TestConsoleLoginSharesTheAPILimit(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.LimitLoginPerAddr = 2
+	ts := startServer(t, cfg)
+	u := ts.Seed.Staff(service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation,
+		ScopeID: fmt.Sprint(ts.Seed.Station("限流联络站", "440106001000"))})
+	loginAs(ts, u)
+	cc := newConsoleClient(t, ts)
+	cc.login(u)
+	_, page := cc.get("/console/login")
+	st, _, body := cc.post("/console/login", url.Values{"csrf": {csrfIn(t, page)}, "username": {u.Username}, "password": {testenv.SeedPassword}})
+	if st != http.StatusTooManyRequests || !strings.Contains(body, "操作过于频繁") {
+		t.Fatalf("the third login from one address: %d", st)
 	}
 }

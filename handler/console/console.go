@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"liaison/service"
 	"liaison/service/auth"
 	"liaison/service/duty"
 	"liaison/service/network"
@@ -40,6 +41,10 @@ type Deps struct {
 	// Stopping ends the live streams when the server shuts down.
 	Stopping context.Context
 	Log      *slog.Logger
+	// Limiter and LoginPerMinute bound login requests per client address, in the same bucket
+	// as the API's password login, so the two doors share one limit.
+	Limiter        service.Limiter
+	LoginPerMinute int
 	// Secure marks the session cookie Secure (production is HTTPS only).
 	Secure bool
 }
@@ -72,7 +77,7 @@ func Mount(r *gin.Engine, d Deps) {
 		files.ServeHTTP(c.Writer, c.Request)
 	})
 	g.GET("/login", h.loginPage)
-	g.POST("/login", h.checkPreCSRF, h.login)
+	g.POST("/login", h.checkPreCSRF, h.loginLimit, h.login)
 
 	in := g.Group("", h.session, h.checkCSRF)
 	in.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/console/triage") })

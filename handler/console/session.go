@@ -8,7 +8,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -143,6 +145,23 @@ func (h *console) renderLogin(c *gin.Context, status int, f *form) {
 	pre := randomToken()
 	h.setCookie(c, loginCookie, pre, "/console/login", 3600)
 	h.pages.render(c, status, "login", view{Title: "登录", CSRF: pre, Data: loginData{Form: f}})
+}
+
+// loginLimit counts login requests per client address in the API's login bucket ("rl:login:"
+// and the address); a limiter outage lets the request through, as the API's does.
+func (h *console) loginLimit(c *gin.Context) {
+	if h.Limiter == nil || h.LoginPerMinute <= 0 {
+		c.Next()
+		return
+	}
+	ok, retry, err := h.Limiter.Allow(c.Request.Context(), "rl:login:"+c.ClientIP(), h.LoginPerMinute, time.Minute)
+	if err == nil && !ok {
+		h.renderLogin(c, http.StatusTooManyRequests, &form{Name: "login", Values: url.Values{"username": {c.PostForm("username")}},
+			Errors: map[string]string{}, Message: "操作过于频繁，请 " + strconv.Itoa(int(retry.Seconds())+1) + " 秒后再试"})
+		c.Abort()
+		return
+	}
+	c.Next()
 }
 
 func (h *console) login(c *gin.Context) {
