@@ -138,6 +138,9 @@ func yesNo(b bool, yes, no string) string {
 	return no
 }
 
+var deputyStatuses = []option{{service.DeputyActive, "在职"}, {service.DeputyResigned, "辞职"}, {service.DeputyRemoved, "罢免"},
+	{service.DeputyDeceased, "去世"}, {service.DeputyMoved, "调离"}}
+
 var stationKinds = []option{{service.StationCentral, "中心联络站"}, {service.StationCommunity, "村居联络点"}}
 
 func (h *console) stationTab() *adminTab {
@@ -180,7 +183,7 @@ func (h *console) deputyTab() *adminTab {
 				for _, s := range d.StationIDs {
 					sts = append(sts, id(s))
 				}
-				rows = append(rows, []string{id(d.ID), d.Name, nameOf(levelNames, d.Level), d.PhoneMasked, d.Status, strings.Join(sts, "、")})
+				rows = append(rows, []string{id(d.ID), d.Name, nameOf(levelNames, d.Level), d.PhoneMasked, nameOf(deputyStatuses, d.Status), strings.Join(sts, "、")})
 			}
 			return rows, p.NextCursor, err
 		},
