@@ -79,3 +79,9 @@ func exportLedger(c *gin.Context, svc *opinion.Service) {
 	c.Header("X-Ledger-Rows", strconv.Itoa(sw.rows()-1))
 	sendXLSX(c, f, sw, "ledger.xlsx", fmt.Sprintf("意见台帐-%s.xlsx", time.Now().In(time.FixedZone("CST", 8*3600)).Format("20060102")))
 }
+
+// LedgerDownload is the same export for the web console, whose session middleware puts the
+// caller where actor(c) finds it: one ledger, whichever door it is asked for through.
+func LedgerDownload(svc *opinion.Service) gin.HandlerFunc {
+	return func(c *gin.Context) { exportLedger(c, svc) }
+}

@@ -21,12 +21,7 @@ func (h *networkHandlers) runImport(c *gin.Context, cols int, run importFunc) {
 		_ = c.Error(service.NewError(service.ErrForbidden, "forbidden", "没有权限，需要管理员账号"))
 		return
 	}
-	data, err := readUpload(c)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	table, err := readTable(data, network.MaxImportRows, cols)
+	table, err := ReadImportTable(c, cols)
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -40,4 +35,15 @@ func (h *networkHandlers) runImport(c *gin.Context, cols int, run importFunc) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"imported": rep.Imported, "errors": []service.ImportRowError{}})
+}
+
+// ReadImportTable reads an import's uploaded table (the multipart field file, CSV or XLSX): at
+// most network.MaxImportRows rows of the first cols columns. The API's imports and the web
+// console's read files this one way.
+func ReadImportTable(c *gin.Context, cols int) ([]service.TableRow, error) {
+	data, err := readUpload(c)
+	if err != nil {
+		return nil, err
+	}
+	return readTable(data, network.MaxImportRows, cols)
 }

@@ -24,57 +24,63 @@ import (
 func WorkEvents(live *opinion.Live, auth *auth.Service, stopping context.Context) Module {
 	return func(r Routes) {
 		r.Authed.GET("/work/events", func(c *gin.Context) {
-			ctx := c.Request.Context()
-			events, cancel, err := live.Subscribe(ctx, actor(c))
-			if err != nil {
-				_ = c.Error(err)
+			StreamWorkEvents(c, live, auth, stopping, strings.TrimSpace(strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer ")))
+		})
+	}
+}
+
+// StreamWorkEvents streams the live updates the caller (actor(c), logged in with token) may see
+// until the client goes, the server stops or the token no longer holds. The web console's
+// stream is this one too, with the token from its session cookie.
+func StreamWorkEvents(c *gin.Context, live *opinion.Live, auth *auth.Service, stopping context.Context, token string) {
+	ctx := c.Request.Context()
+	events, cancel, err := live.Subscribe(ctx, actor(c))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	defer cancel()
+	// The server's write timeout would cut a long stream; lift it for this response only.
+	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
+	c.Header("Content-Type", "text/event-stream")
+	c.Header("Cache-Control", "no-cache")
+	c.Header("X-Accel-Buffering", "no")
+	c.Status(http.StatusOK)
+	fmt.Fprint(c.Writer, "retry: 5000\n: connected\n\n")
+	c.Writer.Flush()
+	heartbeat := time.NewTicker(20 * time.Second)
+	defer heartbeat.Stop()
+	a := actor(c)
+	changed, unwatch := auth.WatchUser(a.UserID)
+	defer unwatch()
+	expired := time.NewTimer(time.Until(a.TokenExp))
+	defer expired.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-stopping.Done():
+			return
+		case <-expired.C:
+			return
+		case <-changed:
+			if !stillValid(ctx, auth, token, a) {
 				return
 			}
-			defer cancel()
-			// The server's write timeout would cut a long stream; lift it for this response only.
-			_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
-			c.Header("Content-Type", "text/event-stream")
-			c.Header("Cache-Control", "no-cache")
-			c.Header("X-Accel-Buffering", "no")
-			c.Status(http.StatusOK)
-			fmt.Fprint(c.Writer, "retry: 5000\n: connected\n\n")
-			c.Writer.Flush()
-			heartbeat := time.NewTicker(20 * time.Second)
-			defer heartbeat.Stop()
-			a := actor(c)
-			changed, unwatch := auth.WatchUser(a.UserID)
-			defer unwatch()
-			expired := time.NewTimer(time.Until(a.TokenExp))
-			defer expired.Stop()
-			token := strings.TrimSpace(strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer "))
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-stopping.Done():
-					return
-				case <-expired.C:
-					return
-				case <-changed:
-					if !stillValid(ctx, auth, token, a) {
-						return
-					}
-					continue
-				case <-heartbeat.C:
-					if !stillValid(ctx, auth, token, a) {
-						return
-					}
-					fmt.Fprint(c.Writer, ": ping\n\n")
-				case e, ok := <-events:
-					if !ok {
-						return
-					}
-					raw, _ := json.Marshal(e)
-					fmt.Fprintf(c.Writer, "event: %s\ndata: %s\n\n", e.Type, raw)
-				}
-				c.Writer.Flush()
+			continue
+		case <-heartbeat.C:
+			if !stillValid(ctx, auth, token, a) {
+				return
 			}
-		})
+			fmt.Fprint(c.Writer, ": ping\n\n")
+		case e, ok := <-events:
+			if !ok {
+				return
+			}
+			raw, _ := json.Marshal(e)
+			fmt.Fprintf(c.Writer, "event: %s\ndata: %s\n\n", e.Type, raw)
+		}
+		c.Writer.Flush()
 	}
 }
 

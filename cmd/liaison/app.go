@@ -16,6 +16,7 @@ import (
 
 	"liaison/config"
 	"liaison/handler"
+	"liaison/handler/console"
 	"liaison/repo"
 	"liaison/repo/kv"
 	"liaison/service"
@@ -316,7 +317,13 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		fake := a.Fake
 		deps.DevWeChatMessages = func() any { return fake.Messages() }
 	}
-	a.Handler = handler.New(deps)
+	router := handler.New(deps)
+	// The staff console is HTML on the same router, after the API's middleware: it calls the
+	// same services with the same actor.
+	console.Mount(router, console.Deps{Auth: a.Auth, Opinions: a.Opinions, Live: a.Live, Network: a.Network,
+		Duty: a.Duty, Stats: a.Stats, Study: a.Study, Stopping: a.stopping, Log: a.Log, Secure: cfg.Production(),
+		Limiter: a.Shared, LoginPerMinute: int(cfg.LimitLoginPerAddr)})
+	a.Handler = router
 	a.Metrics = handler.MetricsHandler(reg)
 	ok = true
 	return a, nil
