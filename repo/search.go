@@ -167,7 +167,10 @@ func (s Opinions) BackfillSearch(ctx context.Context, batch int) (more bool, err
 			Content  string     `db:"content"`
 			ErasedAt *time.Time `db:"erased_at"`
 		}
-		if err := s.DB.sel(ctx, &rows, `SELECT id, title, content, erased_at FROM opinions WHERE id <= ? ORDER BY id DESC LIMIT ?`, next, batch); err != nil {
+		// A locking read: retention may erase one of these meanwhile (and delete its tokens);
+		// it then waits for this batch, or this batch sees it erased. A snapshot read could
+		// index text that is already gone.
+		if err := s.DB.sel(ctx, &rows, `SELECT id, title, content, erased_at FROM opinions WHERE id <= ? ORDER BY id DESC LIMIT ?`+s.DB.lockedRead(), next, batch); err != nil {
 			return err
 		}
 		for _, r := range rows {

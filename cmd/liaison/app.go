@@ -322,7 +322,8 @@ func NewApp(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	// same services with the same actor.
 	console.Mount(router, console.Deps{Auth: a.Auth, Opinions: a.Opinions, Live: a.Live, Network: a.Network,
 		Duty: a.Duty, Stats: a.Stats, Study: a.Study, Stopping: a.stopping, Log: a.Log, Secure: cfg.Production(),
-		Limiter: a.Shared, LoginPerMinute: int(cfg.LimitLoginPerAddr)})
+		Limiter: a.Shared, LoginPerMinute: int(cfg.LimitLoginPerAddr),
+		APIPerMinute: int(cfg.LimitAPIPerMinute)})
 	a.Handler = router
 	a.Metrics = handler.MetricsHandler(reg)
 	ok = true

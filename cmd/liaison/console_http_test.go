@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -228,5 +230,85 @@ func TestConsoleLoginSharesTheAPILimit(t *testing.T) {
 	st, _, body := cc.post("/console/login", url.Values{"csrf": {csrfIn(t, page)}, "username": {u.Username}, "password": {testenv.SeedPassword}})
 	if st != http.StatusTooManyRequests || !strings.Contains(body, "操作过于频繁") {
 		t.Fatalf("the third login from one address: %d", st)
+	}
+}
+
+// TestConsoleHonoursAPasswordReset: after an admin's reset, a console login with the temporary
+// password reaches only the password page, as the API's gate allows only the change; changing
+// it lets the session carry on with a fresh token.
+func TestConsoleHonoursAPasswordReset(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	w := newConsoleWorld(t, ts)
+	reset := ts.must(200, "POST", staffPath(w.mgr.ID, "reset-password"), loginAs(ts, w.admin), nil)
+	temp := reset["temporary_password"].(string)
+
+	cc := newConsoleClient(t, ts)
+	_, page := cc.get("/console/login")
+	if st, hdr, body := cc.post("/console/login", url.Values{"csrf": {csrfIn(t, page)}, "username": {w.mgr.Username}, "password": {temp}}); st != http.StatusSeeOther {
+		t.Fatalf("login with the temporary password: %d %s %.300s", st, hdr.Get("Location"), body)
+	}
+	for _, path := range []string{"/console/triage", fmt.Sprintf("/console/opinions/%d", w.opinionID), "/console/opinions", "/console/ledger"} {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		if st, hdr, body := cc.do(req); st != http.StatusSeeOther || hdr.Get("Location") != "/console/password" {
+			t.Fatalf("%s before the change: %d %q %.200s", path, st, hdr.Get("Location"), body)
+		}
+	}
+	_, page = cc.get("/console/password")
+	token := csrfIn(t, page)
+	if st, _, _ := cc.post(fmt.Sprintf("/console/opinions/%d/accept", w.opinionID), url.Values{"csrf": {token}, "version": {"1"}}); st != http.StatusForbidden {
+		t.Fatalf("an action before the change: %d", st)
+	}
+	// A wrong old password is a field error next to the field; the right one carries on.
+	if st, _, body := cc.post("/console/password", url.Values{"csrf": {token}, "old_password": {"wrong-one"}, "new_password": {"Another-pass-2026"}}); st == http.StatusSeeOther ||
+		!strings.Contains(body, "field-error") && !strings.Contains(body, "原密码") {
+		t.Fatalf("wrong old password: %d %.300s", st, body)
+	}
+	_, page = cc.get("/console/password")
+	st, hdr, body := cc.post("/console/password", url.Values{"csrf": {csrfIn(t, page)}, "old_password": {temp}, "new_password": {"Another-pass-2026"}})
+	if st != http.StatusSeeOther || hdr.Get("Location") != "/console/triage" {
+		t.Fatalf("change: %d %q %.300s", st, hdr.Get("Location"), body)
+	}
+	if st, body := cc.get("/console/triage"); st != http.StatusOK || !strings.Contains(body, w.title) {
+		t.Fatalf("triage after the change: %d %.300s", st, body)
+	}
+	if v := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%d", w.opinionID), loginAs(ts, w.admin), nil); v["status"] != "submitted" {
+		t.Fatalf("a refused action changed the opinion: %v", v["status"])
+	}
+	// The worklist's export link carries its filters, not its page.
+	_, list := cc.get("/console/opinions?status=submitted&category=traffic&limit=5")
+	if m := regexp.MustCompile(`href="(/console/ledger[^"]*)"`).FindStringSubmatch(list); m == nil ||
+		html.UnescapeString(m[1]) != "/console/ledger?category=traffic&status=submitted" {
+		t.Fatalf("ledger link: %q", m)
+	}
+}
+
+// TestConsoleSharesTheAPIUserLimit: a logged-in user's console pages count in the API's
+// per-user bucket, so the console's heavier pages cannot be looped without limit.
+func TestConsoleSharesTheAPIUserLimit(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.LimitAPIPerMinute = 8
+	ts := startServer(t, cfg)
+	w := newConsoleWorld(t, ts)
+	cc := newConsoleClient(t, ts)
+	cc.login(w.mgr)
+	for i := 0; ; i++ {
+		req, _ := http.NewRequest("GET", ts.URL+"/console/stats", nil)
+		st, hdr, _ := cc.do(req)
+		if st == http.StatusOK {
+			if i > 8 {
+				t.Fatal("the console never refused")
+			}
+			continue
+		}
+		if st != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" {
+			t.Fatalf("request %d: %d %q", i, st, hdr.Get("Retry-After"))
+		}
+		break
+	}
+	// The same bucket: the API refuses the user too.
+	if status, body := ts.call("GET", "/api/v1/me", loginAs(ts, w.mgr), nil); status != 429 || errCode(body) != "rate_limited" {
+		t.Fatalf("the API after the console's flood: %d %v", status, body)
 	}
 }

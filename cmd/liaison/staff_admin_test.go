@@ -308,3 +308,26 @@ func TestStaffAccountsStayInTheRegion(t *testing.T) {
 		t.Fatalf("audit of manager A: %v, want %v", got, want)
 	}
 }
+
+// TestStaffPeerAdminsCannotTakeEachOtherOver: an admin sees the other admins of their own
+// region but may not disable, reset or re-enable them (one could reset a peer's password and
+// act under the peer's name); the level above may.
+func TestStaffPeerAdminsCannotTakeEachOtherOver(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, testConfig(t))
+	ts.Seed.Station("同级测试联络站", "440106001000")
+	aTok, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
+	_, bID := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440106")
+	cityTok, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440100")
+	ts.must(200, "GET", staffPath(bID, ""), aTok, nil)
+	for _, action := range []string{"disable", "enable", "reset-password"} {
+		if status, body := ts.call("POST", staffPath(bID, action), aTok, nil); status != 403 || errCode(body) != "peer_admin" {
+			t.Fatalf("a peer's %s: %d %v", action, status, body)
+		}
+	}
+	if got := ts.must(200, "GET", staffPath(bID, ""), aTok, nil); got["disabled"] == true || got["must_change_password"] == true {
+		t.Fatalf("a refused change changed the account: %v", got)
+	}
+	ts.must(200, "POST", staffPath(bID, "reset-password"), cityTok, nil)
+	ts.must(200, "POST", staffPath(bID, "disable"), cityTok, nil)
+}

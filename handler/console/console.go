@@ -45,6 +45,9 @@ type Deps struct {
 	// as the API's password login, so the two doors share one limit.
 	Limiter        service.Limiter
 	LoginPerMinute int
+	// APIPerMinute bounds a logged-in user's requests, in the same bucket as the API's
+	// per-user limit: the console's pages run the same queries (statistics, exports).
+	APIPerMinute int
 	// Secure marks the session cookie Secure (production is HTTPS only).
 	Secure bool
 }
@@ -79,8 +82,9 @@ func Mount(r *gin.Engine, d Deps) {
 	g.GET("/login", h.loginPage)
 	g.POST("/login", h.checkPreCSRF, h.loginLimit, h.login)
 
-	in := g.Group("", h.session, h.checkCSRF)
+	in := g.Group("", h.session, h.userLimit, h.checkCSRF, h.mustChangePassword)
 	in.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/console/triage") })
+	h.passwordRoutes(in)
 	in.POST("/logout", h.logout)
 	in.GET("/events", h.events)
 	h.opinionRoutes(in)

@@ -33,7 +33,11 @@ type listData struct {
 	Filter  *form
 	Page    opinion.Page
 	NextURL string
-	Options filterOptions
+	// LedgerURL exports the list as filtered. It is built here, whole: in an attribute after
+	// "?", html/template escapes "=" and "&", and the filters would reach the export as one
+	// empty parameter, widening it to everything the caller may see.
+	LedgerURL string
+	Options   filterOptions
 }
 
 type filterOptions struct {
@@ -95,7 +99,7 @@ func (h *console) worklist(c *gin.Context, supervised bool) {
 // list runs the worklist query; field errors land on the filter form, not on an error page.
 func (h *console) list(c *gin.Context, path string, q url.Values, supervised bool) (listData, error) {
 	ctx, a := c.Request.Context(), actor(c)
-	d := listData{Path: path, Filter: newForm("filter", q), Page: opinion.Page{Items: []opinion.Summary{}}}
+	d := listData{Path: path, Filter: newForm("filter", q), Page: opinion.Page{Items: []opinion.Summary{}}, LedgerURL: ledgerURL(q)}
 	var v service.Validator
 	in := worklistInput(q, &v)
 	in.Supervised = supervised
@@ -144,4 +148,15 @@ func (h *console) filterOptions(c *gin.Context) (filterOptions, error) {
 		}
 	}
 	return o, nil
+}
+
+// ledgerURL is the export of the list's filters (not its page).
+func ledgerURL(q url.Values) string {
+	f := url.Values{}
+	for k, v := range q {
+		if k != "cursor" && k != "limit" {
+			f[k] = v
+		}
+	}
+	return "/console/ledger?" + f.Encode()
 }

@@ -86,17 +86,21 @@ func (h *console) session(c *gin.Context) {
 	c.Next()
 }
 
-func (h *console) toLogin(c *gin.Context) {
+func (h *console) toLogin(c *gin.Context) { sendTo(c, "/console/login", http.StatusUnauthorized) }
+
+// sendTo ends the request with a move to page: htmx is told to go there, a page load is
+// redirected, and what cannot be redirected (a form post, the event stream) gets status.
+func sendTo(c *gin.Context, page string, status int) {
 	if isHTMX(c) {
-		c.Header("HX-Redirect", "/console/login")
-		c.AbortWithStatus(http.StatusUnauthorized)
+		c.Header("HX-Redirect", page)
+		c.AbortWithStatus(status)
 		return
 	}
 	if !safeMethod(c.Request.Method) || c.Request.URL.Path == "/console/events" {
-		c.AbortWithStatus(http.StatusUnauthorized)
+		c.AbortWithStatus(status)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/console/login")
+	c.Redirect(http.StatusSeeOther, page)
 	c.Abort()
 }
 
@@ -158,6 +162,23 @@ func (h *console) loginLimit(c *gin.Context) {
 	if err == nil && !ok {
 		h.renderLogin(c, http.StatusTooManyRequests, &form{Name: "login", Values: url.Values{"username": {c.PostForm("username")}},
 			Errors: map[string]string{}, Message: "操作过于频繁，请 " + strconv.Itoa(int(retry.Seconds())+1) + " 秒后再试"})
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+// userLimit counts a logged-in user's console requests in the API's per-user bucket ("rl:api:u"
+// and the user ID); a limiter outage lets the request through, as the API's does.
+func (h *console) userLimit(c *gin.Context) {
+	if h.Limiter == nil || h.APIPerMinute <= 0 {
+		c.Next()
+		return
+	}
+	ok, retry, err := h.Limiter.Allow(c.Request.Context(), "rl:api:u"+strconv.FormatInt(actor(c).UserID, 10), h.APIPerMinute, time.Minute)
+	if err == nil && !ok {
+		c.Header("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+		c.String(http.StatusTooManyRequests, "操作过于频繁，请 %d 秒后再试", int(retry.Seconds())+1)
 		c.Abort()
 		return
 	}

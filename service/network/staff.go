@@ -152,13 +152,37 @@ var (
 	errOwnAccountDisable = service.NewError(service.ErrUnprocessable, "own_account", "不能停用自己的账号")
 	errOwnAccountReset   = service.NewError(service.ErrUnprocessable, "own_account", "不能重置自己的密码，请使用修改密码功能")
 	errNotManager        = service.NewError(service.ErrUnprocessable, "not_station_manager", "该账号不是联络站站长，不能调整联络站")
+	errPeerAdmin         = service.NewError(service.ErrForbidden, "peer_admin", "不能停用、启用或重置同级管理员的账号，请由上级人大常委会工作机构办理")
 )
+
+// manageableAccount is StaffAccount for a change: an admin may see the other admins of their
+// own region, but not disable, re-enable or reset them. Otherwise one office's admin could
+// take over a peer's account (reset it and log in with the temporary password) and act under
+// the peer's name; that is for the level above.
+func (s *Service) manageableAccount(ctx context.Context, a service.Actor, id int64) (*service.User, error) {
+	u, err := s.StaffAccount(ctx, a, id)
+	if err != nil || a.System || u.ID == a.UserID {
+		return u, err
+	}
+	own := map[string]bool{}
+	for _, g := range a.Grants {
+		if g.Role == service.RoleAdmin {
+			own[service.NormalizeRegionCode(g.ScopeID)] = true
+		}
+	}
+	for _, g := range u.Grants {
+		if g.Role == service.RoleAdmin && (g.ScopeKind != service.ScopeRegion || own[service.NormalizeRegionCode(g.ScopeID)]) {
+			return nil, errPeerAdmin
+		}
+	}
+	return u, nil
+}
 
 // SetStaffDisabled disables or re-enables an account of the admin's regions. Disabling ends
 // the account's sessions and live streams on every instance within moments; an admin cannot
 // disable themself.
 func (s *Service) SetStaffDisabled(ctx context.Context, a service.Actor, id int64, disabled bool) (*service.User, error) {
-	if _, err := s.StaffAccount(ctx, a, id); err != nil {
+	if _, err := s.manageableAccount(ctx, a, id); err != nil {
 		return nil, err
 	}
 	if disabled && id == a.UserID {
@@ -175,7 +199,7 @@ func (s *Service) SetStaffDisabled(ctx context.Context, a service.Actor, id int6
 // ResetStaffPassword gives an account of the admin's regions a temporary password (returned
 // once), ends its sessions and makes its next login change the password first.
 func (s *Service) ResetStaffPassword(ctx context.Context, a service.Actor, id int64) (string, error) {
-	if _, err := s.StaffAccount(ctx, a, id); err != nil {
+	if _, err := s.manageableAccount(ctx, a, id); err != nil {
 		return "", err
 	}
 	if id == a.UserID {
@@ -187,7 +211,7 @@ func (s *Service) ResetStaffPassword(ctx context.Context, a service.Actor, id in
 // SetStaffStations replaces a station manager's stations (1-50, all in the admin's regions);
 // the manager's reach changes on every instance within moments.
 func (s *Service) SetStaffStations(ctx context.Context, a service.Actor, id int64, stationIDs []int64) (*service.User, error) {
-	u, err := s.StaffAccount(ctx, a, id)
+	u, err := s.manageableAccount(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}

@@ -20,16 +20,7 @@ CREATE TRIGGER opinion_search_delete AFTER DELETE ON opinion_search BEGIN
     INSERT INTO opinion_fts (opinion_fts, rowid, grams, chars) VALUES ('delete', old.opinion_id, old.grams, old.chars);
 END;
 -- +goose StatementEnd
--- The opinions that existed before this migration are indexed by a background job, newest
--- first, down from this mark; new opinions are indexed as they are submitted.
-CREATE TABLE search_backfill (
-    name    TEXT PRIMARY KEY,
-    next_id INTEGER NOT NULL
-);
-INSERT INTO search_backfill (name, next_id) SELECT 'opinions', COALESCE(MAX(id), 0) FROM opinions;
-
 -- +goose Down
-DROP TABLE search_backfill;
 DROP TRIGGER opinion_search_delete;
 DROP TRIGGER opinion_search_insert;
 DROP TABLE opinion_fts;
