@@ -168,6 +168,16 @@ func (s Users) SetPhone(ctx context.Context, userID int64, sealed, index string,
 	return mustAffect(s.DB.exec(ctx, `UPDATE users SET phone_enc = ?, phone_idx = ?, updated_at = ? WHERE id = ?`, sealed, index, utc(now), userID))
 }
 
+// LockedUser loads an account with its grants, first locking its row until the transaction
+// ends: a change to the account checked against what it is now cannot cross another change.
+func (s Users) LockedUser(ctx context.Context, id int64) (*service.User, error) {
+	var got int64
+	if err := s.DB.get(ctx, &got, `SELECT id FROM users WHERE id = ?`+s.DB.lockedRead(), id); err != nil {
+		return nil, err
+	}
+	return s.one(ctx, "id = ?", id)
+}
+
 // SetDisabled disables or enables an account and raises its token generation, so no token
 // issued before outlives the change (a re-enabled account logs in afresh).
 func (s Users) SetDisabled(ctx context.Context, userID int64, disabled bool, now time.Time) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"liaison/internal/testenv"
 	"liaison/service"
+	"liaison/service/network"
 )
 
 // within is how soon a change to an account must apply everywhere: well under the 5 s for
@@ -330,4 +332,54 @@ func TestStaffPeerAdminsCannotTakeEachOtherOver(t *testing.T) {
 	}
 	ts.must(200, "POST", staffPath(bID, "reset-password"), cityTok, nil)
 	ts.must(200, "POST", staffPath(bID, "disable"), cityTok, nil)
+}
+
+// crossingAccounts makes another change to the account between the network's check and the
+// accounts area's write, as a second admin acting at the same moment would.
+type crossingAccounts struct {
+	network.Accounts
+	cross func()
+}
+
+func (c crossingAccounts) SetStations(ctx context.Context, a service.Actor, id int64, ids []int64, guard func(context.Context, *service.User) error) error {
+	c.cross()
+	return c.Accounts.SetStations(ctx, a, id, ids, guard)
+}
+
+// TestStaffChangeIsCheckedOnTheAccountAsItIs: a township admin's change to a manager, crossed
+// by a city admin giving the manager a station in another township, is refused, and the city
+// admin's station stays: the scope is checked again inside the change's transaction.
+func TestStaffChangeIsCheckedOnTheAccountAsItIs(t *testing.T) {
+	ts := startServer(t, testConfig(t))
+	a1 := ts.Seed.Station("甲街道一站", "440106001000")
+	b1 := ts.Seed.Station("乙街道一站", "440106002000")
+	townTok, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440106001")
+	cityTok, _ := staffLogin(t, ts, service.RoleAdmin, service.ScopeRegion, "440100")
+	mgr := ts.Seed.Staff(service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: fmt.Sprint(a1)})
+	ctx := context.Background()
+	town, err := ts.App.Auth.Authenticate(ctx, townTok, "127.0.0.1", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	city, err := ts.App.Auth.Authenticate(ctx, cityTok, "127.0.0.1", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := ts.App.Network.Accounts
+	ts.App.Network.Accounts = crossingAccounts{Accounts: real, cross: func() {
+		if err := real.SetStations(ctx, city, mgr.ID, []int64{a1, b1}, nil); err != nil {
+			t.Error(err)
+		}
+	}}
+	defer func() { ts.App.Network.Accounts = real }()
+	if _, err := ts.App.Network.SetStaffStations(ctx, town, mgr.ID, []int64{a1}); !errors.Is(err, service.ErrNotFound) {
+		t.Fatalf("the crossed change: %v", err)
+	}
+	u, err := real.User(ctx, mgr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(u.Grants); !strings.Contains(got, fmt.Sprint(b1)) {
+		t.Fatalf("the city admin's station was dropped: %s", got)
+	}
 }

@@ -20,6 +20,23 @@ import (
 // instance that reloads the user on the announcement reads the new row: call them outside a
 // transaction.
 
+// Guard decides, inside the change's transaction and on the account as it is then (its row
+// locked), whether the caller may make the change: the scope check and the write cannot be
+// crossed by another admin's change to the same account.
+type Guard = func(ctx context.Context, u *service.User) error
+
+// guarded locks and loads the account and runs guard on it.
+func (s *Service) guarded(ctx context.Context, userID int64, guard Guard) error {
+	u, err := s.Users.LockedUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if guard == nil {
+		return nil
+	}
+	return guard(ctx, u)
+}
+
 // checkNewPassword applies the password rule.
 func checkNewPassword(v *service.Validator, field, pw string) {
 	switch {
@@ -38,9 +55,12 @@ func (s *Service) User(ctx context.Context, id int64) (*service.User, error) {
 // SetDisabled disables or enables an account. Disabling ends every session of the user at once
 // on every instance (their token generation is raised, their cached row dropped everywhere), and
 // a re-enabled account starts from a fresh login: no token from before comes back to life.
-func (s *Service) SetDisabled(ctx context.Context, a service.Actor, userID int64, disabled bool) error {
+func (s *Service) SetDisabled(ctx context.Context, a service.Actor, userID int64, disabled bool, guard Guard) error {
 	action := map[bool]string{true: "user.disable", false: "user.enable"}[disabled]
 	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		if err := s.guarded(ctx, userID, guard); err != nil {
+			return err
+		}
 		if err := s.Users.SetDisabled(ctx, userID, disabled, s.now()); err != nil {
 			return err
 		}
@@ -70,13 +90,16 @@ func tempPassword() string {
 
 // ResetPassword gives an account a new random password, returned here once and stored only
 // hashed, ends its sessions, and makes the next login change it before doing anything else.
-func (s *Service) ResetPassword(ctx context.Context, a service.Actor, userID int64) (string, error) {
+func (s *Service) ResetPassword(ctx context.Context, a service.Actor, userID int64, guard Guard) (string, error) {
 	pw := tempPassword()
 	hash, err := HashPassword(pw)
 	if err != nil {
 		return "", err
 	}
 	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		if err := s.guarded(ctx, userID, guard); err != nil {
+			return err
+		}
 		if err := s.Users.SetPassword(ctx, userID, hash, true, s.now()); err != nil {
 			return err
 		}
@@ -142,7 +165,7 @@ func (s *Service) ChangePassword(ctx context.Context, a service.Actor, current, 
 
 // SetStations replaces a station manager's stations with these (checked by the caller) and
 // makes every instance read the manager's grants afresh.
-func (s *Service) SetStations(ctx context.Context, a service.Actor, userID int64, stationIDs []int64) error {
+func (s *Service) SetStations(ctx context.Context, a service.Actor, userID int64, stationIDs []int64, guard Guard) error {
 	gs := make([]service.Grant, len(stationIDs))
 	ids := make([]string, len(stationIDs))
 	for i, id := range stationIDs {
@@ -150,6 +173,9 @@ func (s *Service) SetStations(ctx context.Context, a service.Actor, userID int64
 		gs[i] = service.Grant{Role: service.RoleStationManager, ScopeKind: service.ScopeStation, ScopeID: ids[i]}
 	}
 	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		if err := s.guarded(ctx, userID, guard); err != nil {
+			return err
+		}
 		if err := s.Users.ReplaceGrants(ctx, userID, service.RoleStationManager, gs, s.now()); err != nil {
 			return err
 		}

@@ -360,4 +360,6 @@ type UserStore interface {
 	SetPassword(ctx context.Context, userID int64, hash string, mustChange bool, now time.Time) error
 	// ReplaceGrants replaces the user's grants of role.
 	ReplaceGrants(ctx context.Context, userID int64, role service.Role, gs []service.Grant, now time.Time) error
+	// LockedUser loads an account, locking its row until the transaction ends.
+	LockedUser(ctx context.Context, id int64) (*service.User, error)
 }

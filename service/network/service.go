@@ -359,9 +359,11 @@ type StationRater interface {
 type Accounts interface {
 	CreateUser(ctx context.Context, a service.Actor, in service.NewUser) (*service.User, error)
 	User(ctx context.Context, id int64) (*service.User, error)
-	SetDisabled(ctx context.Context, a service.Actor, userID int64, disabled bool) error
-	ResetPassword(ctx context.Context, a service.Actor, userID int64) (string, error)
-	SetStations(ctx context.Context, a service.Actor, userID int64, stationIDs []int64) error
+	// guard runs inside the change's transaction on the account as it is then, its row locked,
+	// and refuses the change by returning an error.
+	SetDisabled(ctx context.Context, a service.Actor, userID int64, disabled bool, guard func(context.Context, *service.User) error) error
+	ResetPassword(ctx context.Context, a service.Actor, userID int64, guard func(context.Context, *service.User) error) (string, error)
+	SetStations(ctx context.Context, a service.Actor, userID int64, stationIDs []int64, guard func(context.Context, *service.User) error) error
 }
 
 // GrantStore gives a user a role and takes it back; the accounts' store implements it.

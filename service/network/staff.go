@@ -155,14 +155,39 @@ var (
 	errPeerAdmin         = service.NewError(service.ErrForbidden, "peer_admin", "不能停用、启用或重置同级管理员的账号，请由上级人大常委会工作机构办理")
 )
 
-// manageableAccount is StaffAccount for a change: an admin may see the other admins of their
-// own region, but not disable, re-enable or reset them. Otherwise one office's admin could
-// take over a peer's account (reset it and log in with the temporary password) and act under
-// the peer's name; that is for the level above.
+// manageableAccount is StaffAccount for a change (see mayManage).
 func (s *Service) manageableAccount(ctx context.Context, a service.Actor, id int64) (*service.User, error) {
 	u, err := s.StaffAccount(ctx, a, id)
-	if err != nil || a.System || u.ID == a.UserID {
-		return u, err
+	if err != nil {
+		return nil, err
+	}
+	return u, s.peerCheck(a, u)
+}
+
+// mayManage is the guard of a change, run by the accounts area inside the change's transaction
+// on the account as it is then: reached by the admin, and no peer admin. Checked only before,
+// a township admin's change could cross a city admin's and act on an account that had just
+// become wider than the township.
+func (s *Service) mayManage(a service.Actor) func(context.Context, *service.User) error {
+	return func(ctx context.Context, u *service.User) error {
+		ok, err := s.reachesAccount(ctx, a, u)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errStaffNotFound
+		}
+		return s.peerCheck(a, u)
+	}
+}
+
+// peerCheck refuses changing an admin of the caller's own region: an admin may see the other
+// admins of their region but not disable, re-enable or reset them. Otherwise one office's admin
+// could take over a peer's account (reset it and log in with the temporary password) and act
+// under the peer's name; that is for the level above.
+func (s *Service) peerCheck(a service.Actor, u *service.User) error {
+	if a.System || u.ID == a.UserID {
+		return nil
 	}
 	own := map[string]bool{}
 	for _, g := range a.Grants {
@@ -172,10 +197,10 @@ func (s *Service) manageableAccount(ctx context.Context, a service.Actor, id int
 	}
 	for _, g := range u.Grants {
 		if g.Role == service.RoleAdmin && (g.ScopeKind != service.ScopeRegion || own[service.NormalizeRegionCode(g.ScopeID)]) {
-			return nil, errPeerAdmin
+			return errPeerAdmin
 		}
 	}
-	return u, nil
+	return nil
 }
 
 // SetStaffDisabled disables or re-enables an account of the admin's regions. Disabling ends
@@ -190,7 +215,7 @@ func (s *Service) SetStaffDisabled(ctx context.Context, a service.Actor, id int6
 	}
 	// Not inside a transaction of ours: the accounts area announces the change after its own
 	// commit, so other instances reload the new row.
-	if err := s.Accounts.SetDisabled(ctx, a, id, disabled); err != nil {
+	if err := s.Accounts.SetDisabled(ctx, a, id, disabled, s.mayManage(a)); err != nil {
 		return nil, err
 	}
 	return s.Accounts.User(ctx, id)
@@ -205,7 +230,7 @@ func (s *Service) ResetStaffPassword(ctx context.Context, a service.Actor, id in
 	if id == a.UserID {
 		return "", errOwnAccountReset
 	}
-	return s.Accounts.ResetPassword(ctx, a, id)
+	return s.Accounts.ResetPassword(ctx, a, id, s.mayManage(a))
 }
 
 // SetStaffStations replaces a station manager's stations (1-50, all in the admin's regions);
@@ -232,7 +257,7 @@ func (s *Service) SetStaffStations(ctx context.Context, a service.Actor, id int6
 		v.Add("station_ids", "unknown", "联络站不存在或不在您的管辖范围内")
 		return nil, v.Err()
 	}
-	if err := s.Accounts.SetStations(ctx, a, id, ids); err != nil {
+	if err := s.Accounts.SetStations(ctx, a, id, ids, s.mayManage(a)); err != nil {
 		return nil, err
 	}
 	return s.Accounts.User(ctx, id)
