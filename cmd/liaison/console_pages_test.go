@@ -91,6 +91,11 @@ func TestConsoleMaterials(t *testing.T) {
 	if st != http.StatusOK || !strings.Contains(body, "已送达 <b>2</b>") || !strings.Contains(body, "陈代表") || !strings.Contains(body, "甲街道联络站") {
 		t.Fatalf("reading figures: %d %.1500s", st, body)
 	}
+	for _, lvl := range []string{service.DeputyNational, service.DeputyProvincial, service.DeputyCity, service.DeputyCounty, service.DeputyTownship} {
+		if strings.Contains(body, "<td>"+lvl+"</td>") {
+			t.Fatalf("a level shown as its code %q", lvl)
+		}
+	}
 	mgr := newConsoleClient(t, ts)
 	mgr.login(w.mgr)
 	if st, _ := mgr.get("/console/materials"); st != http.StatusNotFound {

@@ -54,6 +54,7 @@ var funcs = template.FuncMap{
 	"pct":            func(f float64) string { return strconv.FormatFloat(pct(f), 'f', 1, 64) },
 	"count":          func(m map[opinion.Status]int, s string) int { return m[opinion.Status(s)] },
 	"fieldsOf":       func(fs []field, f *form) fieldSet { return fieldSet{Fields: fs, Form: f} },
+	"levelName":      func(l string) string { return nameOf(levelNames, l) },
 }
 
 func toString(v any) string {
