@@ -275,6 +275,11 @@ func TestConsoleHonoursAPasswordReset(t *testing.T) {
 	if v := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%d", w.opinionID), loginAs(ts, w.admin), nil); v["status"] != "submitted" {
 		t.Fatalf("a refused action changed the opinion: %v", v["status"])
 	}
+	// A deadline is shown as its last day, as the API's due_date, not as midnight of the next.
+	due := ts.must(200, "GET", fmt.Sprintf("/api/v1/opinions/%d", w.opinionID), loginAs(ts, w.admin), nil)["due_date"].(string)
+	if _, page := cc.get(fmt.Sprintf("/console/opinions/%d", w.opinionID)); !strings.Contains(page, "当前时限 "+due) {
+		t.Fatalf("the deadline is not shown as %s", due)
+	}
 	// The worklist's export link carries its filters, not its page.
 	_, list := cc.get("/console/opinions?status=submitted&category=traffic&limit=5")
 	if m := regexp.MustCompile(`href="(/console/ledger[^"]*)"`).FindStringSubmatch(list); m == nil ||

@@ -48,6 +48,7 @@ var funcs = template.FuncMap{
 	"dutyType":       duty.TypeName,
 	"dutyStatus":     duty.StatusName,
 	"when":           when,
+	"lastDay":        lastDay,
 	"studyCategory":  study.CategoryName,
 	"materialStatus": func(s study.Status) string { return materialStatusNames[s] },
 	"clock":          func(t time.Time) string { return t.In(service.Zone).Format("15:04") },
@@ -78,19 +79,27 @@ func nameOr(m map[string]string, k string) string {
 
 // when shows a time in Beijing time; nil and zero times are blank.
 func when(t any) string {
-	var v time.Time
-	switch x := t.(type) {
-	case time.Time:
-		v = x
-	case *time.Time:
-		if x != nil {
-			v = *x
-		}
-	}
+	v := timeOf(t)
 	if v.IsZero() {
 		return ""
 	}
 	return v.In(service.Zone).Format("2006-01-02 15:04")
+}
+
+// lastDay shows a deadline as the day it is the end of, as the API's due_date and the ledger
+// do (a deadline falls at 24:00 of its last day, not at midnight of the next).
+func lastDay(t any) string { return service.LastDay(timeOf(t)) }
+
+func timeOf(t any) time.Time {
+	switch x := t.(type) {
+	case time.Time:
+		return x
+	case *time.Time:
+		if x != nil {
+			return *x
+		}
+	}
+	return time.Time{}
 }
 
 func parsePages() pages {
