@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"syscall"
 
@@ -201,7 +202,12 @@ func importRejected(c *gin.Context, err error, rep service.ImportReport) bool {
 
 // queryInt reads an optional non-negative integer query parameter, recording a bad one in v.
 func queryInt(c *gin.Context, name string, v *service.Validator) int64 {
-	s := c.Query(name)
+	return valuesInt(c.Request.URL.Query(), name, v)
+}
+
+// valuesInt reads an optional non-negative integer from a query string.
+func valuesInt(q url.Values, name string, v *service.Validator) int64 {
+	s := q.Get(name)
 	if s == "" {
 		return 0
 	}

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/gin-gonic/gin"
 
@@ -30,22 +31,29 @@ func (h *opinionHandlers) list(c *gin.Context, supervised bool) {
 	c.JSON(http.StatusOK, page)
 }
 
-// worklistInput reads the worklist's query string; the list, the supervision list and the
-// ledger export all take the same filters.
-func worklistInput(c *gin.Context) (opinion.WorklistInput, bool) {
-	var v service.Validator
+// WorklistQuery reads the worklist's filters from a query string, field errors into v: the
+// list, the supervision list and the ledger export take the same filters, in the API and in
+// the console alike.
+func WorklistQuery(q url.Values, v *service.Validator) opinion.WorklistInput {
 	in := opinion.WorklistInput{
-		Status: c.Query("status"), StationID: queryInt(c, "station_id", &v), Assignee: c.Query("assignee"),
-		Category: c.Query("category"), From: c.Query("from"), To: c.Query("to"), Q: c.Query("q"),
-		Page: pageInput(c),
+		Status: q.Get("status"), StationID: valuesInt(q, "station_id", v), Assignee: q.Get("assignee"),
+		Category: q.Get("category"), From: q.Get("from"), To: q.Get("to"), Q: q.Get("q"),
+		Page: service.PageInput{Cursor: q.Get("cursor"), Limit: q.Get("limit")},
 	}
-	switch c.Query("overdue") {
+	switch q.Get("overdue") {
 	case "", "false", "0":
 	case "true", "1":
 		in.Overdue = true
 	default:
 		v.Add("overdue", "invalid", "超期筛选须为 true 或 false")
 	}
+	return in
+}
+
+// worklistInput reads the worklist's query string (WorklistQuery); a bad filter is answered.
+func worklistInput(c *gin.Context) (opinion.WorklistInput, bool) {
+	var v service.Validator
+	in := WorklistQuery(c.Request.URL.Query(), &v)
 	if err := v.Err(); err != nil {
 		_ = c.Error(err)
 		return in, false

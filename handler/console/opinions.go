@@ -47,13 +47,6 @@ type filterOptions struct {
 }
 
 // worklistInput reads the same filters as the API's worklist from the query string.
-func worklistInput(q url.Values, v *service.Validator) opinion.WorklistInput {
-	in := opinion.WorklistInput{Status: q.Get("status"), Assignee: q.Get("assignee"), Category: q.Get("category"),
-		From: q.Get("from"), To: q.Get("to"), Q: q.Get("q"), Overdue: q.Get("overdue") == "true",
-		StationID: intField(v, q, "station_id"), Page: service.PageInput{Cursor: q.Get("cursor"), Limit: q.Get("limit")}}
-	return in
-}
-
 // intField reads an optional positive integer field; anything else is a field error.
 func intField(v *service.Validator, q url.Values, name string) int64 {
 	s := q.Get(name)
@@ -101,7 +94,7 @@ func (h *console) list(c *gin.Context, path string, q url.Values, supervised boo
 	ctx, a := c.Request.Context(), actor(c)
 	d := listData{Path: path, Filter: newForm("filter", q), Page: opinion.Page{Items: []opinion.Summary{}}, LedgerURL: ledgerURL(q)}
 	var v service.Validator
-	in := worklistInput(q, &v)
+	in := handler.WorklistQuery(q, &v)
 	in.Supervised = supervised
 	err := v.Err()
 	if err == nil {
