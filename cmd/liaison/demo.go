@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 
 	"liaison/service"
@@ -161,7 +162,7 @@ func demoDeputy(ctx context.Context, app *App, s demoStation, stationID int64) (
 	if err != nil {
 		return 0, err
 	}
-	if hasRole(sess.User.Roles, service.RoleDeputy) {
+	if slices.Contains(sess.User.Roles, service.RoleDeputy) {
 		return deputyID, nil // bound by an earlier run
 	}
 	invite, err := net.CreateInvite(ctx, sys, deputyID)
@@ -177,15 +178,6 @@ func demoDeputy(ctx context.Context, app *App, s demoStation, stationID int64) (
 		return 0, err
 	}
 	return deputyID, app.Auth.Logout(ctx, actor)
-}
-
-func hasRole(roles []service.Role, r service.Role) bool {
-	for _, have := range roles {
-		if have == r {
-			return true
-		}
-	}
-	return false
 }
 
 func demoUnit(ctx context.Context, net *network.Service) (int64, error) {
