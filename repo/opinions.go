@@ -15,7 +15,10 @@ import (
 )
 
 // Opinions implements opinion.Store.
-type Opinions struct{ DB *DB }
+type Opinions struct {
+	DB     *DB
+	Search *SearchBounds // keyword lists; nil: DefaultSearchBounds
+}
 
 var _ opinion.Store = Opinions{}
 
@@ -277,11 +280,18 @@ func statusArgs(ss []opinion.Status) []any {
 
 // ListOpinions returns a page, newest first.
 func (s Opinions) ListOpinions(ctx context.Context, q opinion.Query) ([]opinion.Opinion, error) {
-	where, args := s.opinionWhere(q)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = service.DefaultPageLimit
 	}
+	if q.Q != "" {
+		ops, err := s.searchOpinions(ctx, q, limit)
+		if err != nil {
+			return nil, fmt.Errorf("list opinions: %w", err)
+		}
+		return ops, nil
+	}
+	where, args := s.opinionWhere(q)
 	var rows []opinionRow
 	if err := s.DB.sel(ctx, &rows, opinionSelect+` WHERE `+where+` ORDER BY o.id DESC LIMIT ?`, append(args, limit)...); err != nil {
 		return nil, fmt.Errorf("list opinions: %w", err)
@@ -301,12 +311,14 @@ func (s Opinions) CountOpinions(ctx context.Context, q opinion.Query, statuses [
 	if len(statuses) == 0 {
 		return out, nil
 	}
-	where, args := s.opinionWhere(q)
 	if q.Q != "" {
-		// A keyword bounds the rows by what the full-text index matches: one grouped count
-		// runs the match once, where a subquery per status would run it once per status.
-		return s.countMatched(ctx, where, args, statuses, limit)
+		counts, err := s.countSearch(ctx, q, statuses, limit)
+		if err != nil {
+			return nil, fmt.Errorf("count opinions: %w", err)
+		}
+		return counts, nil
 	}
+	where, args := s.opinionWhere(q)
 	parts := make([]string, len(statuses))
 	var all []any
 	for i, st := range statuses {
@@ -322,26 +334,6 @@ func (s Opinions) CountOpinions(ctx context.Context, q opinion.Query, statuses [
 	}
 	for _, r := range rows {
 		out[opinion.Status(r.Status)] = r.N
-	}
-	return out, nil
-}
-
-func (s Opinions) countMatched(ctx context.Context, where string, args []any, statuses []opinion.Status, limit int) (map[opinion.Status]int, error) {
-	in := make([]any, len(statuses))
-	for i, st := range statuses {
-		in[i] = string(st)
-	}
-	var rows []struct {
-		Status string `db:"status"`
-		N      int    `db:"n"`
-	}
-	if err := s.DB.sel(ctx, &rows, `SELECT o.status AS status, COUNT(*) AS n FROM opinions o WHERE `+where+
-		` AND o.status IN (`+placeholders(len(in))+`) GROUP BY o.status`, append(append([]any{}, args...), in...)...); err != nil {
-		return nil, fmt.Errorf("count opinions: %w", err)
-	}
-	out := map[opinion.Status]int{}
-	for _, r := range rows {
-		out[opinion.Status(r.Status)] = min(r.N, limit)
 	}
 	return out, nil
 }

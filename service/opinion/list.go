@@ -84,6 +84,9 @@ func (s *Service) Worklist(ctx context.Context, a service.Actor, in WorklistInpu
 	if err != nil {
 		return Page{}, fmt.Errorf("worklist: %w", err)
 	}
+	if counts == nil {
+		return page, nil // a frequent keyword over a wide reach: see Store.CountOpinions
+	}
 	page.Counts = map[Status]int{}
 	for _, st := range Statuses {
 		page.Counts[st] = min(counts[st], limit)

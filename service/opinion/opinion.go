@@ -270,7 +270,9 @@ type Store interface {
 	UpdateOpinion(ctx context.Context, op *Opinion, oldVersion int) error
 	ListOpinions(ctx context.Context, q Query) ([]Opinion, error)
 	// CountOpinions counts q's opinions in each of statuses, each count stopping at limit (so a
-	// count of a huge station costs at most limit index entries per status).
+	// count of a huge station costs at most limit index entries per status). A nil map means
+	// the counts are not known cheaply (a frequent keyword over a wide reach): the list goes
+	// without them.
 	CountOpinions(ctx context.Context, q Query, statuses []Status, limit int) (map[Status]int, error)
 	PendingModeration(ctx context.Context, afterID int64, limit int) ([]Opinion, error)
 	RatingExpired(ctx context.Context, now time.Time, afterID int64, limit int) ([]Opinion, error)
