@@ -13,8 +13,9 @@ import (
 // to match, whatever the page size. A frequent term is cheap the other way round: walking the
 // caller's reach newest-first through its ordinary index and checking each text here fills a
 // page within a few hundred rows. So a keyword list walks first, and goes to the index below
-// what it walked once the walk shows the index will be cheap: when the rarest of the query's
-// terms is rare enough that its match set is small. It then asks the index for that term
+// what it walked once the walk shows the index will be cheaper: when the rarest of the query's
+// terms is rare enough that its match set is smaller than what the walk still has to read
+// for the page. It then asks the index for that term
 // alone (路灯不亮很久 as a phrase costs what 路灯 costs, 很久 alone a hundredth of it) and
 // checks the texts of what comes back here.
 
@@ -23,7 +24,7 @@ import (
 type SearchBounds struct {
 	// Walk bounds the rows one keyword page reads by walking.
 	Walk int
-	// IndexBudget is how many opinions the index may be estimated to match for the walk to
+	// IndexBudget is the most opinions the index may be estimated to match for the walk to
 	// hand over to it before Walk is reached. The estimate is the rarest term's share of the
 	// walked rows, times the newest walked ID (about the table's size).
 	IndexBudget int
@@ -36,7 +37,7 @@ type SearchBounds struct {
 // DefaultSearchBounds: a page of a frequent term fills within a few hundred rows; 4,000 rows
 // of texts are tens of milliseconds to read and check; InnoDB matches a few thousand
 // documents in about as long.
-var DefaultSearchBounds = SearchBounds{Walk: 4000, IndexBudget: 3000, CountWalk: 2000}
+var DefaultSearchBounds = SearchBounds{Walk: 4000, IndexBudget: 3000, CountWalk: 1000}
 
 func (s Opinions) searchBounds() SearchBounds {
 	if s.Search != nil {
@@ -199,8 +200,13 @@ func (s Opinions) searchOpinions(ctx context.Context, q opinion.Query, limit int
 		newest = max(newest, rows[0].ID)
 		walk.BeforeID = rows[len(rows)-1].ID
 		chunk *= 2
-		if rarest := slices.Min(hits); int64(rarest+1)*newest/int64(walked) <= int64(b.IndexBudget) {
-			break // the index's match set of the rarest term is small: cheaper than walking on
+		// Hand over when the index's match set for the rarest term is estimated smaller than
+		// the rows the walk still expects to read for the page (both cost about the same per
+		// row), and within the budget.
+		indexRows := int64(slices.Min(hits)+1) * newest / int64(walked)
+		walkRows := int64(limit-len(ids)) * int64(walked) / int64(len(ids)+1)
+		if indexRows <= min(walkRows, int64(b.IndexBudget)) {
+			break
 		}
 	}
 	// The index, below the walk: for the rarest term walked (every term when nothing was),
