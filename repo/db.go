@@ -67,6 +67,7 @@ func Open(ctx context.Context, driver, dsn string, opts ...Option) (*DB, error) 
 		if strings.Contains(dsn, "?") {
 			sep = "&"
 		}
+		o.cacheStmts = true
 		x, err := openX("sqlite", dsn+sep+sqlitePragmas, o)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)

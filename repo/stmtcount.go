@@ -47,15 +47,18 @@ func (c *StatementCounts) statement(query string) {
 // Option changes how Open connects.
 type Option func(*openOptions)
 
-type openOptions struct{ counts *StatementCounts }
+type openOptions struct {
+	counts     *StatementCounts
+	cacheStmts bool // keep prepared statements per connection (SQLite: stmtcache.go)
+}
 
 // WithStatementCounts counts every statement the pool sends in c.
 func WithStatementCounts(c *StatementCounts) Option { return func(o *openOptions) { o.counts = c } }
 
-// openX opens the pool, through the counting wrapper when asked. The sqlx driver name stays the
-// real one, so bind variables and dialect checks are unchanged.
+// openX opens the pool, through the statement cache and the counting wrapper when asked. The
+// sqlx driver name stays the real one, so bind variables and dialect checks are unchanged.
 func openX(name, dsn string, o openOptions) (*sqlx.DB, error) {
-	if o.counts == nil {
+	if o.counts == nil && !o.cacheStmts {
 		return sqlx.Open(name, dsn)
 	}
 	probe, err := sql.Open(name, dsn)
@@ -64,13 +67,14 @@ func openX(name, dsn string, o openOptions) (*sqlx.DB, error) {
 	}
 	drv := probe.Driver()
 	_ = probe.Close()
-	return sqlx.NewDb(sql.OpenDB(countingConnector{drv: drv, dsn: dsn, c: o.counts}), name), nil
+	return sqlx.NewDb(sql.OpenDB(countingConnector{drv: drv, dsn: dsn, c: o.counts, cache: o.cacheStmts}), name), nil
 }
 
 type countingConnector struct {
-	drv driver.Driver
-	dsn string
-	c   *StatementCounts
+	drv   driver.Driver
+	dsn   string
+	c     *StatementCounts // nil: no counting
+	cache bool
 }
 
 func (k countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -90,7 +94,14 @@ func (k countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &countingConn{Conn: cn, c: k.c}, nil
+	if k.c != nil {
+		cn = &countingConn{Conn: cn, c: k.c}
+	}
+	if k.cache {
+		// Outside the counter, so a cached statement counts as one run of a prepared one.
+		cn = &cachingConn{Conn: cn}
+	}
+	return cn, nil
 }
 
 func (k countingConnector) Driver() driver.Driver { return k.drv }
