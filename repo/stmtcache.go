@@ -20,7 +20,7 @@ const maxCachedStmts = 512
 // cachingConn wraps a driver connection (the driver's own, or the counting wrapper) with its
 // cache. database/sql uses a connection from one goroutine at a time, so the map needs no lock.
 type cachingConn struct {
-	driver.Conn
+	passConn
 	stmts map[string]*cachedStmt
 }
 
@@ -121,45 +121,47 @@ func (c *cachingConn) Close() error {
 	return errors.Join(append(errs, c.Conn.Close())...)
 }
 
-// The rest passes through, answering driver.ErrSkip (or the default) where the wrapped
-// connection lacks an interface, as database/sql would do without the wrapper.
+// passConn passes a driver connection's optional interfaces through, answering
+// driver.ErrSkip (or the default) where the wrapped connection lacks one, as database/sql would
+// do without a wrapper. The wrappers here embed it and override what they change.
+type passConn struct{ driver.Conn }
 
-func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+func (c passConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
 		return p.PrepareContext(ctx, query)
 	}
 	return c.Conn.Prepare(query)
 }
 
-func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+func (c passConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
 		return b.BeginTx(ctx, opts)
 	}
 	return c.Conn.Begin() //nolint:staticcheck // the driver has nothing newer
 }
 
-func (c *cachingConn) Ping(ctx context.Context) error {
+func (c passConn) Ping(ctx context.Context) error {
 	if p, ok := c.Conn.(driver.Pinger); ok {
 		return p.Ping(ctx)
 	}
 	return nil
 }
 
-func (c *cachingConn) ResetSession(ctx context.Context) error {
+func (c passConn) ResetSession(ctx context.Context) error {
 	if r, ok := c.Conn.(driver.SessionResetter); ok {
 		return r.ResetSession(ctx)
 	}
 	return nil
 }
 
-func (c *cachingConn) IsValid() bool {
+func (c passConn) IsValid() bool {
 	if v, ok := c.Conn.(driver.Validator); ok {
 		return v.IsValid()
 	}
 	return true
 }
 
-func (c *cachingConn) CheckNamedValue(nv *driver.NamedValue) error {
+func (c passConn) CheckNamedValue(nv *driver.NamedValue) error {
 	if ch, ok := c.Conn.(driver.NamedValueChecker); ok {
 		return ch.CheckNamedValue(nv)
 	}

@@ -6,9 +6,6 @@ import (
 	"testing"
 
 	"github.com/jmoiron/sqlx"
-
-	"liaison/internal/testenv"
-	"liaison/repo"
 )
 
 // TestSQLiteKeepsPreparedStatements: on SQLite a repeated statement is prepared once per
@@ -18,17 +15,8 @@ import (
 func TestSQLiteKeepsPreparedStatements(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	driver, dsn := testenv.NewDatabase(t)
-	var c repo.StatementCounts
-	db, err := repo.Open(ctx, driver, dsn, repo.WithStatementCounts(&c))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	driver, db, c := openCounted(t, "kept")
 	x := db.X
-	if _, err := x.ExecContext(ctx, "CREATE TABLE kept (id INTEGER NOT NULL PRIMARY KEY, v VARCHAR(10) NOT NULL)"); err != nil {
-		t.Fatal(err)
-	}
 	before := c.Snapshot()
 	const insert, read = "INSERT INTO kept (id, v) VALUES (?, ?)", "SELECT v FROM kept WHERE id >= ? ORDER BY id"
 	for i := range 10 {

@@ -95,11 +95,11 @@ func (k countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	if k.c != nil {
-		cn = &countingConn{Conn: cn, c: k.c}
+		cn = &countingConn{passConn: passConn{cn}, c: k.c}
 	}
 	if k.cache {
 		// Outside the counter, so a cached statement counts as one run of a prepared one.
-		cn = &cachingConn{Conn: cn}
+		cn = &cachingConn{passConn: passConn{cn}}
 	}
 	return cn, nil
 }
@@ -110,7 +110,7 @@ func (k countingConnector) Driver() driver.Driver { return k.drv }
 // optional interface the driver lacks answers driver.ErrSkip, so database/sql falls back to what
 // it would have done without the wrapper.
 type countingConn struct {
-	driver.Conn
+	passConn
 	c *StatementCounts
 }
 
@@ -178,34 +178,6 @@ func (w *countingConn) QueryContext(ctx context.Context, query string, args []dr
 		w.c.statement(query)
 	}
 	return rows, err
-}
-
-func (w *countingConn) Ping(ctx context.Context) error {
-	if p, ok := w.Conn.(driver.Pinger); ok {
-		return p.Ping(ctx)
-	}
-	return nil
-}
-
-func (w *countingConn) ResetSession(ctx context.Context) error {
-	if r, ok := w.Conn.(driver.SessionResetter); ok {
-		return r.ResetSession(ctx)
-	}
-	return nil
-}
-
-func (w *countingConn) IsValid() bool {
-	if v, ok := w.Conn.(driver.Validator); ok {
-		return v.IsValid()
-	}
-	return true
-}
-
-func (w *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
-	if c, ok := w.Conn.(driver.NamedValueChecker); ok {
-		return c.CheckNamedValue(nv)
-	}
-	return driver.ErrSkip
 }
 
 type countingTx struct {

@@ -13,17 +13,8 @@ import (
 func TestStatementCounts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	driver, dsn := testenv.NewDatabase(t)
-	var c repo.StatementCounts
-	db, err := repo.Open(ctx, driver, dsn, repo.WithStatementCounts(&c))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	_, db, c := openCounted(t, "counted")
 	x := db.X
-	if _, err := x.ExecContext(ctx, "CREATE TABLE counted (id INTEGER NOT NULL PRIMARY KEY, v VARCHAR(10) NOT NULL)"); err != nil {
-		t.Fatal(err)
-	}
 	before := c.Snapshot()
 	tx, err := x.BeginTxx(ctx, nil)
 	if err != nil {
@@ -59,4 +50,20 @@ func TestStatementCounts(t *testing.T) {
 			t.Errorf("%s: got %d, want %d (before %v, after %v)", k, got, want, before, after)
 		}
 	}
+}
+
+// openCounted opens a fresh database with statement counts and a table (id, v) named table.
+func openCounted(t *testing.T, table string) (driver string, db *repo.DB, c *repo.StatementCounts) {
+	t.Helper()
+	driver, dsn := testenv.NewDatabase(t)
+	c = &repo.StatementCounts{}
+	db, err := repo.Open(context.Background(), driver, dsn, repo.WithStatementCounts(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if _, err := db.X.Exec("CREATE TABLE " + table + " (id INTEGER NOT NULL PRIMARY KEY, v VARCHAR(10) NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	return driver, db, c
 }
