@@ -81,6 +81,23 @@ func RegionPrefix(code string) string {
 	return code
 }
 
+// RegionPrefixes are the prefixes of the regions on a 12-digit code's path to the root (for
+// 440106001000: 44, 4401, 440106, 440106001): code lies in a region exactly when the region's
+// RegionPrefix is one of them. Figures kept per region are kept under each.
+func RegionPrefixes(code string) []string {
+	if len(code) != 12 {
+		return []string{code}
+	}
+	var out []string
+	for _, n := range []int{2, 4, 6, 9, 12} {
+		// The ancestor at this level, or the code's own level again when its digits here are 0.
+		if p := RegionPrefix(code[:n] + "000000000000"[n:]); len(out) == 0 || out[len(out)-1] != p {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // InRegion reports whether code lies in the subtree of region.
 func InRegion(code, region string) bool {
 	return region != "" && strings.HasPrefix(code, RegionPrefix(region))
