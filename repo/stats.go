@@ -1,10 +1,15 @@
 package repo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"time"
 
+	"liaison/service"
 	"liaison/service/stats"
 )
 
@@ -19,10 +24,17 @@ var statsKey = []string{"day", "station_id", "deputy_id", "unit_id", "category"}
 
 const statsCols = "day, station_id, region_code, deputy_id, unit_id, category"
 
+// regionTotalsKey is the key of opinion_stats_regions.
+var regionTotalsKey = []string{"region", "period", "category"}
+
 func deltaArgs(args []any, d stats.Delta) []any {
-	c := d.Counts
-	return append(args, d.Day, d.StationID, d.RegionCode, d.DeputyID, d.UnitID, d.Category,
-		c.Received, c.Accepted, c.Rejected, c.RespondedInTime, c.Closed, c.ClosedInTime, c.Resolved, c.Rated, c.Satisfied, c.Overdue, c.CloseWorkdays)
+	return countsArgs(append(args, d.Day, d.StationID, d.RegionCode, d.DeputyID, d.UnitID, d.Category), d.Counts)
+}
+
+// countsArgs appends the counters in the order of statsCounters.
+func countsArgs(args []any, c stats.Counts) []any {
+	return append(args, c.Received, c.Accepted, c.Rejected, c.RespondedInTime, c.Closed, c.ClosedInTime, c.Resolved, c.Rated, c.Satisfied,
+		c.Overdue, c.CloseWorkdays)
 }
 
 // AddStats appends d as a delta: a new row, so concurrent steps of the same day, station and
@@ -105,14 +117,47 @@ func (s Stats) FoldStats(ctx context.Context, limit int) (int, error) {
 	} else if n != int64(len(ids)) {
 		return 0, fmt.Errorf("fold stats: %d of %d deltas were folded by another worker", int64(len(ids))-n, len(ids))
 	}
-	_, err = s.DB.insertRowsCounted(ctx, `INSERT INTO opinion_stats (`+statsCols+`, `+strings.Join(statsCounters, ", ")+`) VALUES `,
+	if _, err := s.DB.insertRowsCounted(ctx, `INSERT INTO opinion_stats (`+statsCols+`, `+strings.Join(statsCounters, ", ")+`) VALUES `,
 		s.DB.upsertAdd(statsKey, statsCounters), 6+len(statsCounters), len(order), func(i int, args []any) []any {
 			return deltaArgs(args, *sums[order[i]])
-		})
-	return len(rows), err
+		}); err != nil {
+		return 0, err
+	}
+	return len(rows), s.addRegionTotals(ctx, rows)
 }
 
-// StatsGroups sums the rows of one dimension and day range, grouped by month and category.
+// regionKey is a row of opinion_stats_regions: a region's total for a month or a day.
+type regionKey struct{ region, period, category string }
+
+// addRegionTotals adds folded deltas to the day and month totals of every region their
+// stations lie in. It runs in the fold's transaction, after the deltas were deleted, so it is
+// exactly once as they are. The rows are upserted in key order, so folders that touch the
+// same totals lock them in the same order and do not deadlock.
+func (s Stats) addRegionTotals(ctx context.Context, rows []deltaRow) error {
+	totals := map[regionKey]stats.Counts{}
+	for _, r := range rows {
+		for _, region := range service.RegionPrefixes(r.RegionCode) {
+			for _, period := range []string{r.Day, r.Day[:7]} {
+				k := regionKey{region, period, r.Category}
+				totals[k] = totals[k].Add(r.counts())
+			}
+		}
+	}
+	keys := slices.SortedFunc(maps.Keys(totals), func(a, b regionKey) int {
+		return cmp.Or(cmp.Compare(a.region, b.region), cmp.Compare(a.period, b.period), cmp.Compare(a.category, b.category))
+	})
+	_, err := s.DB.insertRowsCounted(ctx, `INSERT INTO opinion_stats_regions (region, period, category, `+strings.Join(statsCounters, ", ")+`) VALUES `,
+		s.DB.upsertAdd(regionTotalsKey, statsCounters), 3+len(statsCounters), len(keys), func(i int, args []any) []any {
+			k := keys[i]
+			return countsArgs(append(args, k.region, k.period, k.category), totals[k])
+		})
+	return err
+}
+
+// StatsGroups sums the rows of one dimension and day range, grouped by month and category: a
+// region from its totals (opinion_stats_regions), a station, deputy or unit from the daily
+// summary. Either way the deltas not folded yet are added in the same statement, which reads
+// one snapshot, so a fold in between never shows a batch twice or not at all.
 func (s Stats) StatsGroups(ctx context.Context, f stats.Filter) ([]stats.Group, error) {
 	var where string
 	var args []any
@@ -132,29 +177,71 @@ func (s Stats) StatsGroups(ctx context.Context, f stats.Filter) ([]stats.Group, 
 		where += " AND region_code >= ? AND region_code < ?"
 		args = append(args, regionRange(f.Within)...)
 	}
-	args = append(args, f.From, f.To)
+	cols := "category, " + strings.Join(statsCounters, ", ")
+	var summary string
+	var summaryArgs []any
+	if f.Scope == "region" {
+		// A region's own totals: a row per period and category, at any level.
+		region := f.RegionPrefix
+		if strings.HasPrefix(f.Within, region) {
+			region = f.Within
+		} else if !strings.HasPrefix(region, f.Within) {
+			return nil, nil // disjoint
+		}
+		periods, err := regionPeriods(f.From, f.To)
+		if err != nil || len(periods) == 0 {
+			return nil, err
+		}
+		summary = `SELECT period AS day, ` + cols + ` FROM opinion_stats_regions WHERE region = ? AND period IN (?)`
+		summaryArgs = []any{region, periods}
+	} else {
+		summary = `SELECT day, ` + cols + ` FROM opinion_stats WHERE ` + where + ` AND day >= ? AND day <= ?`
+		summaryArgs = append(slices.Clone(args), f.From, f.To)
+	}
 	sums := ""
 	for _, c := range statsCounters {
 		sums += ", SUM(" + c + ") AS " + c
 	}
-	// The summary plus the deltas not folded yet: the same filter on both.
-	cols := "day, category, " + strings.Join(statsCounters, ", ")
-	q := `SELECT SUBSTR(day, 1, 7) AS month, category` + sums + ` FROM (
-		SELECT ` + cols + ` FROM opinion_stats WHERE ` + where + ` AND day >= ? AND day <= ?
-		UNION ALL SELECT ` + cols + ` FROM opinion_stats_deltas WHERE ` + where + ` AND day >= ? AND day <= ?) t
-		GROUP BY SUBSTR(day, 1, 7), category ORDER BY month, category`
-	args = append(args, args...)
+	q, qargs, err := s.DB.in(`SELECT SUBSTR(day, 1, 7) AS month, category`+sums+` FROM (`+summary+`
+		UNION ALL SELECT day, `+cols+` FROM opinion_stats_deltas WHERE `+where+` AND day >= ? AND day <= ?) t
+		GROUP BY SUBSTR(day, 1, 7), category ORDER BY month, category`, append(append(summaryArgs, args...), f.From, f.To)...)
+	if err != nil {
+		return nil, err
+	}
 	var rows []struct {
 		Month    string `db:"month"`
 		Category string `db:"category"`
 		countsRow
 	}
-	if err := s.DB.sel(ctx, &rows, q, args...); err != nil {
+	if err := s.DB.sel(ctx, &rows, q, qargs...); err != nil {
 		return nil, err
 	}
 	out := make([]stats.Group, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, stats.Group{Month: r.Month, Category: r.Category, Counts: r.counts()})
+	}
+	return out, nil
+}
+
+// regionPeriods lists the periods of opinion_stats_regions that make up the days from..to
+// (inclusive): a whole month as one, the days of a partial month one by one. A year is
+// about eleven months and thirty days.
+func regionPeriods(from, to string) ([]string, error) {
+	f, err := time.Parse(time.DateOnly, from)
+	if err != nil {
+		return nil, err
+	}
+	t, err := time.Parse(time.DateOnly, to)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for d := f; !d.After(t); {
+		if next := d.AddDate(0, 1, 0); d.Day() == 1 && next.AddDate(0, 0, -1).Compare(t) <= 0 {
+			out, d = append(out, d.Format("2006-01")), next
+		} else {
+			out, d = append(out, d.Format(time.DateOnly)), d.AddDate(0, 0, 1)
+		}
 	}
 	return out, nil
 }

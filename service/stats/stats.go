@@ -111,8 +111,9 @@ type Store interface {
 	AddStats(ctx context.Context, d Delta) error
 	// StatsGroups sums the summary and the deltas not folded into it yet.
 	StatsGroups(ctx context.Context, f Filter) ([]Group, error)
-	// FoldStats moves up to limit deltas into the summary, in the caller's transaction, and
-	// returns how many; each delta is added exactly once even when folders race.
+	// FoldStats moves up to limit deltas into the summary (per day and dimension combination,
+	// and per region by month and by day, which region queries read), in the caller's
+	// transaction, and returns how many; each delta is added exactly once even when folders race.
 	FoldStats(ctx context.Context, limit int) (int, error)
 }
 
