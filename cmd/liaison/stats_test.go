@@ -63,17 +63,27 @@ func TestStatsFollowTheOpinionLifecycle(t *testing.T) {
 
 	want := map[string]float64{"received": 3, "accepted": 2, "rejected": 1, "responded_in_time": 3, "closed": 2, "closed_in_time": 2,
 		"rated": 2, "satisfied": 2, "resolved": 2, "overdue": 0}
-	for _, q := range []string{fmt.Sprintf("scope=station&id=%d", st), fmt.Sprintf("scope=deputy&id=%d", dep), "scope=region&id=440104"} {
-		out := ts.must(200, "GET", "/api/v1/stats/opinions?"+q, adminTok, nil)
-		totals := out["totals"].(map[string]any)
-		for k, v := range want {
-			if totals[k] != v {
-				t.Errorf("%s: %s = %v, want %v", q, k, totals[k], v)
+	// The same figures from the deltas as recorded, and once folded into the daily summary and
+	// the region totals (the region query reads the latter).
+	for _, when := range []string{"recorded", "folded"} {
+		if when == "folded" {
+			if err := ts.App.Stats.Fold(context.Background()); err != nil {
+				t.Fatal(err)
 			}
 		}
-		rates := out["rates"].(map[string]any)
-		if rates["response_rate"] != 1.0 || rates["satisfaction_rate"] != 1.0 || rates["resolution_rate"] != 1.0 || rates["on_time_rate"] != 1.0 {
-			t.Errorf("%s: rates %v", q, rates)
+		for _, q := range []string{fmt.Sprintf("scope=station&id=%d", st), fmt.Sprintf("scope=deputy&id=%d", dep), "scope=region&id=440104",
+			"scope=region&id=440104001"} {
+			out := ts.must(200, "GET", "/api/v1/stats/opinions?"+q, adminTok, nil)
+			totals := out["totals"].(map[string]any)
+			for k, v := range want {
+				if totals[k] != v {
+					t.Errorf("%s, %s: %s = %v, want %v", when, q, k, totals[k], v)
+				}
+			}
+			rates := out["rates"].(map[string]any)
+			if rates["response_rate"] != 1.0 || rates["satisfaction_rate"] != 1.0 || rates["resolution_rate"] != 1.0 || rates["on_time_rate"] != 1.0 {
+				t.Errorf("%s, %s: rates %v", when, q, rates)
+			}
 		}
 	}
 	if status, _ := ts.call("GET", "/api/v1/stats/opinions?scope=region&id=440100", adminTok, nil); status != 404 {
