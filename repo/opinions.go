@@ -446,17 +446,24 @@ func (s Opinions) OpinionEvents(ctx context.Context, opinionID int64) ([]opinion
 	}
 	out := make([]opinion.Event, len(rows))
 	for i, r := range rows {
-		var data map[string]any
-		if r.Data != "" && r.Data != "{}" {
-			if err := json.Unmarshal([]byte(r.Data), &data); err != nil {
-				return nil, fmt.Errorf("opinion event %d: bad data: %w", r.ID, err)
-			}
+		var err error
+		if out[i], err = r.toService(); err != nil {
+			return nil, err
 		}
-		out[i] = opinion.Event{ID: r.ID, OpinionID: r.OpinionID, At: r.At.UTC(), ActorID: r.ActorID, ActorRole: r.ActorRole,
-			Action: r.Action, FromStatus: opinion.Status(r.FromStatus), ToStatus: opinion.Status(r.ToStatus),
-			Note: r.Note, Public: r.Public, Data: data}
 	}
 	return out, nil
+}
+
+func (r opinionEventRow) toService() (opinion.Event, error) {
+	var data map[string]any
+	if r.Data != "" && r.Data != "{}" {
+		if err := json.Unmarshal([]byte(r.Data), &data); err != nil {
+			return opinion.Event{}, fmt.Errorf("opinion event %d: bad data: %w", r.ID, err)
+		}
+	}
+	return opinion.Event{ID: r.ID, OpinionID: r.OpinionID, At: r.At.UTC(), ActorID: r.ActorID, ActorRole: r.ActorRole,
+		Action: r.Action, FromStatus: opinion.Status(r.FromStatus), ToStatus: opinion.Status(r.ToStatus),
+		Note: r.Note, Public: r.Public, Data: data}, nil
 }
 
 type opinionStageRow struct {
@@ -529,6 +536,64 @@ func (s Opinions) OpinionStagesFor(ctx context.Context, ids []int64) (map[int64]
 		out[r.OpinionID] = append(out[r.OpinionID], r.toService())
 	}
 	return out, nil
+}
+
+// opinionTrailQuery reads an opinion's stages, timeline and images in one round trip (the
+// detail view used to pay three). The three tables share one row shape, told apart by kind:
+// t1-t3 are times, n1-n2 numbers, s1-s6 strings. Stages come first because SQLite takes a
+// compound select's column types from its first arm, and the driver reads text as a time only
+// where the declared type says DATETIME. The order is each part's own: stages and events by
+// ID, images by (event_id, upload_id), as OpinionStages, OpinionEvents and OpinionImages read
+// them.
+const opinionTrailQuery = `SELECT 's' AS kind, id, started_at AS t1, due_at AS t2, ended_at AS t3, overdue AS n1,
+		paused_seconds AS n2, stage AS s1, '' AS s2, '' AS s3, '' AS s4, '' AS s5, '' AS s6
+	FROM opinion_stages WHERE opinion_id = ?
+	UNION ALL SELECT 'e', id, at, NULL, NULL, actor_id, public, actor_role, action, from_status, to_status, note, data
+	FROM opinion_events WHERE opinion_id = ?
+	UNION ALL SELECT 'i', 0, NULL, NULL, NULL, upload_id, event_id, purpose, '', '', '', '', ''
+	FROM opinion_images WHERE opinion_id = ?
+	ORDER BY kind, id, n2, n1`
+
+type opinionTrailRow struct {
+	Kind string         `db:"kind"`
+	ID   int64          `db:"id"`
+	T1   sql.NullTime   `db:"t1"`
+	T2   sql.NullTime   `db:"t2"`
+	T3   sql.NullTime   `db:"t3"`
+	N1   sql.NullInt64  `db:"n1"`
+	N2   int64          `db:"n2"`
+	S1   string         `db:"s1"`
+	S2   string         `db:"s2"`
+	S3   string         `db:"s3"`
+	S4   string         `db:"s4"`
+	S5   string         `db:"s5"`
+	S6   sql.NullString `db:"s6"`
+}
+
+// OpinionTrail reads an opinion's images, timeline and stages in one query.
+func (s Opinions) OpinionTrail(ctx context.Context, opinionID int64) (opinion.Trail, error) {
+	var rows []opinionTrailRow
+	if err := s.DB.sel(ctx, &rows, opinionTrailQuery, opinionID, opinionID, opinionID); err != nil {
+		return opinion.Trail{}, fmt.Errorf("opinion trail: %w", err)
+	}
+	var t opinion.Trail
+	for _, r := range rows {
+		switch r.Kind {
+		case "s":
+			t.Stages = append(t.Stages, opinionStageRow{ID: r.ID, OpinionID: opinionID, Stage: r.S1, StartedAt: r.T1.Time,
+				DueAt: r.T2.Time, EndedAt: r.T3, Overdue: r.N1, PausedSeconds: r.N2}.toService())
+		case "e":
+			ev, err := opinionEventRow{ID: r.ID, OpinionID: opinionID, At: r.T1.Time, ActorID: r.N1.Int64, ActorRole: r.S1,
+				Action: r.S2, FromStatus: r.S3, ToStatus: r.S4, Note: r.S5, Public: r.N2 != 0, Data: r.S6.String}.toService()
+			if err != nil {
+				return opinion.Trail{}, err
+			}
+			t.Events = append(t.Events, ev)
+		case "i":
+			t.Images = append(t.Images, opinion.Image{OpinionID: opinionID, UploadID: r.N1.Int64, Purpose: r.S1, EventID: r.N2})
+		}
+	}
+	return t, nil
 }
 
 // retentionRow is what the retention run reads of a candidate.

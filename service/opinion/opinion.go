@@ -165,6 +165,13 @@ type Stage struct {
 // Open reports a stage that has not ended.
 func (s Stage) Open() bool { return s.EndedAt.IsZero() }
 
+// Trail is what an opinion's detail shows beside the opinion row.
+type Trail struct {
+	Images []Image
+	Events []Event
+	Stages []Stage
+}
+
 // Image attaches an upload to an opinion.
 type Image struct {
 	OpinionID int64
@@ -300,6 +307,9 @@ type Store interface {
 	StartOpinionStage(ctx context.Context, s *Stage) error // sets ID
 	EndOpinionStage(ctx context.Context, id int64, at time.Time, overdue bool) error
 	OpinionStages(ctx context.Context, opinionID int64) ([]Stage, error)
+	// OpinionTrail reads an opinion's images, timeline and stages at once, each in the order
+	// OpinionImages, OpinionEvents and OpinionStages give (the detail view's one round trip).
+	OpinionTrail(ctx context.Context, opinionID int64) (Trail, error)
 	// OpinionStagesFor reads the stages of many opinions at once, by opinion in start order, so a
 	// ledger page costs two queries, not one per row.
 	OpinionStagesFor(ctx context.Context, opinionIDs []int64) (map[int64][]Stage, error)

@@ -175,19 +175,11 @@ func (s *Service) Get(ctx context.Context, a service.Actor, id int64) (*View, er
 	if err != nil {
 		return nil, err
 	}
-	imgs, err := s.Store.OpinionImages(ctx, id)
+	t, err := s.Store.OpinionTrail(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("get opinion: %w", err)
 	}
-	events, err := s.Store.OpinionEvents(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("get opinion: %w", err)
-	}
-	stages, err := s.Store.OpinionStages(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("get opinion: %w", err)
-	}
-	v := s.view(op, p, imgs, events, stages)
+	v := s.view(op, p, t.Images, t.Events, t.Stages)
 	// PIPL: who read a resident's full phone number is recorded (the resident reading their own
 	// opinion is not).
 	if s.Audit != nil && viewerOf(p) != viewResident && v.Contact.Phone != "" && !v.Contact.Masked {
