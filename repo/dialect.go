@@ -56,6 +56,17 @@ func (db *DB) upsertAdd(key, counters []string) string {
 	return db.onClash(strings.Join(key, ", "), strings.Join(set, ", "))
 }
 
+// firstInserted is the ID of the first row a multi-row INSERT stored, given the statement's
+// LastInsertId and the number of rows it stored. MySQL reports the first row's ID (later rows
+// have larger IDs, consecutive or not, depending on innodb_autoinc_lock_mode); SQLite reports
+// the last one's, and its single writer numbers one statement's rows consecutively.
+func (db *DB) firstInserted(lastInsertID, stored int64) int64 {
+	if db.Dialect == MySQL {
+		return lastInsertID
+	}
+	return lastInsertID - stored + 1
+}
+
 // skipLocked ends a SELECT that locks the rows it picks and passes over rows another
 // transaction has locked (MariaDB 10.6+, MySQL 8), so workers claiming work at once take
 // different rows. SQLite has a single writer: nothing to lock or skip.

@@ -82,18 +82,12 @@ func (s Opinions) IdempotencyRecord(ctx context.Context, userID int64, key strin
 		StatusCode: r.StatusCode, OpinionID: r.OpinionID, CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
-// InsertIdempotency claims a key; ErrConflict when it is taken (on MySQL, after the holder's
-// transaction ends).
+// InsertIdempotency stores a key with its response; ErrConflict when it is taken (on MySQL,
+// after the holder's transaction ends).
 func (s Opinions) InsertIdempotency(ctx context.Context, rec *opinion.IdempotencyRecord) error {
 	_, err := s.DB.exec(ctx, `INSERT INTO idempotency_keys (user_id, idem_key, request_hash, response, status_code, opinion_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, rec.UserID, rec.Key, rec.RequestHash, string(rec.Response), rec.StatusCode, rec.OpinionID, utc(rec.CreatedAt))
 	return err
-}
-
-// SetIdempotencyResponse stores the response to replay.
-func (s Opinions) SetIdempotencyResponse(ctx context.Context, userID int64, key string, opinionID int64, status int, response []byte) error {
-	return mustAffect(s.DB.exec(ctx, `UPDATE idempotency_keys SET response = ?, status_code = ?, opinion_id = ? WHERE user_id = ? AND idem_key = ?`,
-		string(response), status, opinionID, userID, key))
 }
 
 // PurgeIdempotency deletes keys created before the cut-off.

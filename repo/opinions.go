@@ -375,13 +375,15 @@ func (s Opinions) OpenOpinionIDsOfDeputy(ctx context.Context, deputyID, afterID 
 	return ids, err
 }
 
-// AddOpinionImages attaches uploads.
+// AddOpinionImages attaches uploads, in one statement.
 func (s Opinions) AddOpinionImages(ctx context.Context, imgs []opinion.Image) error {
-	for _, im := range imgs {
-		if _, err := s.DB.exec(ctx, s.DB.insertIgnore()+` INTO opinion_images (opinion_id, upload_id, purpose, event_id) VALUES (?, ?, ?, ?)`,
-			im.OpinionID, im.UploadID, im.Purpose, im.EventID); err != nil {
-			return fmt.Errorf("add opinion images: %w", err)
-		}
+	err := s.DB.insertRows(ctx, s.DB.insertIgnore()+` INTO opinion_images (opinion_id, upload_id, purpose, event_id) VALUES `, 4, len(imgs),
+		func(i int, args []any) []any {
+			im := imgs[i]
+			return append(args, im.OpinionID, im.UploadID, im.Purpose, im.EventID)
+		})
+	if err != nil {
+		return fmt.Errorf("add opinion images: %w", err)
 	}
 	return nil
 }
@@ -420,21 +422,37 @@ type opinionEventRow struct {
 
 // AppendOpinionEvent appends to the timeline; events are never updated.
 func (s Opinions) AppendOpinionEvent(ctx context.Context, e *opinion.Event) error {
-	data := []byte("{}")
-	if len(e.Data) > 0 {
-		var err error
-		if data, err = json.Marshal(e.Data); err != nil {
-			return fmt.Errorf("append opinion event: %w", err)
+	id, err := s.AppendOpinionEvents(ctx, []opinion.Event{*e})
+	e.ID = id
+	return err
+}
+
+// AppendOpinionEvents appends es in order in one statement and returns the first one's ID.
+func (s Opinions) AppendOpinionEvents(ctx context.Context, es []opinion.Event) (int64, error) {
+	if len(es) == 0 {
+		return 0, nil
+	}
+	data := make([]string, len(es))
+	for i, e := range es {
+		data[i] = "{}"
+		if len(e.Data) > 0 {
+			raw, err := json.Marshal(e.Data)
+			if err != nil {
+				return 0, fmt.Errorf("append opinion event: %w", err)
+			}
+			data[i] = string(raw)
 		}
 	}
-	id, err := s.DB.insert(ctx, `INSERT INTO opinion_events (opinion_id, at, actor_id, actor_role, action, from_status, to_status, note, public, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.OpinionID, utc(e.At), e.ActorID, e.ActorRole, e.Action, string(e.FromStatus), string(e.ToStatus), e.Note, e.Public, string(data))
+	first, _, err := s.DB.insertRowsResult(ctx, `INSERT INTO opinion_events (opinion_id, at, actor_id, actor_role, action, from_status,
+		to_status, note, public, data) VALUES `, 10, len(es), func(i int, args []any) []any {
+		e := es[i]
+		return append(args, e.OpinionID, utc(e.At), e.ActorID, e.ActorRole, e.Action, string(e.FromStatus), string(e.ToStatus), e.Note,
+			e.Public, data[i])
+	})
 	if err != nil {
-		return fmt.Errorf("append opinion event: %w", err)
+		return 0, fmt.Errorf("append opinion event: %w", err)
 	}
-	e.ID = id
-	return nil
+	return first, nil
 }
 
 // OpinionEvents returns the timeline, oldest first.
@@ -477,14 +495,16 @@ type opinionStageRow struct {
 	PausedSeconds int64         `db:"paused_seconds"`
 }
 
-// StartOpinionStage records a stage that starts.
-func (s Opinions) StartOpinionStage(ctx context.Context, st *opinion.Stage) error {
-	id, err := s.DB.insert(ctx, `INSERT INTO opinion_stages (opinion_id, stage, started_at, due_at, paused_seconds) VALUES (?, ?, ?, ?, ?)`,
-		st.OpinionID, string(st.Stage), utc(st.StartedAt), utc(st.DueAt), st.PausedSeconds)
+// StartOpinionStages records stages that start, in one statement.
+func (s Opinions) StartOpinionStages(ctx context.Context, sts []opinion.Stage) error {
+	err := s.DB.insertRows(ctx, `INSERT INTO opinion_stages (opinion_id, stage, started_at, due_at, paused_seconds) VALUES `, 5, len(sts),
+		func(i int, args []any) []any {
+			st := sts[i]
+			return append(args, st.OpinionID, string(st.Stage), utc(st.StartedAt), utc(st.DueAt), st.PausedSeconds)
+		})
 	if err != nil {
-		return fmt.Errorf("start opinion stage: %w", err)
+		return fmt.Errorf("start opinion stages: %w", err)
 	}
-	st.ID = id
 	return nil
 }
 

@@ -418,10 +418,8 @@ func (s *Service) commitStep(ctx context.Context, st *draft) error {
 			return err
 		}
 	}
-	for i := range started {
-		if err := s.Store.StartOpinionStage(ctx, &started[i]); err != nil {
-			return err
-		}
+	if err := s.Store.StartOpinionStages(ctx, started); err != nil {
+		return err
 	}
 	if err := s.Store.AppendOpinionEvent(ctx, &st.ev); err != nil {
 		return err

@@ -264,9 +264,9 @@ type Store interface {
 
 	// Idempotency keys.
 	IdempotencyRecord(ctx context.Context, userID int64, key string) (*IdempotencyRecord, error)
-	// InsertIdempotency stores rec; ErrConflict when the key is taken.
+	// InsertIdempotency stores rec with the response to replay; ErrConflict when the key is
+	// taken.
 	InsertIdempotency(ctx context.Context, rec *IdempotencyRecord) error
-	SetIdempotencyResponse(ctx context.Context, userID int64, key string, opinionID int64, status int, response []byte) error
 	PurgeIdempotency(ctx context.Context, before time.Time) (int64, error)
 
 	// Opinions.
@@ -303,8 +303,11 @@ type Store interface {
 	AddOpinionImages(ctx context.Context, imgs []Image) error
 	OpinionImages(ctx context.Context, opinionID int64) ([]Image, error)
 	AppendOpinionEvent(ctx context.Context, e *Event) error // sets ID
+	// AppendOpinionEvents appends es in order in one statement and returns the first one's ID
+	// (the only one MySQL reports).
+	AppendOpinionEvents(ctx context.Context, es []Event) (firstID int64, err error)
 	OpinionEvents(ctx context.Context, opinionID int64) ([]Event, error)
-	StartOpinionStage(ctx context.Context, s *Stage) error // sets ID
+	StartOpinionStages(ctx context.Context, ss []Stage) error // in one statement; sets no IDs
 	EndOpinionStage(ctx context.Context, id int64, at time.Time, overdue bool) error
 	OpinionStages(ctx context.Context, opinionID int64) ([]Stage, error)
 	// OpinionTrail reads an opinion's images, timeline and stages at once, each in the order

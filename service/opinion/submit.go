@@ -561,14 +561,6 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 	}
 	var res SubmitResult
 	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
-		if key != "" {
-			rec := &IdempotencyRecord{UserID: a.UserID, Key: key, RequestHash: hash, CreatedAt: now}
-			if err := s.Store.InsertIdempotency(ctx, rec); errors.Is(err, service.ErrConflict) {
-				return errKeyTaken
-			} else if err != nil {
-				return err
-			}
-		}
 		stages := []service.DeadlineStage{service.StageAccept}
 		if op.DeputyID == 0 {
 			stages = append(stages, service.StageAssign)
@@ -583,9 +575,9 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 		}
 		for i := range started {
 			started[i].OpinionID = op.ID
-			if err := s.Store.StartOpinionStage(ctx, &started[i]); err != nil {
-				return err
-			}
+		}
+		if err := s.Store.StartOpinionStages(ctx, started); err != nil {
+			return err
 		}
 		actorID, role := a.UserID, string(service.RoleResident)
 		data := map[string]any{"channel": op.Channel}
@@ -600,21 +592,23 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 				data["reception_id"] = in.ReceptionID
 			}
 		}
-		ev := Event{OpinionID: op.ID, At: now, ActorID: actorID, ActorRole: role, Action: "submit",
+		// The submission and the routing decision go into the timeline in one statement.
+		submitted := Event{OpinionID: op.ID, At: now, ActorID: actorID, ActorRole: role, Action: "submit",
 			ToStatus: Submitted, Note: note, Public: true, Data: data}
-		if err := s.Store.AppendOpinionEvent(ctx, &ev); err != nil {
+		submitID, err := s.Store.AppendOpinionEvents(ctx, []Event{submitted, routeEvent(op, rt, now)})
+		if err != nil {
 			return err
 		}
 		if len(in.Images) > 0 {
 			imgs := make([]Image, len(in.Images))
 			for i, id := range in.Images {
-				imgs[i] = Image{OpinionID: op.ID, UploadID: id, Purpose: ImageSubmission, EventID: ev.ID}
+				imgs[i] = Image{OpinionID: op.ID, UploadID: id, Purpose: ImageSubmission, EventID: submitID}
 			}
 			if err := s.Store.AddOpinionImages(ctx, imgs); err != nil {
 				return err
 			}
 		}
-		if err := s.recordRoute(ctx, op, rt, now); err != nil {
+		if err := s.notifyRoute(ctx, op, rt); err != nil {
 			return err
 		}
 		if err := s.observe(ctx, stepOf(nil, op, now, nil, nil)); err != nil {
@@ -631,8 +625,19 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 			return err
 		}
 		res = SubmitResult{Receipt: r, StatusCode: statusCreated, Body: body}
-		if key != "" {
-			return s.Store.SetIdempotencyResponse(ctx, a.UserID, key, op.ID, statusCreated, body)
+		if key == "" {
+			return nil
+		}
+		// The key's row goes in last, complete, in the same transaction as the opinion: one
+		// statement instead of a claim and an update. A concurrent request with the same key
+		// blocks here until this one ends (MySQL) or waits for the single writer (SQLite), and
+		// then gets ErrConflict and rolls back everything it wrote.
+		rec := &IdempotencyRecord{UserID: a.UserID, Key: key, RequestHash: hash, Response: body, StatusCode: statusCreated,
+			OpinionID: op.ID, CreatedAt: now}
+		if err := s.Store.InsertIdempotency(ctx, rec); errors.Is(err, service.ErrConflict) {
+			return errKeyTaken
+		} else if err != nil {
+			return err
 		}
 		return nil
 	})
@@ -646,9 +651,17 @@ func (s *Service) create(ctx context.Context, a service.Actor, key, hash string,
 	return res, nil
 }
 
-// recordRoute writes the routing decision into the timeline (internal) and tells the assignee:
-// the deputy's user if bound, else the station's managers.
+// recordRoute writes the routing decision into the timeline (internal) and tells the assignee.
 func (s *Service) recordRoute(ctx context.Context, op *Opinion, rt routing, now time.Time) error {
+	ev := routeEvent(op, rt, now)
+	if err := s.Store.AppendOpinionEvent(ctx, &ev); err != nil {
+		return err
+	}
+	return s.notifyRoute(ctx, op, rt)
+}
+
+// routeEvent is the routing decision as an internal timeline event.
+func routeEvent(op *Opinion, rt routing, now time.Time) Event {
 	data := map[string]any{"rule": rt.Rule}
 	if rt.Deputy != nil {
 		data["deputy_id"] = rt.Deputy.ID
@@ -656,11 +669,12 @@ func (s *Service) recordRoute(ctx context.Context, op *Opinion, rt routing, now 
 			data["open_items"] = rt.Open
 		}
 	}
-	ev := Event{OpinionID: op.ID, At: now, ActorRole: "system", Action: "route", FromStatus: op.Status,
+	return Event{OpinionID: op.ID, At: now, ActorRole: "system", Action: "route", FromStatus: op.Status,
 		ToStatus: op.Status, Note: rt.Reason, Data: data}
-	if err := s.Store.AppendOpinionEvent(ctx, &ev); err != nil {
-		return err
-	}
+}
+
+// notifyRoute tells the assignee: the deputy's user if bound, else the station's managers.
+func (s *Service) notifyRoute(ctx context.Context, op *Opinion, rt routing) error {
 	if rt.Deputy != nil {
 		return s.notifyDeputy(ctx, op, rt.Deputy, "新的群众意见待办理", "route")
 	}
