@@ -59,7 +59,9 @@ func (db *DB) upsertAdd(key, counters []string) string {
 // firstInserted is the ID of the first row a multi-row INSERT stored, given the statement's
 // LastInsertId and the number of rows it stored. MySQL reports the first row's ID (later rows
 // have larger IDs, consecutive or not, depending on innodb_autoinc_lock_mode); SQLite reports
-// the last one's, and its single writer numbers one statement's rows consecutively.
+// the last one's, and its single writer numbers one statement's rows consecutively as long as
+// it skips none (a skipped row of an INSERT-ignore may use up an ID, so this is for plain
+// INSERTs, or a single row).
 func (db *DB) firstInserted(lastInsertID, stored int64) int64 {
 	if db.Dialect == MySQL {
 		return lastInsertID

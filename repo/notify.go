@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"liaison/service"
@@ -17,49 +18,170 @@ type Notifications struct{ DB *DB }
 
 var _ notify.Store = Notifications{}
 
-// AddNotification stores the inbox row and, with out, the outbox row. INSERT-ignore on
-// (user_id, dedup_key) makes a repeat a no-op; the outbox row follows only a new inbox row.
-func (s Notifications) AddNotification(ctx context.Context, n service.Notification, out *notify.OutboxMessage, now time.Time) (bool, error) {
-	var stored bool
-	err := s.DB.WithinTx(ctx, func(ctx context.Context) error {
-		res, err := s.DB.exec(ctx, s.DB.insertIgnore()+` INTO notify_inbox (user_id, kind, title, body, page, object_type, object_id, dedup_key, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			n.UserID, string(n.Kind), n.Title, n.Body, n.Page, n.ObjectType, n.ObjectID, nullStr(n.DedupKey), utc(now))
-		if err != nil {
-			return err
+const (
+	inboxInsert = ` INTO notify_inbox (user_id, kind, title, body, page, object_type, object_id, dedup_key, created_at) VALUES `
+	inboxCols   = 9
+	outboxHead  = `INSERT INTO notify_outbox (inbox_id, user_id, kind, template_id, page, data, status, next_attempt_at, last_error,
+		created_at, updated_at) VALUES `
+	outboxCols = 11
+)
+
+// AddNotifications stores es in one transaction. INSERT-ignore on (user_id, dedup_key) makes a
+// repeat a no-op; an outbox row follows only a new inbox row. A single entry, or a batch with
+// an entry without a dedup key, is stored one by one (two statements each); any other batch
+// in three statements whatever its size (addBatch).
+func (s Notifications) AddNotifications(ctx context.Context, es []notify.Entry, now time.Time) error {
+	return s.DB.WithinTx(ctx, func(ctx context.Context) error {
+		if len(es) > 1 && !slices.ContainsFunc(es, func(e notify.Entry) bool { return e.Notification.DedupKey == "" }) {
+			return s.addBatch(ctx, es, now)
 		}
-		if affected, err := res.RowsAffected(); err != nil {
-			return err
-		} else if affected == 0 {
-			// Ignored. Make sure it was the dedup key and not something MySQL's IGNORE turns
-			// into a warning (an unknown user, for one).
-			var one int
-			if n.DedupKey != "" {
-				err = s.DB.get(ctx, &one, `SELECT 1 FROM notify_inbox WHERE user_id = ? AND dedup_key = ?`, n.UserID, n.DedupKey)
+		for _, e := range es {
+			if err := s.addOne(ctx, e, now); err != nil {
+				return err
 			}
-			if n.DedupKey == "" || errors.Is(err, service.ErrNotFound) {
-				return fmt.Errorf("inbox row for user %d not stored (no such user?)", n.UserID)
-			}
-			return err
 		}
-		inboxID, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
-		stored = true
-		if out == nil {
-			return nil
-		}
-		data, err := json.Marshal(out.Data)
-		if err != nil {
-			return err
-		}
-		_, err = s.DB.exec(ctx, `INSERT INTO notify_outbox (inbox_id, user_id, kind, template_id, page, data, status, next_attempt_at, last_error, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
-			inboxID, n.UserID, string(n.Kind), out.TemplateID, out.Page, string(data), string(notify.DeliveryPending), utc(now), utc(now), utc(now))
-		return err
+		return nil
 	})
-	return stored, err
+}
+
+func (s Notifications) addOne(ctx context.Context, e notify.Entry, now time.Time) error {
+	n := e.Notification
+	inboxID, stored, err := s.DB.insertRowsResult(ctx, s.DB.insertIgnore()+inboxInsert, inboxCols, 1, inboxArgs([]notify.Entry{e}, now))
+	if err != nil {
+		return err
+	}
+	if stored == 0 {
+		// Ignored. Make sure it was the dedup key and not something MySQL's IGNORE turns
+		// into a warning (an unknown user, for one).
+		var one int
+		if n.DedupKey != "" {
+			err = s.DB.get(ctx, &one, `SELECT 1 FROM notify_inbox WHERE user_id = ? AND dedup_key = ?`, n.UserID, n.DedupKey)
+		}
+		if n.DedupKey == "" || errors.Is(err, service.ErrNotFound) {
+			return errNotStored(n.UserID)
+		}
+		return err
+	}
+	if e.Out == nil {
+		return nil
+	}
+	return s.addOutbox(ctx, []outboxEntry{{inboxID, e}}, now)
+}
+
+// addBatch stores entries that all have a dedup key: one multi-row INSERT-ignore into the
+// inbox, one multi-row INSERT into the outbox for the inbox rows it stored, and on MySQL one
+// SELECT between them (inboxStored).
+func (s Notifications) addBatch(ctx context.Context, es []notify.Entry, now time.Time) error {
+	stored, err := s.inboxStored(ctx, es, now)
+	if err != nil {
+		return err
+	}
+	var outs []outboxEntry
+	for _, e := range es {
+		k := inboxKey{UserID: e.Notification.UserID, DedupKey: e.Notification.DedupKey}
+		id, ok := stored[k]
+		if !ok {
+			continue // stored before this batch, or earlier in it
+		}
+		delete(stored, k)
+		if e.Out != nil {
+			outs = append(outs, outboxEntry{id, e})
+		}
+	}
+	return s.addOutbox(ctx, outs, now)
+}
+
+type inboxKey struct {
+	ID       int64  `db:"id"`
+	UserID   int64  `db:"user_id"`
+	DedupKey string `db:"dedup_key"`
+}
+
+// inboxStored inserts the inbox rows of es, skipping those whose (user_id, dedup_key) is
+// stored, and returns the IDs of the rows it stored (ID zeroed in the keys). SQLite says which
+// with RETURNING (and fails on an unknown user: conflict clauses do not cover foreign keys).
+// MySQL has no RETURNING: a SELECT by (user_id, dedup_key) finds every row of the batch, and
+// those this INSERT stored are the ones from its first stored ID on (LastInsertId), as a
+// clashing row was stored before it, so with a smaller ID; a row missing is one IGNORE dropped
+// for another reason (an unknown user, for one).
+func (s Notifications) inboxStored(ctx context.Context, es []notify.Entry, now time.Time) (map[inboxKey]int64, error) {
+	var rows []inboxKey
+	out := make(map[inboxKey]int64, len(es))
+	if s.DB.Dialect != MySQL {
+		q, args := rowsSQL(s.DB.insertIgnore()+inboxInsert, " RETURNING id, user_id, dedup_key", inboxCols, 0, len(es), inboxArgs(es, now))
+		if err := s.DB.sel(ctx, &rows, q, args...); err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[inboxKey{UserID: r.UserID, DedupKey: r.DedupKey}] = r.ID
+		}
+		return out, nil
+	}
+	first, stored, err := s.DB.insertRowsResult(ctx, s.DB.insertIgnore()+inboxInsert, inboxCols, len(es), inboxArgs(es, now))
+	if err != nil {
+		return nil, err
+	}
+	users := make([]int64, 0, len(es))
+	keys := make([]string, 0, len(es))
+	for _, e := range es {
+		users, keys = append(users, e.Notification.UserID), append(keys, e.Notification.DedupKey)
+	}
+	q, args, err := s.DB.in(`SELECT id, user_id, dedup_key FROM notify_inbox WHERE user_id IN (?) AND dedup_key IN (?)`,
+		slices.Compact(slices.Sorted(slices.Values(users))), slices.Compact(slices.Sorted(slices.Values(keys))))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.DB.sel(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	found := make(map[inboxKey]bool, len(rows))
+	for _, r := range rows {
+		k := inboxKey{UserID: r.UserID, DedupKey: r.DedupKey}
+		found[k] = true
+		if stored > 0 && r.ID >= first {
+			out[k] = r.ID
+		}
+	}
+	for _, e := range es {
+		if !found[inboxKey{UserID: e.Notification.UserID, DedupKey: e.Notification.DedupKey}] {
+			return nil, errNotStored(e.Notification.UserID)
+		}
+	}
+	return out, nil
+}
+
+func errNotStored(userID int64) error {
+	return fmt.Errorf("inbox row for user %d not stored (no such user?)", userID)
+}
+
+// inboxArgs appends the inbox columns of es[i].
+func inboxArgs(es []notify.Entry, now time.Time) func(i int, args []any) []any {
+	return func(i int, args []any) []any {
+		n := es[i].Notification
+		return append(args, n.UserID, string(n.Kind), n.Title, n.Body, n.Page, n.ObjectType, n.ObjectID, nullStr(n.DedupKey), utc(now))
+	}
+}
+
+type outboxEntry struct {
+	inboxID int64
+	notify.Entry
+}
+
+// addOutbox writes the outbox rows of new inbox rows in one statement.
+func (s Notifications) addOutbox(ctx context.Context, outs []outboxEntry, now time.Time) error {
+	data := make([]string, len(outs))
+	for i, o := range outs {
+		raw, err := json.Marshal(o.Out.Data)
+		if err != nil {
+			return err
+		}
+		data[i] = string(raw)
+	}
+	return s.DB.insertRows(ctx, outboxHead, outboxCols, len(outs), func(i int, args []any) []any {
+		o := outs[i]
+		return append(args, o.inboxID, o.Notification.UserID, string(o.Notification.Kind), o.Out.TemplateID, o.Out.Page, data[i],
+			string(notify.DeliveryPending), utc(now), "", utc(now), utc(now))
+	})
 }
 
 type inboxRow struct {

@@ -103,6 +103,45 @@ func TestNotifyDedupKeyIsANoOpPerRecipient(t *testing.T) {
 	}
 }
 
+// A batch with dedup keys is written in a few multi-row statements; it must store and skip
+// exactly what one-by-one writes would: rows stored before are skipped, a repeat within the
+// batch is stored once, and an unknown recipient fails the whole batch.
+func TestNotifyBatchStoresWhatOneByOneWould(t *testing.T) {
+	t.Parallel()
+	f := newNotifyFixture(t)
+	ctx := context.Background()
+	a, b, c := f.resident("n-batch-a"), f.resident("n-batch-b"), f.resident("n-batch-c")
+	if err := f.svc.Notify(ctx, acceptedNotification(b, "opinion:7:accepted")); err != nil {
+		t.Fatal(err)
+	}
+	err := f.svc.Notify(ctx, acceptedNotification(a, "opinion:7:accepted"), acceptedNotification(b, "opinion:7:accepted"),
+		acceptedNotification(a, "opinion:7:accepted"), acceptedNotification(c, "opinion:7:accepted"),
+		service.Notification{UserID: c, Kind: service.NotifyStudy, Title: "新的学习资料", DedupKey: "study:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []struct {
+		user      int64
+		in, out   int
+		recipient string
+	}{{a, 1, 1, "a"}, {b, 1, 1, "b"}, {c, 2, 1, "c"}} {
+		if in, out := f.count("notify_inbox", w.user), f.count("notify_outbox", w.user); in != w.in || out != w.out {
+			t.Errorf("%s: %d inbox, %d outbox rows; want %d and %d", w.recipient, in, out, w.in, w.out)
+		}
+	}
+	var orphans int
+	if err := f.db.X.Get(&orphans, `SELECT COUNT(*) FROM notify_outbox o JOIN notify_inbox i ON i.id = o.inbox_id WHERE i.user_id <> o.user_id`); err != nil || orphans != 0 {
+		t.Fatalf("outbox rows pointing at another user's inbox row: %d, %v", orphans, err)
+	}
+	err = f.svc.Notify(ctx, acceptedNotification(a, "opinion:8:accepted"), acceptedNotification(999999, "opinion:8:accepted"))
+	if err == nil {
+		t.Fatal("a batch with an unknown recipient must fail")
+	}
+	if in := f.count("notify_inbox", a); in != 1 {
+		t.Fatalf("the failed batch left %d inbox rows for a, want 1", in)
+	}
+}
+
 func TestNotifyRefusesWhatItCannotStore(t *testing.T) {
 	t.Parallel()
 	f := newNotifyFixture(t)

@@ -201,12 +201,20 @@ type TemplateInfo struct {
 	Description string
 }
 
+// Entry is a notification to store with its outbox message (nil: the inbox only).
+type Entry struct {
+	Notification service.Notification
+	Out          *OutboxMessage
+}
+
 // Store persists the inbox, the outbox and consents. Every method uses the transaction
 // carried by ctx when there is one.
 type Store interface {
-	// AddNotification stores n in the inbox and, when out is not nil, out in the outbox. A
-	// notification whose (UserID, DedupKey) is already stored is skipped: stored is false.
-	AddNotification(ctx context.Context, n service.Notification, out *OutboxMessage, now time.Time) (stored bool, err error)
+	// AddNotifications stores each entry's notification in the inbox and, when its Out is not
+	// nil, Out in the outbox. A notification whose (UserID, DedupKey) is already stored, or
+	// comes earlier in es, is skipped. A batch whose notifications all have a DedupKey costs a
+	// fixed number of statements, however many recipients it has.
+	AddNotifications(ctx context.Context, es []Entry, now time.Time) error
 	// Inbox returns up to limit items of user older than before (0: from the newest), newest first.
 	Inbox(ctx context.Context, userID, before int64, limit int) ([]InboxItem, error)
 	UnreadCount(ctx context.Context, userID int64) (int, error)
@@ -279,22 +287,17 @@ func (s *Service) Notify(ctx context.Context, ns ...service.Notification) error 
 			return fmt.Errorf("notify: %w", err)
 		}
 	}
-	now := s.Clock.Now()
-	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
-		for _, n := range ns {
-			n.Title = cut(strings.TrimSpace(n.Title), maxTitle, true)
-			n.Body = cut(n.Body, maxBody, true)
-			var out *OutboxMessage
-			if tpl := s.Templates[n.Kind]; tpl != "" {
-				out = &OutboxMessage{UserID: n.UserID, Kind: n.Kind, TemplateID: tpl, Page: n.Page, Data: TemplateData(n.Data)}
-			}
-			if _, err := s.Store.AddNotification(ctx, n, out, now); err != nil {
-				return err
-			}
+	es := make([]Entry, len(ns))
+	for i, n := range ns {
+		n.Title = cut(strings.TrimSpace(n.Title), maxTitle, true)
+		n.Body = cut(n.Body, maxBody, true)
+		es[i].Notification = n
+		if tpl := s.Templates[n.Kind]; tpl != "" {
+			es[i].Out = &OutboxMessage{UserID: n.UserID, Kind: n.Kind, TemplateID: tpl, Page: n.Page, Data: TemplateData(n.Data)}
 		}
-		return nil
-	})
-	if err != nil {
+	}
+	// One call for all recipients: the store writes them in a few multi-row statements.
+	if err := s.Store.AddNotifications(ctx, es, s.Clock.Now()); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
 	return nil
