@@ -120,6 +120,15 @@ func (s Users) UserByID(ctx context.Context, id int64) (*service.User, error) {
 	return s.one(ctx, "id = ?", id)
 }
 
+// Account loads a user without grants.
+func (s Users) Account(ctx context.Context, id int64) (*service.User, error) {
+	var r userRow
+	if err := s.DB.get(ctx, &r, `SELECT `+userCols+` FROM users WHERE id = ?`, id); err != nil {
+		return nil, err
+	}
+	return r.toService(nil), nil
+}
+
 // UserByUsername loads a console user.
 func (s Users) UserByUsername(ctx context.Context, username string) (*service.User, error) {
 	return s.one(ctx, "username = ?", username)

@@ -347,7 +347,9 @@ type Receptions interface {
 
 // Users is what the opinion area reads of accounts.
 type Users interface {
-	UserByID(ctx context.Context, id int64) (*service.User, error)
+	// Account loads a user without their grants (the opinion area reads the openid and the
+	// bound phone): one statement where UserByID takes two.
+	Account(ctx context.Context, id int64) (*service.User, error)
 	// StaffUserIDs lists the enabled users holding role in scope (kind, id), e.g. a unit's staff.
 	StaffUserIDs(ctx context.Context, role service.Role, kind, id string) ([]int64, error)
 }

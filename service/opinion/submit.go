@@ -123,7 +123,7 @@ func (s *Service) Submit(ctx context.Context, a service.Actor, key string, in In
 
 // boundPhone is the phone userID bound with getPhoneNumber, "" if none.
 func (s *Service) boundPhone(ctx context.Context, userID int64) (string, error) {
-	u, err := s.Users.UserByID(ctx, userID)
+	u, err := s.Users.Account(ctx, userID)
 	if errors.Is(err, service.ErrNotFound) {
 		return "", nil
 	} else if err != nil {
@@ -341,7 +341,7 @@ func validateInput(in Input, key string, offline bool) error {
 // checkText runs msgSecCheck: risky is refused; review, or WeChat unavailable, is held
 // (moderation pending), never dropped.
 func (s *Service) checkText(ctx context.Context, userID int64, text string) (string, error) {
-	u, err := s.Users.UserByID(ctx, userID)
+	u, err := s.Users.Account(ctx, userID)
 	if err != nil || u.OpenID == "" {
 		// Nobody to check as (a console user): hold it for a human.
 		return ModerationPending, nil

@@ -31,7 +31,7 @@ func (s *Service) RecheckModeration(ctx context.Context, now time.Time) (int, er
 		}
 		for _, op := range batch {
 			after = op.ID
-			u, err := s.Users.UserByID(ctx, op.ResidentUserID)
+			u, err := s.Users.Account(ctx, op.ResidentUserID)
 			if err != nil || u.OpenID == "" {
 				continue // no one to check as: the manager decides
 			}
