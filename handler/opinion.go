@@ -97,7 +97,11 @@ func (h *opinionHandlers) submit(c *gin.Context) {
 // limits uncharged: they count distinct submissions. A failed look-up charges as usual.
 func (h *opinionHandlers) knownKeyUncharged(c *gin.Context) {
 	if key := c.GetHeader("Idempotency-Key"); key != "" {
-		if known, err := h.svc.KnownKey(c.Request.Context(), actor(c), key); err == nil && known {
+		ctx, known, err := h.svc.KnownKey(c.Request.Context(), actor(c), key)
+		if err == nil {
+			c.Request = c.Request.WithContext(ctx) // Submit skips the look-up it did
+		}
+		if err == nil && known {
 			c.Set(ctxUncharged, true)
 		}
 	}

@@ -81,6 +81,35 @@ func TestOpinionIdempotency(t *testing.T) {
 	}
 }
 
+// KnownKey's context lets Submit skip its own look-up of a key the database had no row for.
+// Should the key's row commit in between, the submission must still be exactly-once: it meets
+// the key's unique row, rolls back and replays the first answer.
+func TestOpinionIdempotencyAfterAStaleLookup(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	in := input(w.station, "traffic", "过期的查询")
+	ctx, known, err := w.svc.KnownKey(context.Background(), w.res, "key-stale")
+	if err != nil || known {
+		t.Fatalf("a new key: known %v, %v", known, err)
+	}
+	first, err := w.svc.Submit(context.Background(), w.res, "key-stale", in)
+	if err != nil || first.Replayed {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	again, err := w.svc.Submit(ctx, w.res, "key-stale", in)
+	if err != nil || !again.Replayed || !bytes.Equal(again.Body, first.Body) {
+		t.Fatalf("a submission after a stale look-up must replay the first: %+v %v", again, err)
+	}
+	changed := in
+	changed.Title = "换了标题"
+	if _, err := w.svc.Submit(ctx, w.res, "key-stale", changed); errCodeOf(err) != "idempotency_mismatch" {
+		t.Fatalf("a different body after a stale look-up: want idempotency_mismatch, got %v", err)
+	}
+	if n := w.count(`SELECT COUNT(*) FROM opinions WHERE title = ?`, "过期的查询"); n != 1 {
+		t.Fatalf("want 1 opinion, got %d", n)
+	}
+}
+
 func TestOpinionIdempotencyInProgress(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
