@@ -399,10 +399,12 @@ func (s *Service) commitStep(ctx context.Context, st *draft) error {
 	if err != nil {
 		return err
 	}
-	due := earliestDue(append(open, started...))
-	if !due.Equal(op.DueAt) {
-		op.DueAt, op.Overdue = due, false
-	}
+	running := append(open, started...)
+	// The flag is recomputed on every step, not only when the deadline moves: the worker marks
+	// each stage overdue once, so a flag cleared while another late stage stays open (a unit's
+	// late reply ends its stage while the deputy's own late reply stage runs on) would never be
+	// set again, and the worklist's overdue filter reads the flag alone.
+	op.DueAt, op.Overdue = earliestDue(running), staffLate(running, st.now)
 	old := op.Version
 	op.Version, op.UpdatedAt = old+1, st.now
 	if err := s.Store.UpdateOpinion(ctx, op, old); err != nil {
@@ -438,6 +440,17 @@ func (s *Service) commitStep(ctx context.Context, st *draft) error {
 		}
 	}
 	return s.observe(ctx, stepOf(&st.before, op, st.now, stages, ended))
+}
+
+// staffLate reports an open stage the staff owe past its deadline at now: what Opinion.Overdue
+// means. The rating window waits on the resident and is never late.
+func staffLate(stages []Stage, now time.Time) bool {
+	for _, sg := range stages {
+		if sg.Open() && sg.Stage != service.StageRating && now.After(sg.DueAt) {
+			return true
+		}
+	}
+	return false
 }
 
 func ends(end []service.DeadlineStage, stage service.DeadlineStage) bool {

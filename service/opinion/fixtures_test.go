@@ -235,6 +235,24 @@ func (fixedDays) DueAt(_ context.Context, stage service.DeadlineStage, _, _ stri
 	return start.AddDate(0, 0, n), nil
 }
 
+// WorkingDays: every day works.
+func (fixedDays) Due(_ context.Context, start time.Time, n int) (time.Time, error) {
+	return start.AddDate(0, 0, n), nil
+}
+
+func (fixedDays) RemindAt(_ context.Context, due time.Time, before int) (time.Time, error) {
+	return due.AddDate(0, 0, -before), nil
+}
+
+// supervise runs one tick of the supervision worker at the fixture's clock.
+func (f *fixture) supervise() {
+	f.t.Helper()
+	sup := &opinion.Supervisor{Opinions: f.svc, Store: repo.Opinions{DB: f.db}, Calendar: fixedDays{}}
+	if err := sup.Tick(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
 // failingKV is shared state that is down.
 type failingKV struct{}
 

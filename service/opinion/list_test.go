@@ -3,6 +3,7 @@ package opinion_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -121,9 +122,22 @@ func TestOpinionWorklistFiltersPagesAndCounts(t *testing.T) {
 		t.Fatalf("nothing overdue yet: %v", ids(p))
 	}
 	w.clock.Advance(25 * time.Hour) // past the 1-day accept limit, within the 15-day reply limit
+	// The filter reads the flag the supervision worker sets: until its next tick a passed
+	// deadline shows on the item but does not put it on the overdue list.
+	if p := list(opinion.WorklistInput{}, w.mgr); len(p.Items) != 6 || !p.Items[0].Overdue {
+		t.Fatalf("shown overdue from the deadline on: %+v", p.Items)
+	}
+	if p := list(opinion.WorklistInput{Overdue: true}, w.mgr); len(p.Items) != 0 {
+		t.Fatalf("overdue before the worker's tick: %v", ids(p))
+	}
+	w.supervise()
 	over := list(opinion.WorklistInput{Overdue: true}, w.mgr)
 	if len(over.Items) != 5 || over.Items[0].Overdue != true {
 		t.Fatalf("overdue: %v", ids(over))
+	}
+	// Counts under the overdue filter: only statuses the staff owe can have any.
+	if over.Counts[opinion.Submitted] != 5 || over.Counts[opinion.Handling] != 0 || over.Counts[opinion.Closed] != 0 || len(over.Counts) != len(opinion.Statuses) {
+		t.Fatalf("overdue counts: %v", over.Counts)
 	}
 	for _, s := range over.Items {
 		if s.ID == a {
@@ -194,5 +208,57 @@ func TestOpinionStagesFreezeOverdue(t *testing.T) {
 	}
 	if len(openStages(v)) != 0 {
 		t.Fatal("no stage stays open after closing")
+	}
+}
+
+// TestOpinionOverdueFlagFollowsLateStages: the overdue list reads the flag alone, so the flag
+// must stay set while any stage the staff owe is late, and clear as soon as none is.
+func TestOpinionOverdueFlagFollowsLateStages(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	// listed reports whether id is on the manager's overdue list (the world's merge target,
+	// never accepted, is on it too).
+	listed := func(id int64) bool {
+		t.Helper()
+		p, err := w.svc.Worklist(ctx, w.mgr, opinion.WorklistInput{Overdue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(p.Items, func(s opinion.Summary) bool { return s.ID == id })
+	}
+	id := w.submit(w.res, input(w.station, "traffic", "两段时限")).ID
+	// The deputy's complex reply runs 30 days; the unit's reply, started beside it, 15.
+	w.act(w.dep1, id, opinion.ActAccept, opinion.ActionInput{Complex: new(true)})
+	w.act(w.dep1, id, opinion.ActTransfer, opinion.ActionInput{UnitID: w.unit})
+	w.clock.Advance(31 * 24 * time.Hour)
+	w.supervise() // marks both stages overdue, once each
+	if !listed(id) {
+		t.Fatal("both stages late: not listed")
+	}
+	// The unit replies late: its stage ends and the deadline moves to the deputy's, which has
+	// passed too and which the worker will not mark again.
+	v := w.act(w.unitStaff, id, opinion.ActUnitReply, opinion.ActionInput{Content: "已处理"})
+	if !v.Overdue || !listed(id) {
+		t.Fatalf("the deputy's reply is still late: shown %v, listed %v", v.Overdue, listed(id))
+	}
+	w.supervise()
+	if !listed(id) {
+		t.Fatal("not listed after the next tick")
+	}
+	// The reply ends every stage the staff owe: off the list at once, no tick needed.
+	w.act(w.dep1, id, opinion.ActReply, opinion.ActionInput{Content: "答复"})
+	if listed(id) {
+		t.Fatal("replied, still listed")
+	}
+	// A step on an item whose deadline passed since the last tick flags it at once.
+	late := w.submit(w.res, input(w.station, "traffic", "未受理")).ID
+	w.clock.Advance(2 * 24 * time.Hour)
+	if listed(late) {
+		t.Fatal("listed before the worker's tick")
+	}
+	w.act(w.mgr, late, opinion.ActNote, opinion.ActionInput{Content: "已电话联系"})
+	if !listed(late) {
+		t.Fatal("not flagged by the step")
 	}
 }

@@ -30,6 +30,9 @@ const (
 var Statuses = []Status{Submitted, Handling, Transferred, Escalated,
 	Replied, Closed, Rejected, Merged}
 
+// staffOwed lists the statuses that StaffOwes.
+var staffOwed = []Status{Submitted, Handling, Transferred, Escalated}
+
 // Terminal reports a status no action leaves (except internal notes).
 func (s Status) Terminal() bool {
 	return s == Closed || s == Rejected || s == Merged
@@ -38,7 +41,7 @@ func (s Status) Terminal() bool {
 // StaffOwes reports a status in which the next step is the staff's, so its deadline can be
 // overdue; replied waits on the resident.
 func (s Status) StaffOwes() bool {
-	return s == Submitted || s == Handling || s == Transferred || s == Escalated
+	return slices.Contains(staffOwed, s)
 }
 
 func (s Status) valid() bool {
@@ -125,10 +128,13 @@ type Opinion struct {
 	RatingComment          string
 	MergedInto             int64
 	DueAt                  time.Time // the earliest deadline of the open stages; zero when none
-	Overdue                bool      // marked by the supervision worker for the current DueAt
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
-	ClosedAt               time.Time
+	// Overdue: an open stage the staff owe is past its deadline. Every step recomputes it
+	// (commitStep); in between, the supervision worker sets it once a deadline passes, within
+	// one of its ticks (SuperviseInterval, a minute by default).
+	Overdue   bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ClosedAt  time.Time
 
 	// Filled when read, never written.
 	StationName, DeputyName, UnitName string
@@ -234,8 +240,8 @@ type Query struct {
 	Reach      Reach
 	Statuses   []Status
 	StationID  int64
-	Mine       *Mine     // assignee=me
-	OverdueAt  time.Time // non-zero: only items whose staff deadline passed before it
+	Mine       *Mine // assignee=me
+	Overdue    bool  // only items flagged overdue (Opinion.Overdue)
 	Category   string
 	From, To   time.Time // created_at in [From, To)
 	Q          string    // keyword in title or content

@@ -1,0 +1,13 @@
+-- +goose Up
+-- The worklist's overdue filter reads opinions.overdue alone (00058). A step used to clear the
+-- flag whenever the deadline moved, and the supervision worker marks each stage once, so an
+-- opinion could keep a passed deadline unflagged (a unit's late reply ends its stage while the
+-- deputy's late reply stage runs on). Steps now recompute the flag; this sets it where it
+-- should already be: a status the staff owe, past its earliest open deadline. Times are stored
+-- as UTC text ("2006-01-02 15:04:05.999999999+00:00"), which compares as text with now's.
+UPDATE opinions SET overdue = 1
+WHERE status IN ('submitted', 'handling', 'transferred', 'escalated') AND due_at < strftime('%Y-%m-%d %H:%M:%f', 'now') AND overdue = 0;
+
+-- +goose Down
+-- Nothing to undo: the flag set is the truth either way.
+SELECT 1;
