@@ -101,9 +101,9 @@ type inboxKey struct {
 // stored, and returns the IDs of the rows it stored (ID zeroed in the keys). SQLite says which
 // with RETURNING (and fails on an unknown user: conflict clauses do not cover foreign keys).
 // MySQL has no RETURNING: a SELECT by (user_id, dedup_key) finds every row of the batch, and
-// those this INSERT stored are the ones from its first stored ID on (LastInsertId), as a
-// clashing row was stored before it, so with a smaller ID; a row missing is one IGNORE dropped
-// for another reason (an unknown user, for one).
+// those this INSERT stored are the ones in the IDs it reserved, from its first stored ID
+// (LastInsertId) on; a clashing row stored before it has a smaller ID, one stored after it a
+// larger one; a row missing is one IGNORE dropped for another reason (an unknown user).
 func (s Notifications) inboxStored(ctx context.Context, es []notify.Entry, now time.Time) (map[inboxKey]int64, error) {
 	var rows []inboxKey
 	out := make(map[inboxKey]int64, len(es))
@@ -126,7 +126,9 @@ func (s Notifications) inboxStored(ctx context.Context, es []notify.Entry, now t
 	for _, e := range es {
 		users, keys = append(users, e.Notification.UserID), append(keys, e.Notification.DedupKey)
 	}
-	q, args, err := s.DB.in(`SELECT id, user_id, dedup_key FROM notify_inbox WHERE user_id IN (?) AND dedup_key IN (?)`,
+	// A locking read: a clashing row another transaction committed after this one's snapshot
+	// (its INSERT made ours wait, then be ignored) is invisible to a plain SELECT.
+	q, args, err := s.DB.in(`SELECT id, user_id, dedup_key FROM notify_inbox WHERE user_id IN (?) AND dedup_key IN (?)`+s.DB.lockedRead(),
 		slices.Compact(slices.Sorted(slices.Values(users))), slices.Compact(slices.Sorted(slices.Values(keys))))
 	if err != nil {
 		return nil, err
@@ -138,7 +140,9 @@ func (s Notifications) inboxStored(ctx context.Context, es []notify.Entry, now t
 	for _, r := range rows {
 		k := inboxKey{UserID: r.UserID, DedupKey: r.DedupKey}
 		found[k] = true
-		if stored > 0 && r.ID >= first {
+		// This INSERT reserved len(es) consecutive IDs from first on at most (a simple insert,
+		// in every auto-increment lock mode); a row above them is a later transaction's.
+		if stored > 0 && r.ID >= first && r.ID < first+int64(len(es)) {
 			out[k] = r.ID
 		}
 	}

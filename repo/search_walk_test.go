@@ -70,9 +70,10 @@ var searchCases = []struct{ q, want string }{
 }
 
 // TestKeywordListsAgreeWalkedOrIndexed: a keyword list walks the reach and checks texts in Go,
-// goes to the full-text index (with the whole query), or both (the index asked for the rarest
-// term walked, below the walk); pages are the same every way, on both backends, and the
-// index's looser matches never show.
+// goes to the full-text index with the whole query, or both: the walk to its bound, then the
+// index for the whole query below it (mixed), or the walk handing over to the index for its
+// rarest term (handed). Pages are the same every way, on both backends, and the index's
+// looser matches never show.
 func TestKeywordListsAgreeWalkedOrIndexed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -138,16 +139,19 @@ func TestKeywordListsAgreeWalkedOrIndexed(t *testing.T) {
 	walked := store
 	indexed := repo.Opinions{DB: db, Search: &repo.SearchBounds{}}
 	mixed := repo.Opinions{DB: db, Search: &repo.SearchBounds{Walk: 3, CountWalk: 2}}
+	handed := repo.Opinions{DB: db, Search: &repo.SearchBounds{Walk: 3, HandOver: true, CountWalk: 2}}
 	for _, tc := range searchCases {
-		for way, s := range map[string]repo.Opinions{"walked": walked, "indexed": indexed, "mixed": mixed} {
+		for way, s := range map[string]repo.Opinions{"walked": walked, "indexed": indexed, "mixed": mixed, "handed": handed} {
 			if got := list(s, tc.q); got != tc.want {
 				t.Errorf("%s: q=%q: got %s, want %s", way, tc.q, got, tc.want)
 			}
 		}
 	}
 	// With a status filter too.
-	if got := list(mixed, "灯", opinion.Submitted, opinion.Closed); got != "[gap light]" {
-		t.Errorf("灯 among submitted and closed: %s", got)
+	for way, s := range map[string]repo.Opinions{"mixed": mixed, "handed": handed} {
+		if got := list(s, "灯", opinion.Submitted, opinion.Closed); got != "[gap light]" {
+			t.Errorf("%s: 灯 among submitted and closed: %s", way, got)
+		}
 	}
 
 	// Counts: exact by walking a small reach; none for a wider one (mixed: wider than 2).

@@ -17,6 +17,9 @@ import (
 // the texts vary; past the bound a new text runs one-shot, as it would without the cache.
 const maxCachedStmts = 512
 
+// maxCachedArgs: statements with more arguments run one-shot (see stmtFor).
+const maxCachedArgs = 64
+
 // cachingConn wraps a driver connection (the driver's own, or the counting wrapper) with its
 // cache. database/sql uses a connection from one goroutine at a time, so the map needs no lock.
 type cachingConn struct {
@@ -32,8 +35,10 @@ type cachedStmt struct {
 // stmtFor returns the cached statement for query, preparing it if there is room; nil when the
 // query must run one-shot.
 func (c *cachingConn) stmtFor(ctx context.Context, query string, args []driver.NamedValue) (*cachedStmt, error) {
-	if len(args) == 0 {
-		return nil, nil // DDL, PRAGMA, migration scripts: run once, not worth keeping
+	if len(args) == 0 || len(args) > maxCachedArgs {
+		// DDL, PRAGMA, migration scripts; multi-row inserts and long IN lists, whose texts
+		// vary with their length: run once, not worth a slot.
+		return nil, nil
 	}
 	if cs, ok := c.stmts[query]; ok {
 		if cs.busy {
@@ -99,7 +104,8 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	return &cachedRows{Rows: rows, cs: cs}, nil
 }
 
-// cachedRows frees its statement for the next use when closed.
+// cachedRows frees its statement for the next use when closed. It hides the driver's optional
+// row interfaces (column types, next result set), which nothing here uses.
 type cachedRows struct {
 	driver.Rows
 	cs *cachedStmt

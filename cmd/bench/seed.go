@@ -502,17 +502,11 @@ func (s *seeder) opinions(ctx context.Context, progress func(done int)) error {
 	// The totals of every region by day and by month that region queries read, summed from
 	// the daily summary as the migration that added them does for an existing database.
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO opinion_stats_regions (region, period, category, received, accepted, rejected,
-			responded_in_time, closed, closed_in_time, resolved, rated, satisfied, overdue, close_workdays)
-			SELECT SUBSTR(s.region_code, 1, l.n), SUBSTR(s.day, 1, p.n), s.category, SUM(s.received), SUM(s.accepted), SUM(s.rejected),
-				SUM(s.responded_in_time), SUM(s.closed), SUM(s.closed_in_time), SUM(s.resolved), SUM(s.rated), SUM(s.satisfied),
-				SUM(s.overdue), SUM(s.close_workdays)
-			FROM opinion_stats s
-			CROSS JOIN (SELECT 2 AS n, 1 AS d, '' AS z UNION ALL SELECT 4, 3, '00' UNION ALL SELECT 6, 5, '00' UNION ALL SELECT 9, 7, '000'
-				UNION ALL SELECT 12, 10, '000') l
-			CROSS JOIN (SELECT 7 AS n UNION ALL SELECT 10) p
-			WHERE l.n = 2 OR SUBSTR(s.region_code, l.d, l.n - l.d + 1) <> l.z
-			GROUP BY SUBSTR(s.region_code, 1, l.n), SUBSTR(s.day, 1, p.n), s.category`)
+		q, err := repo.RegionTotalsSQL(repo.Dialect(s.dialect))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("opinion_stats_regions: %w", err)
 		}

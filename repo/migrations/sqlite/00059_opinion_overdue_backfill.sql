@@ -1,5 +1,5 @@
 -- +goose Up
--- The worklist's overdue filter reads opinions.overdue alone (00058). A step used to clear the
+-- The worklist's overdue filter reads opinions.overdue alone (00060). A step used to clear the
 -- flag whenever the deadline moved, and the supervision worker marks each stage once, so an
 -- opinion could keep a passed deadline unflagged (a unit's late reply ends its stage while the
 -- deputy's late reply stage runs on). Steps now recompute the flag; this sets it where it
