@@ -19,11 +19,14 @@ import (
 type Redis struct {
 	c      redis.UniversalClient
 	prefix string
+
+	leaseMu sync.Mutex
+	leases  map[string]*lease // rate-limit permits taken from Redis ahead (see Allow)
 }
 
 // NewRedis returns a store over c that puts prefix in front of every key and channel name.
 func NewRedis(c redis.UniversalClient, prefix string) *Redis {
-	return &Redis{c: c, prefix: prefix}
+	return &Redis{c: c, prefix: prefix, leases: map[string]*lease{}}
 }
 
 // Prefix is what every key and channel name starts with.
@@ -124,13 +127,13 @@ func (r *Redis) Del(ctx context.Context, key string) error {
 	return nil
 }
 
-// allowScript counts one event and starts the window on the first, in one step, so a
+// allowScript counts ARGV[2] events and starts the window on the first, in one step, so a
 // counter can never be left without an expiry. A key found without one (written by
 // something else, or left by a crash between commands in an older version) gets the window
 // too rather than refusing forever. Returns {count, pttl}.
 var allowScript = redis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   return {n, tonumber(ARGV[1])}
 end
@@ -142,24 +145,86 @@ end
 return {n, ttl}
 `)
 
+// Limits of leaseMin events or more a window (the API's 600 a minute per user) are not asked
+// of Redis event by event: every request would pay a round trip for a count that is far
+// from its limit. Allow takes limit/50 permits at a time from the shared window and hands
+// them out from memory until they run out or the window ends. The shared count never lets
+// more than limit events through across instances; permits an instance took and did not use
+// are lost with the window, so a user spread over k instances may be refused up to k times
+// limit/50 events early (2 % of the limit an instance).
+const leaseMin = 100
+
+type lease struct {
+	left  int
+	until time.Time
+}
+
+// maxLeases bounds the table; past it, ended leases are swept out.
+const maxLeases = 10_000
+
 // Allow counts one event against key in a fixed window that starts with the window's first
-// event (INCR, and PEXPIRE on the first, in one script). Refused events count too.
+// event (INCRBY, and PEXPIRE on the first, in one script). Refused events count too.
 func (r *Redis) Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error) {
 	if err := checkLimit(limit, window); err != nil {
 		return false, 0, err
 	}
-	res, err := allowScript.Run(ctx, r.c, []string{r.rateKey(key)}, roundMS(window).Milliseconds()).Int64Slice()
-	if err != nil {
-		return false, 0, fmt.Errorf("kv allow: %w", err)
+	if limit < leaseMin {
+		n, ttl, err := r.take(ctx, key, 1, window)
+		if err != nil {
+			return false, 0, err
+		}
+		if n <= int64(limit) {
+			return true, 0, nil
+		}
+		return false, ttl, nil
 	}
-	if len(res) != 2 {
-		return false, 0, fmt.Errorf("kv allow: unexpected reply %v", res)
-	}
-	if res[0] <= int64(limit) {
+	now := time.Now()
+	r.leaseMu.Lock()
+	if l := r.leases[key]; l != nil && l.left > 0 && now.Before(l.until) {
+		l.left--
+		r.leaseMu.Unlock()
 		return true, 0, nil
 	}
-	// PTTL rounds down, so a window in its last millisecond reads 0.
-	return false, max(time.Duration(res[1])*time.Millisecond, time.Millisecond), nil
+	r.leaseMu.Unlock()
+	chunk := int64(limit / 50)
+	n, ttl, err := r.take(ctx, key, chunk, window)
+	if err != nil {
+		return false, 0, err
+	}
+	granted := min(chunk, int64(limit)-(n-chunk)) // of this chunk, what was under the limit
+	if granted <= 0 {
+		return false, ttl, nil
+	}
+	r.leaseMu.Lock()
+	defer r.leaseMu.Unlock()
+	if len(r.leases) >= maxLeases {
+		for k, l := range r.leases {
+			if !now.Before(l.until) {
+				delete(r.leases, k)
+			}
+		}
+	}
+	l := r.leases[key]
+	if l == nil || !now.Before(l.until) {
+		l = &lease{}
+		r.leases[key] = l
+	}
+	l.left += int(granted) - 1
+	l.until = now.Add(ttl)
+	return true, 0, nil
+}
+
+// take counts n events against key's window and returns the count so far and the time left
+// in the window (at least a millisecond: PTTL rounds down).
+func (r *Redis) take(ctx context.Context, key string, n int64, window time.Duration) (int64, time.Duration, error) {
+	res, err := allowScript.Run(ctx, r.c, []string{r.rateKey(key)}, roundMS(window).Milliseconds(), n).Int64Slice()
+	if err != nil {
+		return 0, 0, fmt.Errorf("kv allow: %w", err)
+	}
+	if len(res) != 2 {
+		return 0, 0, fmt.Errorf("kv allow: unexpected reply %v", res)
+	}
+	return res[0], max(time.Duration(res[1])*time.Millisecond, time.Millisecond), nil
 }
 
 // refundScript takes one event back from a live window and never creates a key, so a refund
@@ -173,6 +238,13 @@ return 0
 
 // Refund takes back one event Allow counted in key's current window, if there is one.
 func (r *Redis) Refund(ctx context.Context, key string) error {
+	r.leaseMu.Lock()
+	if l := r.leases[key]; l != nil && time.Now().Before(l.until) {
+		l.left++ // a leased permit goes back to the lease, not to Redis
+		r.leaseMu.Unlock()
+		return nil
+	}
+	r.leaseMu.Unlock()
 	if err := refundScript.Run(ctx, r.c, []string{r.rateKey(key)}).Err(); err != nil {
 		return fmt.Errorf("kv refund: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"liaison/internal/testenv"
 	"liaison/repo/kv"
 )
@@ -75,6 +77,80 @@ func TestKeyNamespaces(t *testing.T) {
 			}
 			if ok, err := other.Acquire(ctx, "same", "b", time.Minute); err != nil || !ok {
 				t.Errorf("Acquire under another prefix = %v, %v; want true", ok, err)
+			}
+		})
+	}
+}
+
+// TestLargeLimitsAreLeased: on Redis a limit of 100 events a window or more is taken a
+// fiftieth at a time and handed out from memory. One instance lets exactly the limit through,
+// on every backend; two instances on one Redis never let more through together, and at most a
+// chunk each fewer; a refund goes back to the lease.
+func TestLargeLimitsAreLeased(t *testing.T) {
+	t.Parallel()
+	const limit, chunk = 200, 4
+	for _, be := range testenv.KVBackends(t) {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := t.Context()
+			allow := func(s testenv.KVStore, key string) bool {
+				t.Helper()
+				ok, retry, err := s.Allow(ctx, key, limit, time.Minute)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok && (retry <= 0 || retry > time.Minute) {
+					t.Fatalf("refused with retry after %v", retry)
+				}
+				return ok
+			}
+			a, b := be.Store, be.Store
+			var c redis.UniversalClient
+			var prefix string
+			if r, ok := be.Store.(*kv.Redis); ok {
+				c, prefix = testenv.RedisClient(t), r.Prefix()
+				b = kv.NewRedis(c, prefix) // a second instance on the same Redis
+			}
+			for i := range limit {
+				if !allow(a, "one") {
+					t.Fatalf("event %d of %d refused", i+1, limit)
+				}
+				if i == 0 && c != nil {
+					if got, err := c.Get(ctx, prefix+"rate:one").Result(); err != nil || got != "4" {
+						t.Fatalf("the first event took %q permits from Redis, %v; want a chunk of %d", got, err, chunk)
+					}
+				}
+			}
+			if allow(a, "one") || allow(b, "one") {
+				t.Fatal("an event past the limit was allowed")
+			}
+
+			n := 0
+			for i := range 2 * limit {
+				s := a
+				if i%3 == 0 {
+					s = b
+				}
+				if allow(s, "two") {
+					n++
+				}
+			}
+			if n > limit || n < limit-2*(chunk-1) {
+				t.Fatalf("two instances allowed %d events of a limit of %d", n, limit)
+			}
+
+			if !allow(a, "refund") {
+				t.Fatal("refused")
+			}
+			if err := a.Refund(ctx, "refund"); err != nil {
+				t.Fatal(err)
+			}
+			for i := range limit {
+				if !allow(a, "refund") {
+					t.Fatalf("after a refund, event %d of %d refused", i+1, limit)
+				}
+			}
+			if allow(a, "refund") {
+				t.Fatal("an event past the limit was allowed after a refund")
 			}
 		})
 	}
