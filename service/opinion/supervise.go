@@ -2,6 +2,7 @@ package opinion
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -79,16 +80,26 @@ func (s *Supervisor) Tick(ctx context.Context) error {
 	// Reminders fall due at most remindBefore working days before the deadline; three weeks of
 	// calendar time covers that across any holiday.
 	horizon := now.AddDate(0, 0, 21)
+	// A stage whose step fails is left for the next tick and the others go on: one opinion
+	// that cannot be stepped (a notification that keeps failing, say) must not hold every
+	// later stage's reminder, overdue mark and escalation back. Past maxStageErrors the tick
+	// gives up: then something is down, not one opinion.
+	var errs []error
 	var after int64
+stages:
 	for {
 		batch, err := s.Store.OpenStaffStages(ctx, horizon, after, supervisorBatch)
 		if err != nil {
-			return fmt.Errorf("supervise: %w", err)
+			errs = append(errs, fmt.Errorf("supervise: %w", err))
+			break
 		}
 		for _, st := range batch {
 			after = st.ID
 			if err := s.stage(ctx, st, now, remindBefore, upAfter); err != nil {
-				return fmt.Errorf("supervise opinion %d: %w", st.OpinionID, err)
+				errs = append(errs, fmt.Errorf("supervise opinion %d: %w", st.OpinionID, err))
+				if len(errs) >= maxStageErrors {
+					break stages
+				}
 			}
 		}
 		if len(batch) < supervisorBatch {
@@ -96,16 +107,19 @@ func (s *Supervisor) Tick(ctx context.Context) error {
 		}
 	}
 	if _, err := s.Opinions.CloseUnrated(ctx, now); err != nil {
-		return err
+		errs = append(errs, err)
 	}
 	if _, err := s.Opinions.RecheckModeration(ctx, now); err != nil {
-		return err
+		errs = append(errs, err)
 	}
 	if _, err := s.Opinions.PurgeIdempotencyKeys(ctx, now); err != nil {
-		return err
+		errs = append(errs, err)
 	}
-	return nil
+	return errors.Join(errs...)
 }
+
+// maxStageErrors is how many failed stages end a tick early.
+const maxStageErrors = 10
 
 func (s *Supervisor) stage(ctx context.Context, st SupervisedStage, now time.Time, remindBefore, upAfter int) error {
 	due := st.DueAt
