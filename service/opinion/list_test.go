@@ -216,17 +216,7 @@ func TestOpinionStagesFreezeOverdue(t *testing.T) {
 func TestOpinionOverdueFlagFollowsLateStages(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	ctx := context.Background()
-	// listed reports whether id is on the manager's overdue list (the world's merge target,
-	// never accepted, is on it too).
-	listed := func(id int64) bool {
-		t.Helper()
-		p, err := w.svc.Worklist(ctx, w.mgr, opinion.WorklistInput{Overdue: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return slices.ContainsFunc(p.Items, func(s opinion.Summary) bool { return s.ID == id })
-	}
+	listed := w.onOverdueList
 	id := w.submit(w.res, input(w.station, "traffic", "两段时限")).ID
 	// The deputy's complex reply runs 30 days; the unit's reply, started beside it, 15.
 	w.act(w.dep1, id, opinion.ActAccept, opinion.ActionInput{Complex: new(true)})
@@ -261,4 +251,15 @@ func TestOpinionOverdueFlagFollowsLateStages(t *testing.T) {
 	if !listed(late) {
 		t.Fatal("not flagged by the step")
 	}
+}
+
+// onOverdueList reports whether id is on the manager's overdue list (the world's merge target,
+// never accepted, is on it too).
+func (w *world) onOverdueList(id int64) bool {
+	w.t.Helper()
+	p, err := w.svc.Worklist(context.Background(), w.mgr, opinion.WorklistInput{Overdue: true})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return slices.ContainsFunc(p.Items, func(s opinion.Summary) bool { return s.ID == id })
 }

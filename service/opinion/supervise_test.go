@@ -3,7 +3,6 @@ package opinion_test
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,14 +31,7 @@ func TestSupervisionGoesPastAStuckOpinion(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
-	overdue := func(id int64) bool {
-		t.Helper()
-		p, err := w.svc.Worklist(ctx, w.mgr, opinion.WorklistInput{Overdue: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return slices.ContainsFunc(p.Items, func(s opinion.Summary) bool { return s.ID == id })
-	}
+	overdue := w.onOverdueList
 	stuck := w.submit(w.res, input(w.station, "traffic", "卡住的意见")).ID
 	next := w.submit(w.res, input(w.station, "traffic", "后面的意见")).ID
 	w.clock.Advance(5 * 24 * time.Hour) // past the deadline to accept both
