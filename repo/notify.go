@@ -55,7 +55,8 @@ func (s Notifications) addOne(ctx context.Context, e notify.Entry, now time.Time
 		// into a warning (an unknown user, for one).
 		var one int
 		if n.DedupKey != "" {
-			err = s.DB.get(ctx, &one, `SELECT 1 FROM notify_inbox WHERE user_id = ? AND dedup_key = ?`, n.UserID, n.DedupKey)
+			// Locking, as in inboxStored: the clash may have committed after this snapshot.
+			err = s.DB.get(ctx, &one, `SELECT 1 FROM notify_inbox WHERE user_id = ? AND dedup_key = ?`+s.DB.lockedRead(), n.UserID, n.DedupKey)
 		}
 		if n.DedupKey == "" || errors.Is(err, service.ErrNotFound) {
 			return errNotStored(n.UserID)

@@ -17,7 +17,7 @@ import (
 // Opinions implements opinion.Store.
 type Opinions struct {
 	DB     *DB
-	Search *SearchBounds // keyword lists; nil: DefaultSearchBounds
+	Search *SearchBounds // keyword lists; nil: the defaults (search_walk.go)
 }
 
 var _ opinion.Store = Opinions{}

@@ -20,7 +20,7 @@ import (
 // checks the texts of what comes back here.
 
 // SearchBounds bounds the work of keyword lists; Opinions.Search nil means
-// DefaultSearchBounds. Tests set other ones to make a list go to the index early or late.
+// defaultSearchBounds. Tests set other ones to make a list go to the index early or late.
 type SearchBounds struct {
 	// Walk bounds the rows one keyword page reads by walking.
 	Walk int
@@ -37,16 +37,16 @@ type SearchBounds struct {
 	CountWalk int
 }
 
-// DefaultSearchBounds: a page of a frequent term fills within a few hundred rows; 4,000 rows
+// defaultSearchBounds: a page of a frequent term fills within a few hundred rows; 4,000 rows
 // of texts are tens of milliseconds to read and check; InnoDB matches a few thousand
 // documents in about as long.
-var DefaultSearchBounds = SearchBounds{Walk: 4000, IndexBudget: 3000, CountWalk: 1000}
+var defaultSearchBounds = SearchBounds{Walk: 4000, IndexBudget: 3000, CountWalk: 1000}
 
 func (s Opinions) searchBounds() SearchBounds {
 	if s.Search != nil {
 		return *s.Search
 	}
-	return DefaultSearchBounds
+	return defaultSearchBounds
 }
 
 // searchMatcher decides in Go what the full-text index decides in SQL, on the texts
