@@ -34,9 +34,17 @@ func migrationUp(d Dialect, suffix string) (string, error) {
 	return up, nil
 }
 
-// RegionTotalsSQL is the statement that fills the region statistics totals from the daily
-// summary, as the migration that added them ran it: for a tool that writes the summary
-// straight into a fresh database (the bench's seed).
-func RegionTotalsSQL(d Dialect) (string, error) {
-	return migrationUp(d, "_opinion_stats_regions_backfill.sql")
+// TotalsSQL are the statements that fill the region and the station statistics totals from
+// the daily summary, as the migrations that added them ran them: for a tool that writes the
+// summary straight into a fresh database (the bench's seed).
+func TotalsSQL(d Dialect) ([]string, error) {
+	var out []string
+	for _, suffix := range []string{"_opinion_stats_regions_backfill.sql", "_opinion_stats_stations_backfill.sql"} {
+		q, err := migrationUp(d, suffix)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	return out, nil
 }

@@ -24,8 +24,12 @@ var statsKey = []string{"day", "station_id", "deputy_id", "unit_id", "category"}
 
 const statsCols = "day, station_id, region_code, deputy_id, unit_id, category"
 
-// regionTotalsKey is the key of opinion_stats_regions.
-var regionTotalsKey = []string{"region", "period", "category"}
+// regionTotalsKey and stationTotalsKey are the keys of opinion_stats_regions and
+// opinion_stats_stations.
+var (
+	regionTotalsKey  = []string{"region", "period", "category"}
+	stationTotalsKey = []string{"station_id", "period", "category", "region_code"}
+)
 
 func deltaArgs(args []any, d stats.Delta) []any {
 	return countsArgs(append(args, d.Day, d.StationID, d.RegionCode, d.DeputyID, d.UnitID, d.Category), d.Counts)
@@ -123,7 +127,10 @@ func (s Stats) FoldStats(ctx context.Context, limit int) (int, error) {
 		}); err != nil {
 		return 0, err
 	}
-	return len(rows), s.addRegionTotals(ctx, rows)
+	if err := s.addRegionTotals(ctx, rows); err != nil {
+		return 0, err
+	}
+	return len(rows), s.addStationTotals(ctx, rows)
 }
 
 // regionKey is a row of opinion_stats_regions: a region's total for a month or a day.
@@ -154,10 +161,39 @@ func (s Stats) addRegionTotals(ctx context.Context, rows []deltaRow) error {
 	return err
 }
 
+// stationKey is a row of opinion_stats_stations: a station's total for a month or a day.
+type stationKey struct {
+	station                  int64
+	period, category, region string
+}
+
+// addStationTotals adds folded deltas to the day and month totals of their stations, as
+// addRegionTotals does to their regions' (same transaction, key order).
+func (s Stats) addStationTotals(ctx context.Context, rows []deltaRow) error {
+	totals := map[stationKey]stats.Counts{}
+	for _, r := range rows {
+		for _, period := range []string{r.Day, r.Day[:7]} {
+			k := stationKey{r.StationID, period, r.Category, r.RegionCode}
+			totals[k] = totals[k].Add(r.counts())
+		}
+	}
+	keys := slices.SortedFunc(maps.Keys(totals), func(a, b stationKey) int {
+		return cmp.Or(cmp.Compare(a.station, b.station), cmp.Compare(a.period, b.period), cmp.Compare(a.category, b.category),
+			cmp.Compare(a.region, b.region))
+	})
+	_, err := s.DB.insertRowsCounted(ctx, `INSERT INTO opinion_stats_stations (station_id, period, category, region_code, `+strings.Join(statsCounters, ", ")+`) VALUES `,
+		s.DB.upsertAdd(stationTotalsKey, statsCounters), 4+len(statsCounters), len(keys), func(i int, args []any) []any {
+			k := keys[i]
+			return countsArgs(append(args, k.station, k.period, k.category, k.region), totals[k])
+		})
+	return err
+}
+
 // StatsGroups sums the rows of one dimension and day range, grouped by month and category: a
-// region from its totals (opinion_stats_regions), a station, deputy or unit from the daily
-// summary. Either way the deltas not folded yet are added in the same statement, which reads
-// one snapshot, so a fold in between never shows a batch twice or not at all.
+// region or a station from its totals (opinion_stats_regions, opinion_stats_stations), a
+// deputy or unit from the daily summary. Either way the deltas not folded yet are added in
+// the same statement, which reads one snapshot, so a fold in between never shows a batch
+// twice or not at all.
 func (s Stats) StatsGroups(ctx context.Context, f stats.Filter) ([]stats.Group, error) {
 	var where string
 	var args []any
@@ -180,7 +216,8 @@ func (s Stats) StatsGroups(ctx context.Context, f stats.Filter) ([]stats.Group, 
 	cols := "category, " + strings.Join(statsCounters, ", ")
 	var summary string
 	var summaryArgs []any
-	if f.Scope == "region" {
+	switch f.Scope {
+	case "region":
 		// A region's own totals: a row per period and category, at any level.
 		region := f.RegionPrefix
 		if strings.HasPrefix(f.Within, region) {
@@ -188,13 +225,20 @@ func (s Stats) StatsGroups(ctx context.Context, f stats.Filter) ([]stats.Group, 
 		} else if !strings.HasPrefix(region, f.Within) {
 			return nil, nil // disjoint
 		}
-		periods, err := regionPeriods(f.From, f.To)
+		periods, err := totalPeriods(f.From, f.To)
 		if err != nil || len(periods) == 0 {
 			return nil, err
 		}
 		summary = `SELECT period AS day, ` + cols + ` FROM opinion_stats_regions WHERE region = ? AND period IN (?)`
 		summaryArgs = []any{region, periods}
-	} else {
+	case "station":
+		periods, err := totalPeriods(f.From, f.To)
+		if err != nil || len(periods) == 0 {
+			return nil, err
+		}
+		summary = `SELECT period AS day, ` + cols + ` FROM opinion_stats_stations WHERE ` + where + ` AND period IN (?)`
+		summaryArgs = append(slices.Clone(args), periods)
+	default:
 		summary = `SELECT day, ` + cols + ` FROM opinion_stats WHERE ` + where + ` AND day >= ? AND day <= ?`
 		summaryArgs = append(slices.Clone(args), f.From, f.To)
 	}
@@ -223,10 +267,10 @@ func (s Stats) StatsGroups(ctx context.Context, f stats.Filter) ([]stats.Group, 
 	return out, nil
 }
 
-// regionPeriods lists the periods of opinion_stats_regions that make up the days from..to
-// (inclusive): a whole month as one, the days of a partial month one by one. A year is
-// about eleven months and thirty days.
-func regionPeriods(from, to string) ([]string, error) {
+// totalPeriods lists the periods of the region and station totals that make up the days
+// from..to (inclusive): a whole month as one, the days of a partial month one by one. A year
+// is about eleven months and thirty days.
+func totalPeriods(from, to string) ([]string, error) {
 	f, err := time.Parse(time.DateOnly, from)
 	if err != nil {
 		return nil, err

@@ -302,8 +302,9 @@ func TestStatsRegionTotalsMatchTheDeltas(t *testing.T) {
 	}
 }
 
-// The migration that adds the region totals fills them from the daily summary as earlier
-// folds (or the bench's seed) left it; deltas not folded yet reach them through the fold.
+// The migrations that add the region and station totals fill them from the daily summary as
+// earlier folds (or the bench's seed) left it; deltas not folded yet reach them through the
+// fold.
 func TestStatsRegionTotalsBackfilled(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -344,6 +345,8 @@ func TestStatsRegionTotalsBackfilled(t *testing.T) {
 			t.Errorf("%s, %+v: received %v, want %v", when, f, got, want)
 		}
 	}
+	station2 := stats.Filter{Scope: "station", ID: 2, From: "2026-03-01", To: "2026-03-31"}
+	station1 := stats.Filter{Scope: "station", ID: 1, From: "2026-03-04", To: "2026-03-04", Within: "440106"}
 	months := stats.Filter{Scope: "region", RegionPrefix: "4401", From: "2026-03-01", To: "2026-04-30"}
 	days := stats.Filter{Scope: "region", RegionPrefix: "440106", From: "2026-03-04", To: "2026-03-19"}
 	street := stats.Filter{Scope: "region", RegionPrefix: "440106001", From: "2026-01-01", To: "2026-12-31"}
@@ -353,8 +356,57 @@ func TestStatsRegionTotalsBackfilled(t *testing.T) {
 		check(when, days, map[string]int{"2026-03 traffic": 13})
 		check(when, street, map[string]int{"2026-03 traffic": 5})
 		check(when, province, map[string]int{"2026-03 traffic": 5, "2026-04 health": 2})
+		check(when, station2, map[string]int{"2026-03 traffic": 5})
+		check(when, station1, map[string]int{"2026-03 traffic": 13})
 		if err := (&stats.Service{Store: store, Tx: db}).Fold(ctx); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A station's totals keep the region code its figures were counted under: a station that
+// moved shows its whole history on its own, and only what it counted there to a region.
+func TestStatsStationTotalsKeepTheirRegion(t *testing.T) {
+	t.Parallel()
+	db := testenv.DB(t)
+	ctx := context.Background()
+	store := repo.Stats{DB: db}
+	svc := &stats.Service{Store: store, Tx: db}
+	const station = 4242
+	for i, region := range []string{"440106000000", "440106000000", "440104000000", "440104000000"} {
+		if err := store.AddStats(ctx, stats.Delta{Day: "2026-07-0" + strconv.Itoa(1+i), StationID: station, RegionCode: region, DeputyID: int64(i % 2),
+			Category: "traffic", Counts: stats.Counts{Received: 1 + i}}); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			if err := svc.Fold(ctx); err != nil { // the first two folded, the rest read as deltas
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, when := range []string{"partly folded", "folded"} {
+		for _, c := range []struct {
+			within string
+			want   int
+		}{{"", 10}, {"44", 10}, {"440106", 3}, {"440104", 7}, {"4403", 0}} {
+			g, err := store.StatsGroups(ctx, stats.Filter{Scope: "station", ID: station, Within: c.within, From: "2026-07-01", To: "2026-07-31"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := 0
+			for _, x := range g {
+				got += x.Received
+			}
+			if got != c.want {
+				t.Errorf("%s: station within %q: received %d, want %d (%+v)", when, c.within, got, c.want, g)
+			}
+		}
+		if err := svc.Fold(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rows int
+	if err := db.X.Get(&rows, db.X.Rebind("SELECT COUNT(*) FROM opinion_stats_stations WHERE station_id = ?"), station); err != nil || rows != 4+2 {
+		t.Fatalf("station totals: %d %v (want a row per day, and the month under each of the two regions)", rows, err)
 	}
 }

@@ -373,6 +373,9 @@ func (p *loadPlan) readOps() []op {
 		p.get("stats_city", "/api/v1/stats/opinions?scope=region (a city)", "select", p.city, func(int64) string {
 			return "/api/v1/stats/opinions?scope=region&id=" + benchCity
 		}),
+		p.get("stats_station", "/api/v1/stats/opinions?scope=station (the busy station's manager)", "select", p.managers, func(int64) string {
+			return "/api/v1/stats/opinions?scope=station&id=" + fmt.Sprint(hotStation)
+		}),
 		p.get("search_city", "/api/v1/work/opinions?q=路灯 (a city's office)", "select", p.city, func(int64) string { return "/api/v1/work/opinions?q=" + kw }),
 	}
 }

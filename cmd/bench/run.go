@@ -614,7 +614,7 @@ func seed(ctx context.Context, driver, dsn string, o options, backend string) (f
 		if _, err := x.ExecContext(ctx, "ANALYZE"); err != nil {
 			return 0, err
 		}
-	} else if _, err := x.ExecContext(ctx, "ANALYZE TABLE opinions, opinion_events, opinion_stages, opinion_stats, opinion_stats_regions, users, user_grants"); err != nil {
+	} else if _, err := x.ExecContext(ctx, "ANALYZE TABLE opinions, opinion_events, opinion_stages, opinion_stats, opinion_stats_regions, opinion_stats_stations, users, user_grants"); err != nil {
 		return 0, err
 	}
 	secs := time.Since(t0).Seconds()

@@ -499,16 +499,18 @@ func (s *seeder) opinions(ctx context.Context, progress func(done int)) error {
 			return fmt.Errorf("opinion_stats: %w", err)
 		}
 	}
-	// The totals of every region by day and by month that region queries read, summed from
-	// the daily summary as the migration that added them does for an existing database.
+	// The totals of every region and station by day and by month that region and station
+	// queries read, summed from the daily summary as the migrations that added them do for
+	// an existing database.
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		q, err := repo.RegionTotalsSQL(repo.Dialect(s.dialect))
+		qs, err := repo.TotalsSQL(repo.Dialect(s.dialect))
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, q)
-		if err != nil {
-			return fmt.Errorf("opinion_stats_regions: %w", err)
+		for _, q := range qs {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("statistics totals: %w", err)
+			}
 		}
 		return nil
 	})
