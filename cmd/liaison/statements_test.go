@@ -101,6 +101,9 @@ func quiet(t *testing.T, counts *repo.StatementCounts) {
 		}
 		last = now
 	}
+	if still < 3 {
+		t.Logf("the pool was not quiet for 300 ms within 10 s: a worker keeps sending statements")
+	}
 }
 
 // TestSubmittedImagesHangOnTheSubmitEvent: the submit and route events are written in one

@@ -112,8 +112,9 @@ type Store interface {
 	// StatsGroups sums the summary and the deltas not folded into it yet.
 	StatsGroups(ctx context.Context, f Filter) ([]Group, error)
 	// FoldStats moves up to limit deltas into the summary (per day and dimension combination,
-	// and per region by month and by day, which region queries read), in the caller's
-	// transaction, and returns how many; each delta is added exactly once even when folders race.
+	// and per region and per station by month and by day, which region and station queries
+	// read), in the caller's transaction, and returns how many; each delta is added exactly
+	// once even when folders race.
 	FoldStats(ctx context.Context, limit int) (int, error)
 }
 
