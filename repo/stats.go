@@ -108,6 +108,12 @@ func (s Stats) FoldStats(ctx context.Context, limit int) (int, error) {
 		}
 		d.Counts = d.Counts.Add(r.counts())
 	}
+	// In key order, as the totals below: folders that overlap (the leader folds, but leases
+	// can hand over mid-fold) lock the rows they share in the same order and do not deadlock.
+	slices.SortFunc(order, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.station, b.station), cmp.Compare(a.deputy, b.deputy),
+			cmp.Compare(a.unit, b.unit), cmp.Compare(a.category, b.category))
+	})
 	q, args, err := s.DB.in(`DELETE FROM opinion_stats_deltas WHERE id IN (?)`, ids)
 	if err != nil {
 		return 0, err
