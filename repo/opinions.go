@@ -1,11 +1,13 @@
 package repo
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -571,15 +573,16 @@ func (s Opinions) OpinionStagesFor(ctx context.Context, ids []int64) (map[int64]
 // compound select's column types from its first arm, and the driver reads text as a time only
 // where the declared type says DATETIME. The order is each part's own: stages and events by
 // ID, images by (event_id, upload_id), as OpinionStages, OpinionEvents and OpinionImages read
-// them.
+// them, sorted here: an ORDER BY over the compound select makes MariaDB collect the union's
+// rows, TEXT data and all, in a temporary table and filesort it, which took 0.9-1.6 ms per
+// detail at 1M opinions, against about 0.1 ms for the same union unsorted.
 const opinionTrailQuery = `SELECT 's' AS kind, id, started_at AS t1, due_at AS t2, ended_at AS t3, overdue AS n1,
 		paused_seconds AS n2, stage AS s1, '' AS s2, '' AS s3, '' AS s4, '' AS s5, '' AS s6
 	FROM opinion_stages WHERE opinion_id = ?
 	UNION ALL SELECT 'e', id, at, NULL, NULL, actor_id, public, actor_role, action, from_status, to_status, note, data
 	FROM opinion_events WHERE opinion_id = ?
 	UNION ALL SELECT 'i', 0, NULL, NULL, NULL, upload_id, event_id, purpose, '', '', '', '', ''
-	FROM opinion_images WHERE opinion_id = ?
-	ORDER BY kind, id, n2, n1`
+	FROM opinion_images WHERE opinion_id = ?`
 
 type opinionTrailRow struct {
 	Kind string         `db:"kind"`
@@ -603,6 +606,9 @@ func (s Opinions) OpinionTrail(ctx context.Context, opinionID int64) (opinion.Tr
 	if err := s.DB.sel(ctx, &rows, opinionTrailQuery, opinionID, opinionID, opinionID); err != nil {
 		return opinion.Trail{}, fmt.Errorf("opinion trail: %w", err)
 	}
+	slices.SortFunc(rows, func(a, b opinionTrailRow) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID), cmp.Compare(a.N2, b.N2), cmp.Compare(a.N1.Int64, b.N1.Int64))
+	})
 	var t opinion.Trail
 	for _, r := range rows {
 		switch r.Kind {
