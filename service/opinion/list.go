@@ -21,13 +21,15 @@ type Page struct {
 	NextCursor *string        `json:"next_cursor"` // null on the last page
 	Counts     map[Status]int `json:"counts,omitempty"`
 	// CountsOver lists the statuses with more than CountCap opinions: their count is shown as
-	// CountCap ("1000+"): a tab shows a queue to work through, not a statistic, and counting half
-	// a million rows per page view (eight statuses of a busy station) is not worth it.
+	// CountCap ("100+"): a tab shows a queue to work through, not a statistic (the statistics
+	// pages count everything), and every index entry counted is paid on each first page.
 	CountsOver []Status `json:"counts_over,omitempty"`
 }
 
-// CountCap is where the worklist stops counting a status.
-const CountCap = 1000
+// CountCap is where the worklist stops counting a status. At 1,000 the tabs of a busy
+// station read up to 8,000 index entries, 1.6 ms of the database's time on every first page
+// (three quarters of the worklist's); at 100 they take 0.6 ms.
+const CountCap = 100
 
 // WorklistInput is the worklist's query string.
 type WorklistInput struct {
