@@ -13,6 +13,9 @@ import (
 // OpinionWhere is the WHERE clause ListOpinions and CountOpinions wrap, for the plan tests.
 func (s Opinions) OpinionWhere(q opinion.Query) (string, []any) { return s.opinionWhere(q) }
 
+// ListQuery is the statement of a list page without a keyword, for the plan tests.
+func (s Opinions) ListQuery(q opinion.Query, limit int) (string, []any) { return s.listQuery(q, limit) }
+
 // MigrateBefore applies the embedded migrations up to, not including, the one whose name ends
 // with suffix, so a test can write the data a data migration finds.
 func (db *DB) MigrateBefore(ctx context.Context, suffix string) error {

@@ -298,9 +298,9 @@ func (s Opinions) ListOpinions(ctx context.Context, q opinion.Query) ([]opinion.
 		}
 		return ops, nil
 	}
-	where, args := s.opinionWhere(q)
+	query, args := s.listQuery(q, limit)
 	var rows []opinionRow
-	if err := s.DB.sel(ctx, &rows, opinionSelect+` WHERE `+where+` ORDER BY o.id DESC LIMIT ?`, append(args, limit)...); err != nil {
+	if err := s.DB.sel(ctx, &rows, query, args...); err != nil {
 		return nil, fmt.Errorf("list opinions: %w", err)
 	}
 	out := make([]opinion.Opinion, len(rows))
@@ -308,6 +308,25 @@ func (s Opinions) ListOpinions(ctx context.Context, q opinion.Query) ([]opinion.
 		out[i] = r.toService()
 	}
 	return out, nil
+}
+
+// listQuery is the statement of a list page without a keyword: q's opinions newest first.
+func (s Opinions) listQuery(q opinion.Query, limit int) (string, []any) {
+	where, args := s.opinionWhere(q)
+	sel := opinionSelect
+	if q.Overdue && s.DB.Dialect == MySQL && (q.StationID != 0 || stationsOnly(q.Reach)) {
+		// Overdue items are the old ones. MariaDB reckons the matches spread evenly over the
+		// table and walks the primary key down from the newest, reading the station's whole
+		// recent history to reach them (30 ms at 1M opinions, every overdue page under load);
+		// the station's flag index gives them in order (0.7 ms).
+		sel = strings.Replace(sel, "FROM opinions o", "FROM opinions o FORCE INDEX (opinions_station_overdue)", 1)
+	}
+	return sel + ` WHERE ` + where + ` ORDER BY o.id DESC LIMIT ?`, append(args, limit)
+}
+
+// stationsOnly reports a reach of stations and nothing else: a station manager's.
+func stationsOnly(r opinion.Reach) bool {
+	return !r.All && len(r.StationIDs) > 0 && r.ResidentID == 0 && r.DeputyID == 0 && len(r.UnitIDs) == 0 && len(r.RegionPrefixes) == 0
 }
 
 // CountOpinions counts per status under q's filters, each count stopping at limit: one
