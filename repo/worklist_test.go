@@ -191,6 +191,12 @@ func TestOverduePageReadsTheFlagIndexWhenTheOverdueAreOld(t *testing.T) {
 	if index, _, sorted := plan(t, db, query, args...); index != "opinions_station_overdue" || sorted {
 		t.Errorf("overdue page: index %q (sorted %v), want opinions_station_overdue, not sorted", index, sorted)
 	}
+	// With a status, either flag index will do; the primary key will not.
+	q.Statuses = []opinion.Status{opinion.Handling}
+	query, args = store.ListQuery(q, 21)
+	if index, _, _ := plan(t, db, query, args...); !strings.HasPrefix(index, "opinions_station_overdue") {
+		t.Errorf("overdue page of a status: index %q, want a flag index", index)
+	}
 }
 
 func sum(a, b map[opinion.Status]int) map[opinion.Status]int {
