@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,9 +54,18 @@ var funcs = template.FuncMap{
 	"materialStatus": func(s study.Status) string { return materialStatusNames[s] },
 	"clock":          func(t time.Time) string { return t.In(service.Zone).Format("15:04") },
 	"pct":            func(f float64) string { return strconv.FormatFloat(pct(f), 'f', 1, 64) },
-	"count":          func(m map[opinion.Status]int, s string) int { return m[opinion.Status(s)] },
+	"count":          tabCount,
 	"fieldsOf":       func(fs []field, f *form) fieldSet { return fieldSet{Fields: fs, Form: f} },
 	"levelName":      func(l string) string { return nameOf(levelNames, l) },
+}
+
+// tabCount is a worklist tab's count, "100+" for a status past the cap the counts stop at.
+func tabCount(p opinion.Page, s string) string {
+	n := strconv.Itoa(p.Counts[opinion.Status(s)])
+	if slices.Contains(p.CountsOver, opinion.Status(s)) {
+		n += "+"
+	}
+	return n
 }
 
 func toString(v any) string {
