@@ -314,7 +314,7 @@ func (s Opinions) ListOpinions(ctx context.Context, q opinion.Query) ([]opinion.
 func (s Opinions) listQuery(q opinion.Query, limit int) (string, []any) {
 	where, args := s.opinionWhere(q)
 	sel := opinionSelect
-	if q.Overdue && s.DB.Dialect == MySQL && (q.StationID != 0 || stationsOnly(q.Reach)) {
+	if q.Overdue && s.DB.Dialect == MySQL && oneStation(q) {
 		// Overdue items are the old ones. MariaDB reckons the matches spread evenly over the
 		// table and walks the primary key down from the newest, reading the station's whole
 		// recent history to reach them (30 ms at 1M opinions, every overdue page under load);
@@ -326,9 +326,16 @@ func (s Opinions) listQuery(q opinion.Query, limit int) (string, []any) {
 	return sel + ` WHERE ` + where + ` ORDER BY o.id DESC LIMIT ?`, append(args, limit)
 }
 
-// stationsOnly reports a reach of stations and nothing else: a station manager's.
-func stationsOnly(r opinion.Reach) bool {
-	return !r.All && len(r.StationIDs) > 0 && r.ResidentID == 0 && r.DeputyID == 0 && len(r.UnitIDs) == 0 && len(r.RegionPrefixes) == 0
+// oneStation reports a list of one station's opinions that no narrower index serves: a
+// manager of one station, or a station asked for by someone whose reach is not a deputy's, a
+// unit's or a resident's (their own indexes are narrower than the station's flag). Several
+// stations would lose the index's order and sort every overdue item of them on each page.
+func oneStation(q opinion.Query) bool {
+	r := q.Reach
+	if r.ResidentID != 0 || r.DeputyID != 0 || len(r.UnitIDs) > 0 {
+		return false
+	}
+	return q.StationID != 0 || (!r.All && len(r.StationIDs) == 1 && len(r.RegionPrefixes) == 0)
 }
 
 // CountOpinions counts per status under q's filters, each count stopping at limit: one

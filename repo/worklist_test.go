@@ -150,7 +150,12 @@ func TestOverduePageReadsTheFlagIndexWhenTheOverdueAreOld(t *testing.T) {
 	seed := testenv.NewSeed(t, db, clock)
 	station := seed.Station("老账联络站", "440106001000")
 	now := clock.Now()
-	const n, old = 100000, 8000
+	// MariaDB walks the primary key only on a table of this size; SQLite reads the flag index
+	// by itself at any size, and a tenth of the rows spares its suite the time.
+	n, old := 100000, 8000
+	if db.Dialect != repo.MySQL {
+		n, old = 10000, 800
+	}
 	for from := 0; from < n; from += 500 {
 		var vals []string
 		var args []any
@@ -227,6 +232,9 @@ func plan(t *testing.T, db *repo.DB, q string, args ...any) (index string, cover
 				t.Fatal(err)
 			}
 			rows = append(rows, m)
+		}
+		if len(rows) == 0 {
+			t.Fatalf("%s: no plan", q)
 		}
 		str := func(k string) string { b, _ := rows[0][k].([]byte); return string(b) }
 		if len(rows) != 1 && str("table") != "o" {
