@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"liaison/config"
 	"liaison/repo/kv"
 	"liaison/service"
 	"liaison/service/opinion"
@@ -18,7 +19,12 @@ import (
 // one, else one in-memory store), like two servers behind a load balancer.
 func startPair(t testing.TB) (*testServer, *testServer) {
 	t.Helper()
-	cfg := testConfig(t)
+	return startPairWith(t, testConfig(t))
+}
+
+// startPairWith is startPair with a configuration of the caller's.
+func startPairWith(t testing.TB, cfg config.Config) (*testServer, *testServer) {
+	t.Helper()
 	var shared shared
 	if cfg.RedisAddr == "" {
 		m := kv.NewMemory()
